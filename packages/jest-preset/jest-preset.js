@@ -1,0 +1,28 @@
+// Shared jest preset: TypeScript through SWC (transpile only; `tsc --noEmit` checks types),
+// CommonJS output so jest needs no experimental VM modules, and workspace packages
+// mapped to their sources so a unit test never depends on a stale build.
+const path = require('node:path');
+
+const packagesDir = path.join(__dirname, '..');
+
+module.exports = {
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.(t|j)sx?$': [
+      require.resolve('@swc/jest'),
+      {
+        jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
+        module: { type: 'commonjs' },
+        sourceMaps: 'inline',
+      },
+    ],
+  },
+  moduleNameMapper: {
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+    '^@baton/(errors|service|auth|runnable-server|remote)$': `${packagesDir}/$1/src/index.ts`,
+    '^@baton/(errors|service|auth|runnable-server|remote)/([a-z-]+)$': `${packagesDir}/$1/src/$2.ts`,
+  },
+  testMatch: ['**/?(*.)test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  testTimeout: 30000,
+};
