@@ -19,8 +19,8 @@ module.exports = {
   },
   moduleNameMapper: {
     '^(\\.{1,2}/.*)\\.js$': '$1',
-    '^@baton/(errors|service|auth|runnable-server|remote)$': `${packagesDir}/$1/src/index.ts`,
-    '^@baton/(errors|service|auth|runnable-server|remote)/([a-z-]+)$': `${packagesDir}/$1/src/$2.ts`,
+    '^@baton/(errors|service|auth|runnable-server|remote|agent-host)$': `${packagesDir}/$1/src/index.ts`,
+    '^@baton/(errors|service|auth|runnable-server|remote|agent-host)/([a-z-]+)$': `${packagesDir}/$1/src/$2.ts`,
   },
   testMatch: ['**/?(*.)test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],

@@ -1,0 +1,105 @@
+import { RunnableLambda } from '@langchain/core/runnables';
+import { MemorySaver } from '@langchain/langgraph';
+import { isBatonError, BatonError } from '@baton/errors';
+import { createWorkflowGraph, type WorkflowAgents } from './graph.js';
+import { WorkflowRunnable, type WorkflowChunk } from './runnable.js';
+import { scopedThreadId } from './threads.js';
+
+const ctx = { context: { principal: { sub: 'alice' } } } as never;
+const source = (id: string) => ({ id, title: `T ${id}`, url: `https://docs.baton.local/${id}`, excerpt: `about ${id}`, score: 1 });
+
+function agents(overrides: Partial<WorkflowAgents> = {}, seen: unknown[] = []): WorkflowAgents {
+  return {
+    research: RunnableLambda.from(async (input: { topic: string }, config) => {
+      seen.push((config as { context?: { principal?: { sub?: string } } }).context?.principal?.sub);
+      return { sources: [source('a'), source('b')], topic: input.topic };
+    }) as never,
+    writer: RunnableLambda.from(async function* (input: { topic: string; notes?: string[] }) {
+      for (const w of ['Report ', 'on ', input.topic, input.notes ? ' (revised)' : '', ' [1][2]']) yield w;
+    }) as never,
+    reviewer: RunnableLambda.from(async (input: { report: string }) => ({
+      approved: input.report.includes('(revised)'),
+      notes: input.report.includes('(revised)') ? [] : ['mention the revision'],
+    })) as never,
+    ...overrides,
+  };
+}
+
+describe('workflow graph', () => {
+  it('runs research, write, review and revises until the reviewer approves', async () => {
+    const graph = createWorkflowGraph({ agents: agents() });
+    const out = await new WorkflowRunnable({ graph }).invoke({ topic: 'tokens' }, ctx);
+    expect(out.report).toBe('Report on tokens (revised) [1][2]');
+    expect(out.review).toEqual({ approved: true, notes: [] });
+    expect(out.revisions).toBe(1);
+    expect(out.sources.map((s) => s.id)).toEqual(['a', 'b']);
+  });
+
+  it('stops after maxRevisions even when the reviewer never approves', async () => {
+    const reviewer = RunnableLambda.from(async () => ({ approved: false, notes: ['no'] }));
+    const graph = createWorkflowGraph({ agents: agents({ reviewer: reviewer as never }), maxRevisions: 2 });
+    const out = await new WorkflowRunnable({ graph }).invoke({ topic: 'x' }, ctx);
+    expect(out.review?.approved).toBe(false);
+    expect(out.revisions).toBe(2);
+  });
+
+  it('streams node updates, each writer delta as it comes, and the output last', async () => {
+    const graph = createWorkflowGraph({ agents: agents() });
+    const chunks: WorkflowChunk[] = [];
+    for await (const c of await new WorkflowRunnable({ graph }).stream({ topic: 'tokens' }, ctx)) chunks.push(c);
+    const deltas = chunks.filter((c) => c.event === 'delta');
+    expect(deltas.length).toBeGreaterThanOrEqual(8);
+    expect(chunks[0]).toMatchObject({ event: 'update', node: 'research' });
+    expect(chunks.at(-1)).toMatchObject({ event: 'output', output: { revisions: 1 } });
+    // a delta of the first draft comes before the first review update
+    const firstDelta = chunks.findIndex((c) => c.event === 'delta');
+    const firstReview = chunks.findIndex((c) => c.event === 'update' && c.node === 'review');
+    expect(firstDelta).toBeLessThan(firstReview);
+  });
+
+  it('passes the per-run context to every agent call without mixing concurrent runs', async () => {
+    const seen: unknown[] = [];
+    const graph = createWorkflowGraph({ agents: agents({}, seen) });
+    const wf = new WorkflowRunnable({ graph });
+    const subs = Array.from({ length: 20 }, (_, i) => (i % 2 ? 'alice' : 'bob'));
+    const outs = await Promise.all(
+      subs.map((sub) => wf.invoke({ topic: sub }, { context: { principal: { sub } } } as never)),
+    );
+    expect(outs.map((o) => o.topic)).toEqual(subs);
+    expect(seen.sort()).toEqual([...subs].sort());
+  });
+
+  it('turns an agent failure into WORKFLOW_NODE_FAILED naming the node', async () => {
+    const research = RunnableLambda.from(async () => {
+      throw new BatonError('REMOTE_UNAVAILABLE', 'research: connection refused', { status: 502 });
+    });
+    const graph = createWorkflowGraph({ agents: agents({ research: research as never }) });
+    const err = await new WorkflowRunnable({ graph }).invoke({ topic: 'x' }, ctx).catch((e) => e);
+    expect(isBatonError(err)).toBe(true);
+    expect(err.code).toBe('WORKFLOW_NODE_FAILED');
+    expect(err.status).toBe(502);
+    expect(err.detail).toEqual({ node: 'research', cause: 'REMOTE_UNAVAILABLE' });
+  });
+
+  it('keeps a thread per owner: the same thread_id of another user is a different thread', async () => {
+    const saver = new MemorySaver();
+    const threadedGraph = createWorkflowGraph({ agents: agents(), checkpointer: saver });
+    const wf = new WorkflowRunnable({ graph: createWorkflowGraph({ agents: agents() }), threadedGraph });
+    const alice = scopedThreadId({ iss: 'i', sub: 'alice' }, 't1');
+    const bob = scopedThreadId({ iss: 'i', sub: 'bob' }, 't1');
+    expect(alice).not.toBe(bob);
+    await wf.invoke({ topic: 'secret plans' }, { ...ctx, configurable: { thread_id: alice } });
+    expect((await threadedGraph.getState({ configurable: { thread_id: alice } })).values.topic).toBe('secret plans');
+    expect((await threadedGraph.getState({ configurable: { thread_id: bob } })).values).toEqual({});
+  });
+
+  it('refuses to run without a principal in the context', async () => {
+    const graph = createWorkflowGraph({ agents: agents() });
+    await expect(new WorkflowRunnable({ graph }).invoke({ topic: 'x' })).rejects.toThrow(/principal/);
+  });
+
+  it('rejects thread ids with characters outside the allowed set', () => {
+    expect(() => scopedThreadId({ iss: 'i', sub: 'a' }, '../x')).toThrow(expect.objectContaining({ code: 'WORKFLOW_THREAD_ID_INVALID' }));
+    expect(() => scopedThreadId({ iss: 'i', sub: 'a' }, 'x'.repeat(129))).toThrow();
+  });
+});
