@@ -46,7 +46,7 @@ describe('workflow graph', () => {
   it('streams node updates, each writer delta as it comes, and the output last', async () => {
     const graph = createWorkflowGraph({ agents: agents() });
     const chunks: WorkflowChunk[] = [];
-    for await (const c of await new WorkflowRunnable({ graph }).stream({ topic: 'tokens' }, ctx)) chunks.push(c);
+    for await (const c of await new WorkflowRunnable({ graph }).stream({ topic: 'tokens' }, ctx)) chunks.push(c as WorkflowChunk);
     const deltas = chunks.filter((c) => c.event === 'delta');
     expect(deltas.length).toBeGreaterThanOrEqual(8);
     expect(chunks[0]).toMatchObject({ event: 'update', node: 'research' });
@@ -88,7 +88,7 @@ describe('workflow graph', () => {
     const alice = scopedThreadId({ iss: 'i', sub: 'alice' }, 't1');
     const bob = scopedThreadId({ iss: 'i', sub: 'bob' }, 't1');
     expect(alice).not.toBe(bob);
-    await wf.invoke({ topic: 'secret plans' }, { ...ctx, configurable: { thread_id: alice } });
+    await wf.invoke({ topic: 'secret plans' }, { context: { principal: { sub: 'alice' } }, configurable: { thread_id: alice } } as never);
     expect((await threadedGraph.getState({ configurable: { thread_id: alice } })).values.topic).toBe('secret plans');
     expect((await threadedGraph.getState({ configurable: { thread_id: bob } })).values).toEqual({});
   });

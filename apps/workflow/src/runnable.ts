@@ -34,8 +34,8 @@ function summarize(node: string, update: Partial<WorkflowStateType>): Record<str
  * invoke returns the final report; stream yields node updates, the writer's text as it is
  * written, and the final output last.
  */
-export class WorkflowRunnable extends Runnable<WorkflowInput, WorkflowOutput, RunnableConfig> {
-  lc_namespace = ['baton', 'workflow'];
+export class WorkflowRunnable extends Runnable<WorkflowInput, WorkflowOutput | WorkflowChunk, RunnableConfig> {
+  override lc_namespace = ['baton', 'workflow'];
   private readonly graph: WorkflowGraph;
   private readonly threadedGraph: WorkflowGraph | undefined;
 
@@ -45,22 +45,22 @@ export class WorkflowRunnable extends Runnable<WorkflowInput, WorkflowOutput, Ru
     this.threadedGraph = options.threadedGraph;
   }
 
-  static lc_name() {
+  static override lc_name() {
     return 'BatonWorkflow';
   }
 
-  private pick(config?: RunnableConfig): WorkflowGraph {
+  private graphFor(config?: RunnableConfig): WorkflowGraph {
     return config?.configurable?.thread_id !== undefined && this.threadedGraph ? this.threadedGraph : this.graph;
   }
 
-  async invoke(input: WorkflowInput, options?: RunnableConfig): Promise<WorkflowOutput> {
+  override async invoke(input: WorkflowInput, options?: RunnableConfig): Promise<WorkflowOutput> {
     const config = { ...(options ?? {}), runName: options?.runName ?? 'workflow' };
-    const state = await this.pick(options).invoke({ topic: input.topic }, config as never);
+    const state = await this.graphFor(options).invoke({ topic: input.topic }, config as never);
     return toOutput(state as WorkflowStateType);
   }
 
-  async *_streamIterator(input: WorkflowInput, options?: Partial<RunnableConfig>): AsyncGenerator<WorkflowChunk> {
-    const graph = this.pick(options as RunnableConfig);
+  override async *_streamIterator(input: WorkflowInput, options?: Partial<RunnableConfig>): AsyncGenerator<WorkflowChunk> {
+    const graph = this.graphFor(options as RunnableConfig);
     const stream = await graph.stream({ topic: input.topic }, { ...(options ?? {}), streamMode: ['updates', 'custom', 'values'] } as never);
     let last: Partial<WorkflowStateType> = {};
     for await (const item of stream as AsyncIterable<[string, unknown]>) {

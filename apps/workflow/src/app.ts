@@ -1,0 +1,82 @@
+import express, { type Request } from 'express';
+import { BatonError } from '@baton/errors';
+import type { Auditor, Principal, Verifier } from '@baton/auth';
+import { errorHandler, requireAuth } from '@baton/auth/express';
+import { addRoutes, type ServerRunConfig } from '@baton/runnable-server';
+import { healthRoutes, metrics, requestContext, type Logger } from '@baton/service';
+import type { WorkflowGraph } from './graph.js';
+import type { WorkflowRunnable } from './runnable.js';
+import { WorkflowInput, WorkflowOutputSchema, toOutput, type WorkflowStateType } from './state.js';
+import { scopedThreadId } from './threads.js';
+
+export interface WorkflowAppDeps {
+  logger: Logger;
+  verifier: Verifier;
+  auditor: Auditor;
+  workflow: WorkflowRunnable;
+  /** The checkpointed graph, when threads are on: serves `GET /workflow/threads/:thread_id`. */
+  threadedGraph?: WorkflowGraph;
+  /** Scope every workflow call requires (default `workflow:invoke`). */
+  scope?: string;
+  ready?: () => boolean | Promise<boolean>;
+}
+
+function principalOf(req: Request): Principal {
+  if (!req.auth) throw new BatonError('INTERNAL', 'route reached without authentication', { status: 500, expose: false });
+  return req.auth;
+}
+
+/**
+ * The workflow service: the graph served over the LangServe protocol at `/workflow`, every route
+ * behind `requireAuth` with the workflow scope; the caller's identity goes into the run's
+ * `context` (by `addRoutes`), and a `thread_id` is scoped to the caller before it reaches the
+ * checkpointer.
+ */
+export function createApp(deps: WorkflowAppDeps): express.Express {
+  const { logger, threadedGraph } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(requestContext({ logger }));
+  app.use(metrics());
+  healthRoutes(app, { ...(deps.ready ? { ready: deps.ready } : {}) });
+
+  const auth = requireAuth({ verifier: deps.verifier, scopes: [deps.scope ?? 'workflow:invoke'], auditor: deps.auditor });
+
+  const scopeThread = (req: Request, config: ServerRunConfig): ServerRunConfig => {
+    const threadId = config.configurable?.thread_id;
+    if (threadId === undefined) return config;
+    if (!threadedGraph) throw new BatonError('WORKFLOW_THREADS_DISABLED', 'threads are off (CHECKPOINTER=none)', { status: 400 });
+    return { ...config, configurable: { ...config.configurable, thread_id: scopedThreadId(principalOf(req), threadId) } };
+  };
+
+  addRoutes(app, deps.workflow, {
+    path: '/workflow',
+    auth,
+    inputSchema: WorkflowInput,
+    outputSchema: WorkflowOutputSchema,
+    configurableKeys: threadedGraph ? ['thread_id'] : [],
+    config: scopeThread,
+    logger,
+  });
+
+  // A thread's latest state, for its owner only: another user's thread id is simply not found.
+  app.get('/workflow/threads/:thread_id', auth, async (req, res) => {
+    if (!threadedGraph) throw new BatonError('WORKFLOW_THREADS_DISABLED', 'threads are off (CHECKPOINTER=none)', { status: 400 });
+    const threadId = req.params.thread_id;
+    const snapshot = await threadedGraph.getState({ configurable: { thread_id: scopedThreadId(principalOf(req), threadId) } });
+    if (!snapshot.createdAt || Object.keys(snapshot.values ?? {}).length === 0) {
+      throw new BatonError('WORKFLOW_THREAD_NOT_FOUND', 'No such thread', { status: 404 });
+    }
+    res.json({
+      thread_id: threadId,
+      values: toOutput(snapshot.values as WorkflowStateType),
+      next: snapshot.next,
+      updated_at: snapshot.createdAt,
+    });
+  });
+
+  app.use((_req, _res, next) => next(new BatonError('NOT_FOUND', 'No such route', { status: 404 })));
+  app.use(errorHandler({ logger }));
+  return app;
+}

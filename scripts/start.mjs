@@ -1,0 +1,165 @@
+#!/usr/bin/env node
+// `pnpm start`: the whole Baton system on this machine, no Docker. Starts the issuer, the three
+// agents and the workflow as separate processes (each from its compiled dist/), waits until each
+// is healthy, streams every service's JSON log lines to stdout, and stops them all on
+// Ctrl-C / SIGTERM. First start makes the dev client secret (the issuer makes its own keys).
+//
+// Every port and URL is overridable by environment (see README "Configuration").
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const env = process.env;
+const host = env.BATON_HOST ?? '127.0.0.1';
+const dataDir = path.resolve(env.BATON_DATA_DIR ?? path.join(root, '.data'));
+const port = (name, fallback) => Number(env[name] ?? fallback);
+const ports = {
+  workflow: port('WORKFLOW_PORT', 3000),
+  research: port('RESEARCH_PORT', 3001),
+  writer: port('WRITER_PORT', 3002),
+  reviewer: port('REVIEWER_PORT', 3003),
+  issuer: port('ISSUER_PORT', 4000),
+};
+const issuerUrl = env.ISSUER_URL ?? `http://${host}:${ports.issuer}`;
+const url = (name) => `http://${host}:${ports[name]}`;
+
+/** The dev client secret the workflow uses at the issuer, made once and kept in the data dir. */
+function devSecret() {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const file = path.join(dataDir, 'workflow-client-secret');
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+}
+const clientSecret = env.WORKFLOW_CLIENT_SECRET ?? devSecret();
+const forwarding = env.TOKEN_FORWARDING ?? 'exchange';
+const agentAuthMode = forwarding === 'passthrough' ? 'passthrough' : 'exchange';
+const shared = { HOST: host, ISSUER_URL: issuerUrl, LOG_LEVEL: env.LOG_LEVEL ?? 'info' };
+
+const services = [
+  {
+    name: 'issuer',
+    dir: 'apps/issuer',
+    health: `${url('issuer')}/.well-known/jwks.json`,
+    env: { ...shared, PORT: ports.issuer, ISSUER_DATA_DIR: path.join(dataDir, 'issuer'), WORKFLOW_CLIENT_SECRET: clientSecret },
+  },
+  ...['research', 'writer', 'reviewer'].map((agent) => ({
+    name: `agent-${agent}`,
+    dir: `apps/agent-${agent}`,
+    health: `${url(agent)}/healthz`,
+    env: { ...shared, PORT: ports[agent], AUTH_MODE: env.AGENT_AUTH_MODE ?? agentAuthMode },
+  })),
+  {
+    name: 'workflow',
+    dir: 'apps/workflow',
+    health: `${url('workflow')}/healthz`,
+    env: {
+      ...shared,
+      PORT: ports.workflow,
+      WORKFLOW_CLIENT_SECRET: clientSecret,
+      WORKFLOW_DATA_DIR: path.join(dataDir, 'workflow'),
+      TOKEN_FORWARDING: forwarding,
+      RESEARCH_URL: `${url('research')}/research`,
+      WRITER_URL: `${url('writer')}/writer`,
+      REVIEWER_URL: `${url('reviewer')}/reviewer`,
+    },
+  },
+];
+
+const children = new Map();
+let stopping = false;
+
+function log(level, msg, extra = {}) {
+  process.stdout.write(`${JSON.stringify({ level, time: Date.now(), service: 'launcher', msg, ...extra })}\n`);
+}
+
+function start(svc) {
+  const main = path.join(root, svc.dir, 'dist', 'main.js');
+  if (!existsSync(main)) {
+    log('error', `${main} is missing: build first (pnpm build)`);
+    process.exit(1);
+  }
+  const child = spawn(process.execPath, [main], {
+    cwd: path.join(root, svc.dir),
+    env: { ...env, ...Object.fromEntries(Object.entries(svc.env).map(([k, v]) => [k, String(v)])) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.set(svc.name, child);
+  const forward = (stream) =>
+    createInterface({ input: stream }).on('line', (line) => {
+      // JSON lines pass through untouched (they already carry `service`); anything else is wrapped.
+      if (line.startsWith('{')) process.stdout.write(`${line}\n`);
+      else if (line.trim()) process.stdout.write(`${JSON.stringify({ level: 'info', service: svc.name, msg: line })}\n`);
+    });
+  forward(child.stdout);
+  forward(child.stderr);
+  child.on('exit', (code, signal) => {
+    children.delete(svc.name);
+    if (!stopping) {
+      log('error', `${svc.name} exited unexpectedly`, { code, signal });
+      void stop(1);
+    }
+  });
+  return child;
+}
+
+async function waitHealthy(svc, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (stopping) return;
+    try {
+      const res = await fetch(svc.health, { signal: AbortSignal.timeout(2_000) });
+      if (res.ok) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`${svc.name} was not healthy at ${svc.health} within ${timeoutMs / 1000} s`);
+}
+
+async function stop(code) {
+  if (stopping) return;
+  stopping = true;
+  // Reverse start order: the workflow drains first, the issuer goes last.
+  for (const svc of [...services].reverse()) children.get(svc.name)?.kill('SIGTERM');
+  const deadline = Date.now() + 12_000;
+  while (children.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  for (const child of children.values()) child.kill('SIGKILL');
+  process.exit(code);
+}
+
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+
+try {
+  const [issuer, ...rest] = services;
+  const workflow = rest.pop();
+  start(issuer);
+  await waitHealthy(issuer);
+  for (const svc of rest) start(svc);
+  await Promise.all(rest.map((svc) => waitHealthy(svc)));
+  start(workflow);
+  await waitHealthy(workflow);
+} catch (err) {
+  log('error', String(err?.message ?? err));
+  await stop(1);
+}
+
+const banner = `
+Baton is up (token forwarding: ${forwarding}).
+  workflow  ${url('workflow')}/workflow   (POST /invoke, /stream, /batch, /stream_events)
+  research  ${url('research')}/research
+  writer    ${url('writer')}/writer
+  reviewer  ${url('reviewer')}/reviewer
+  issuer    ${issuerUrl}   (JWKS at /.well-known/jwks.json)
+Get a token and run the workflow:
+  TOKEN=$(pnpm --silent run token alice)
+  curl -s -X POST ${url('workflow')}/workflow/invoke -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"input":{"topic":"token exchange"}}'
+Ctrl-C stops everything.
+`;
+process.stderr.write(banner);
+log('info', 'all services healthy', { services: services.map((s) => s.name) });
