@@ -4,6 +4,7 @@
 const path = require('node:path');
 
 const packagesDir = path.join(__dirname, '..');
+const appsDir = path.join(__dirname, '..', '..', 'apps');
 
 module.exports = {
   testEnvironment: 'node',
@@ -21,6 +22,7 @@ module.exports = {
     '^(\\.{1,2}/.*)\\.js$': '$1',
     '^@baton/(errors|service|auth|runnable-server|remote|agent-host)$': `${packagesDir}/$1/src/index.ts`,
     '^@baton/(errors|service|auth|runnable-server|remote|agent-host)/([a-z-]+)$': `${packagesDir}/$1/src/$2.ts`,
+    '^@baton/(issuer|agent-research|agent-writer|agent-reviewer|workflow)/([a-z-]+)$': `${appsDir}/$1/src/$2.ts`,
   },
   testMatch: ['**/?(*.)test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],

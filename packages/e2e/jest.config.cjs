@@ -1,0 +1,1 @@
+module.exports = { preset: '@baton/jest-preset', testTimeout: 120000 };
