@@ -25,6 +25,8 @@ module.exports = {
     '^@baton/(issuer|agent-research|agent-writer|agent-reviewer|workflow)/([a-z-]+)$': `${appsDir}/$1/src/$2.ts`,
   },
   testMatch: ['**/?(*.)test.ts'],
+  // jwks-rsa 4 loads jose 6, which is ESM-only: let SWC turn it into CommonJS like our sources.
+  transformIgnorePatterns: ['/node_modules/(?!\\.pnpm/jose@|jose/)'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   testTimeout: 30000,
 };

@@ -1,0 +1,105 @@
+import type { Principal } from './principal.js';
+
+/** pino-compatible: `info(obj, msg?)`. */
+export interface AuditLogger {
+  info(obj: object, msg?: string): void;
+}
+
+/** One audit line per auth decision. The shape is fixed (documented in the README). */
+export interface AuditEvent {
+  audit: true;
+  event: 'auth.decision';
+  service: string;
+  decision: 'allow' | 'deny';
+  /** `ok` for allow, the error code (AUTH_...) for deny. */
+  reason: string;
+  sub: string | null;
+  act: Record<string, unknown> | null;
+  aud: string[] | null;
+  scope: string[] | null;
+  client_id: string | null;
+  /** Fingerprint of the presented token (`tokenFingerprint`), never the token. */
+  token_fp: string | null;
+  request_id: string | null;
+  trace_id: string | null;
+  /** ISO 8601. */
+  time: string;
+}
+
+export interface AuditDecision {
+  decision: 'allow' | 'deny';
+  reason: string;
+  principal?: Principal | undefined;
+  token_fp?: string | null | undefined;
+  request_id?: string | null | undefined;
+  trace_id?: string | null | undefined;
+}
+
+export interface Auditor {
+  /** Write one audit line; returns the event written. */
+  record(decision: AuditDecision): AuditEvent;
+}
+
+export interface AuditorOptions {
+  logger: AuditLogger;
+  /** Name of the service making the decision. */
+  service: string;
+  /** Clock, ms since the epoch (tests). */
+  now?: () => number;
+}
+
+const MAX_STRING = 512;
+const MAX_DEPTH = 4;
+
+/** Control characters (CR, LF, tabs, C1, line/paragraph separators) replaced by a space; long strings cut. */
+export function neutralise(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ');
+  return clean.length > MAX_STRING ? `${clean.slice(0, MAX_STRING)}…` : clean;
+}
+
+function neutraliseDeep(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return neutralise(value);
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth >= MAX_DEPTH) return '[truncated]';
+  if (Array.isArray(value)) return value.slice(0, 50).map((v) => neutraliseDeep(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value).slice(0, 50)) out[neutralise(k)] = neutraliseDeep(v, depth + 1);
+  return out;
+}
+
+const str = (v: string | null | undefined): string | null => (typeof v === 'string' ? neutralise(v) : null);
+
+/** Builds audit events and writes each as one log line (`logger.info(event, 'auth.decision')`). */
+export function createAuditor(options: AuditorOptions): Auditor {
+  if (!options || !options.logger || typeof options.logger.info !== 'function') {
+    throw new TypeError('createAuditor: logger with an info(obj, msg) method is required');
+  }
+  if (typeof options.service !== 'string' || options.service === '') throw new TypeError('createAuditor: service is required');
+  const { logger } = options;
+  const service = neutralise(options.service);
+  const now = options.now ?? Date.now;
+  return {
+    record(d) {
+      const p = d.principal;
+      const event: AuditEvent = {
+        audit: true,
+        event: 'auth.decision',
+        service,
+        decision: d.decision,
+        reason: neutralise(d.reason),
+        sub: str(p?.sub),
+        act: p?.act ? (neutraliseDeep(p.act, 0) as Record<string, unknown>) : null,
+        aud: p ? p.aud.map(neutralise) : null,
+        scope: p ? p.scope.map(neutralise) : null,
+        client_id: str(p?.client_id),
+        token_fp: str(p?.token_fp ?? d.token_fp),
+        request_id: str(d.request_id),
+        trace_id: str(d.trace_id),
+        time: new Date(now()).toISOString(),
+      };
+      logger.info(event, 'auth.decision');
+      return event;
+    },
+  };
+}

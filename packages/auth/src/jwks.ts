@@ -1,0 +1,231 @@
+import crypto from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import type { Agent as HttpAgent } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
+import type { JwksClient } from 'jwks-rsa';
+import { AuthError } from './errors.js';
+
+/** Where a verifier gets its public keys. */
+export interface KeyStore {
+  /**
+   * The public key for `kid` usable with `alg`. Rejects with an AuthError:
+   * AUTH_KEY_NOT_FOUND (401) when the key is not known, AUTH_KEYS_UNAVAILABLE (503) when the
+   * key set cannot be fetched and the key is not cached.
+   */
+  getKey(kid: string | undefined, alg: string): Promise<KeyObject>;
+  stats(): KeyStoreStats;
+}
+
+export interface KeyStoreStats {
+  /** JWKS fetches attempted (successful or not). */
+  fetches: number;
+}
+
+export interface JwksKeyStoreOptions {
+  /** The issuer's JWKS endpoint (`jwks_uri`). */
+  jwksUri: string;
+  /** Minimum time between two fetches triggered by an unknown `kid` (default 30 000). */
+  cooldownMs?: number;
+  /** Timeout of one JWKS request (default 5 000). */
+  timeoutMs?: number;
+  /** Refresh the set in the background once it is older than this (default 600 000). */
+  maxAgeMs?: number;
+  /** Clock, ms since the epoch (tests). */
+  now?: () => number;
+  /** http(s) Agent for the JWKS requests (keep-alive, TLS options, proxies). */
+  requestAgent?: HttpAgent | HttpsAgent;
+  /** Extra headers for the JWKS request. */
+  requestHeaders?: Record<string, string>;
+}
+
+/** JOSE algorithms this package can verify (jsonwebtoken 9 has no EdDSA). */
+export const SUPPORTED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'] as const;
+export type Algorithm = (typeof SUPPORTED_ALGORITHMS)[number];
+
+const EC_CURVE: Record<string, string> = { ES256: 'prime256v1', ES384: 'secp384r1', ES512: 'secp521r1' };
+const MIN_RSA_BITS = 2048;
+
+/** Whether `key` is the right type for `alg`: RSA for RS*, RSA or RSA-PSS for PS*, the alg's curve for ES*. */
+export function keyMatchesAlg(key: KeyObject, alg: string): boolean {
+  if (key.type !== 'public') return false;
+  const type = key.asymmetricKeyType;
+  if (alg.startsWith('RS')) return type === 'rsa';
+  if (alg.startsWith('PS')) return type === 'rsa' || type === 'rsa-pss';
+  const curve = EC_CURVE[alg];
+  if (curve) return type === 'ec' && key.asymmetricKeyDetails?.namedCurve === curve;
+  return false;
+}
+
+interface Entry {
+  pem: string;
+  key: KeyObject;
+  /** The JWK's own `alg`, when it declares one: the key is then usable with that alg only. */
+  alg: string | undefined;
+}
+
+function positive(name: string, value: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new TypeError(`createJwksKeyStore: ${name} must be a positive number of milliseconds`);
+  }
+  return value;
+}
+
+/**
+ * A KeyStore over a JWKS endpoint. jwks-rsa's JwksClient is used only to fetch and parse the set
+ * (its cache and rate limit are off); keys are parsed into KeyObjects once per fetch and kept in
+ * our own map.
+ *
+ * - An unknown `kid` refetches the whole set, at most once per `cooldownMs`; concurrent misses share
+ *   one fetch. Inside the cooldown an unknown kid is refused without a request (401
+ *   AUTH_KEY_NOT_FOUND), or 503 AUTH_KEYS_UNAVAILABLE if the last fetch failed.
+ * - A set older than `maxAgeMs` is refreshed in the background (also cooldown-limited); the cached
+ *   keys keep being served meanwhile and if the refresh fails. Trade-off: a key removed from the
+ *   JWKS stays trusted until a refresh succeeds — availability over instant revocation during an
+ *   issuer outage.
+ */
+export function createJwksKeyStore(options: JwksKeyStoreOptions): KeyStore {
+  if (!options || typeof options.jwksUri !== 'string') throw new TypeError('createJwksKeyStore: jwksUri is required');
+  let uri: URL;
+  try {
+    uri = new URL(options.jwksUri);
+  } catch {
+    throw new TypeError('createJwksKeyStore: jwksUri must be an absolute URL');
+  }
+  if (uri.protocol !== 'https:' && uri.protocol !== 'http:') {
+    throw new TypeError('createJwksKeyStore: jwksUri must be http(s)');
+  }
+  const cooldownMs = positive('cooldownMs', options.cooldownMs ?? 30_000);
+  const timeoutMs = positive('timeoutMs', options.timeoutMs ?? 5_000);
+  const maxAgeMs = positive('maxAgeMs', options.maxAgeMs ?? 600_000);
+  const now = options.now ?? Date.now;
+
+  // jwks-rsa (and its ESM-only dependency jose) is loaded on first fetch, so code that imports this
+  // package without a JWKS key store (tests with a stub KeyStore, the exchange client) never loads it.
+  let client: Promise<JwksClient> | undefined;
+  const getClient = () =>
+    (client ??= import('jwks-rsa').then(
+      (mod) =>
+        new mod.JwksClient({
+          jwksUri: options.jwksUri,
+          cache: false, // our own map below
+          rateLimit: false, // its per-minute limit refuses a genuinely rotated key; we use a cooldown instead
+          timeout: timeoutMs,
+          ...(options.requestAgent ? { requestAgent: options.requestAgent } : {}),
+          ...(options.requestHeaders ? { requestHeaders: options.requestHeaders } : {}),
+        }),
+    ));
+
+  let byKid = new Map<string, Entry>();
+  let withoutKid: Entry[] = [];
+  let fetchedAt: number | undefined; // last successful fetch
+  let attemptedAt: number | undefined; // last fetch started
+  let lastFailed = false;
+  let inflight: Promise<void> | undefined;
+  let fetches = 0;
+
+  async function load(): Promise<void> {
+    const signingKeys = await (await getClient()).getSigningKeys();
+    const nextByKid = new Map<string, Entry>();
+    const nextWithoutKid: Entry[] = [];
+    for (const sk of signingKeys) {
+      const pem = sk.getPublicKey();
+      // Parse once per fetch; an unchanged key keeps its KeyObject.
+      const previous = sk.kid !== undefined ? byKid.get(sk.kid) : undefined;
+      let key: KeyObject;
+      if (previous && previous.pem === pem) {
+        key = previous.key;
+      } else {
+        try {
+          key = crypto.createPublicKey(pem);
+        } catch {
+          continue;
+        }
+      }
+      if ((key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss') && (key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_BITS) {
+        continue;
+      }
+      const alg = (sk as { alg?: string }).alg;
+      const entry: Entry = { pem, key, alg };
+      if (typeof sk.kid === 'string' && sk.kid) {
+        if (!nextByKid.has(sk.kid)) nextByKid.set(sk.kid, entry);
+      } else {
+        nextWithoutKid.push(entry);
+      }
+    }
+    if (nextByKid.size === 0 && nextWithoutKid.length === 0) throw new Error('JWKS has no usable signing keys');
+    byKid = nextByKid;
+    withoutKid = nextWithoutKid;
+  }
+
+  /** Single-flight fetch of the whole set; never rejects (outcome in `lastFailed`). */
+  function refresh(): Promise<void> {
+    if (inflight) return inflight;
+    attemptedAt = now();
+    fetches += 1;
+    inflight = load().then(
+      () => {
+        fetchedAt = now();
+        lastFailed = false;
+      },
+      () => {
+        lastFailed = true;
+      },
+    ).finally(() => {
+      inflight = undefined;
+    });
+    return inflight;
+  }
+
+  const coolingDown = () => attemptedAt !== undefined && now() - attemptedAt < cooldownMs;
+
+  function usable(entry: Entry, alg: string): boolean {
+    return (entry.alg === undefined || entry.alg === alg) && keyMatchesAlg(entry.key, alg);
+  }
+
+  /** undefined = not in the set; null = in the set but not usable for alg. */
+  function lookup(kid: string | undefined, alg: string): KeyObject | null | undefined {
+    if (kid === undefined) {
+      // No kid: only unambiguous when the set holds exactly one key usable for alg.
+      const candidates = [...byKid.values(), ...withoutKid].filter((e) => usable(e, alg));
+      if (candidates.length === 1) return candidates[0]!.key;
+      return candidates.length === 0 ? undefined : null;
+    }
+    const entry = byKid.get(kid);
+    if (!entry) return undefined;
+    return usable(entry, alg) ? entry.key : null;
+  }
+
+  function found(key: KeyObject | null): KeyObject {
+    if (key === null) throw new AuthError('AUTH_KEY_NOT_FOUND', 'No key with that kid is usable for the token algorithm');
+    return key;
+  }
+
+  return {
+    async getKey(kid, alg) {
+      if (fetchedAt !== undefined && now() - fetchedAt >= maxAgeMs && !inflight && !coolingDown()) {
+        void refresh(); // stale: refresh in the background, keep serving
+      }
+      if (fetchedAt !== undefined || inflight) {
+        if (inflight && fetchedAt === undefined) await inflight;
+        const hit = lookup(kid, alg);
+        if (hit !== undefined) return found(hit);
+      }
+      // Miss: refetch at most once per cooldown; concurrent misses share the fetch.
+      if (inflight) {
+        await inflight;
+      } else if (!coolingDown()) {
+        await refresh();
+      } else {
+        if (lastFailed) throw new AuthError('AUTH_KEYS_UNAVAILABLE', 'Signing keys are temporarily unavailable');
+        throw new AuthError('AUTH_KEY_NOT_FOUND', 'No signing key matches the token');
+      }
+      const hit = lookup(kid, alg);
+      if (hit !== undefined) return found(hit);
+      if (lastFailed) throw new AuthError('AUTH_KEYS_UNAVAILABLE', 'Signing keys are temporarily unavailable');
+      throw new AuthError('AUTH_KEY_NOT_FOUND', 'No signing key matches the token');
+    },
+    stats() {
+      return { fetches };
+    },
+  };
+}

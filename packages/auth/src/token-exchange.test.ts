@@ -1,0 +1,262 @@
+import type * as http from 'node:http';
+import { Agent } from 'undici';
+import { createTokenExchangeClient, GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS_TOKEN } from './token-exchange.js';
+import { b64url, closeServer, deadUrl, listen } from '../test/helpers.js';
+
+type Mode = 'ok' | 'invalid_grant' | 'invalid_client' | '500' | 'hang' | 'garbage' | '404';
+
+interface Seen {
+  authorization: string | undefined;
+  contentType: string | undefined;
+  form: URLSearchParams;
+}
+
+let server: http.Server;
+let endpoint: string;
+let mode: Mode = 'ok';
+let seen: Seen[] = [];
+let issued = 0;
+const hanging: http.ServerResponse[] = [];
+
+beforeAll(async () => {
+  ({ server, url: endpoint } = await listen((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      const form = new URLSearchParams(body);
+      seen.push({ authorization: req.headers.authorization, contentType: req.headers['content-type'], form });
+      res.setHeader('content-type', 'application/json');
+      res.setHeader('cache-control', 'no-store');
+      switch (mode) {
+        case 'invalid_grant':
+          res.writeHead(400).end(JSON.stringify({ error: 'invalid_grant', error_description: `bad token ${form.get('subject_token')}` }));
+          return;
+        case 'invalid_client':
+          res.writeHead(401, { 'www-authenticate': 'Basic' }).end(JSON.stringify({ error: 'invalid_client' }));
+          return;
+        case '500':
+          res.writeHead(500).end(JSON.stringify({ error: 'server_error' }));
+          return;
+        case '404':
+          res.writeHead(404).end('not found');
+          return;
+        case 'garbage':
+          res.writeHead(200).end('{"access_token":');
+          return;
+        case 'hang':
+          hanging.push(res);
+          return;
+        default:
+          issued += 1;
+          res.end(
+            JSON.stringify({
+              access_token: `exchanged-${issued}-${form.get('audience')}`,
+              issued_token_type: TOKEN_TYPE_ACCESS_TOKEN,
+              token_type: 'Bearer',
+              expires_in: 300,
+              ...(form.get('scope') ? { scope: form.get('scope') } : {}),
+            }),
+          );
+      }
+    });
+  }));
+  endpoint = `${endpoint}/token`;
+});
+afterAll(async () => {
+  for (const r of hanging) r.destroy();
+  await closeServer(server);
+});
+beforeEach(() => {
+  mode = 'ok';
+  seen = [];
+});
+
+const T0 = 1_700_000_000_000;
+const subjectToken = (expSec = T0 / 1000 + 3600, sub = 'alice') => `${b64url({ alg: 'RS256' })}.${b64url({ sub, exp: expSec })}.c2ln`;
+
+function client(extra: Partial<Parameters<typeof createTokenExchangeClient>[0]> = {}) {
+  return createTokenExchangeClient({ tokenEndpoint: endpoint, clientId: 'workflow', clientSecret: 's3cret', ...extra });
+}
+
+describe('createTokenExchangeClient', () => {
+  it('exchanges a token with a form-encoded RFC 8693 request and HTTP Basic client auth', async () => {
+    let clock = T0;
+    const c = client({ now: () => clock });
+    const st = subjectToken();
+    const out = await c.exchange({ subjectToken: st, audience: 'agent-research', scope: 'research:invoke' });
+    expect(out).toEqual({ accessToken: expect.stringMatching(/^exchanged-\d+-agent-research$/), expiresAt: T0 + 300_000, scope: 'research:invoke', issuedTokenType: TOKEN_TYPE_ACCESS_TOKEN });
+    expect(seen).toHaveLength(1);
+    const s = seen[0]!;
+    expect(s.contentType).toBe('application/x-www-form-urlencoded');
+    expect(s.authorization).toBe(`Basic ${Buffer.from('workflow:s3cret').toString('base64')}`);
+    expect(Object.fromEntries(s.form)).toEqual({
+      grant_type: GRANT_TYPE_TOKEN_EXCHANGE,
+      subject_token: st,
+      subject_token_type: TOKEN_TYPE_ACCESS_TOKEN,
+      audience: 'agent-research',
+      scope: 'research:invoke',
+      requested_token_type: TOKEN_TYPE_ACCESS_TOKEN,
+    });
+    clock += 1000;
+    await c.close();
+  });
+
+  it('form-urlencodes the client id and secret before Basic encoding (RFC 6749 §2.3.1)', async () => {
+    const c = client({ clientId: 'my client:1', clientSecret: 'p@ss word/+' });
+    await c.exchange({ subjectToken: subjectToken(), audience: 'a' });
+    const decoded = Buffer.from(seen[0]!.authorization!.slice(6), 'base64').toString();
+    expect(decoded).toBe('my+client%3A1:p%40ss+word%2F%2B');
+    await c.close();
+  });
+
+  it('serves a repeated exchange from the cache (issuer hit once)', async () => {
+    const c = client();
+    const st = subjectToken(Date.now() / 1000 + 3600);
+    const a = await c.exchange({ subjectToken: st, audience: 'agent-research' });
+    const b = await c.exchange({ subjectToken: st, audience: 'agent-research' });
+    expect(b).toBe(a);
+    expect(seen).toHaveLength(1);
+    await c.close();
+  });
+
+  it('shares one request between 10 concurrent identical exchanges', async () => {
+    const c = client();
+    const st = subjectToken(Date.now() / 1000 + 3600);
+    const results = await Promise.all(Array.from({ length: 10 }, () => c.exchange({ subjectToken: st, audience: 'agent-writer' })));
+    expect(new Set(results.map((r) => r.accessToken)).size).toBe(1);
+    expect(seen).toHaveLength(1);
+    await c.close();
+  });
+
+  it('keeps separate entries per audience and per scope', async () => {
+    const c = client();
+    const st = subjectToken(Date.now() / 1000 + 3600);
+    const a = await c.exchange({ subjectToken: st, audience: 'agent-research' });
+    const b = await c.exchange({ subjectToken: st, audience: 'agent-writer' });
+    const s = await c.exchange({ subjectToken: st, audience: 'agent-writer', scope: 'writer:invoke' });
+    expect(new Set([a.accessToken, b.accessToken, s.accessToken]).size).toBe(3);
+    expect(seen).toHaveLength(3);
+    await c.exchange({ subjectToken: st, audience: 'agent-writer' });
+    expect(seen).toHaveLength(3);
+    await c.close();
+  });
+
+  it('refreshes refreshSkewSec before the exchanged token expires', async () => {
+    let clock = T0;
+    const c = client({ now: () => clock, refreshSkewSec: 30 });
+    const st = subjectToken();
+    await c.exchange({ subjectToken: st, audience: 'a' });
+    clock += 269_000; // 31 s before expiry: still cached
+    await c.exchange({ subjectToken: st, audience: 'a' });
+    expect(seen).toHaveLength(1);
+    clock += 2_000; // inside the skew: renewed
+    const renewed = await c.exchange({ subjectToken: st, audience: 'a' });
+    expect(seen).toHaveLength(2);
+    expect(renewed.expiresAt).toBe(clock + 300_000);
+    await c.close();
+  });
+
+  it('never caches beyond the subject token own exp', async () => {
+    let clock = T0;
+    const c = client({ now: () => clock });
+    const st = subjectToken(T0 / 1000 + 60); // the user's token dies in 60 s
+    await c.exchange({ subjectToken: st, audience: 'a' });
+    clock += 61_000;
+    await c.exchange({ subjectToken: st, audience: 'a' });
+    expect(seen).toHaveLength(2);
+    await c.close();
+  });
+
+  it('maps 400 invalid_grant to AUTH_EXCHANGE_DENIED (403) without echoing the token', async () => {
+    mode = 'invalid_grant';
+    const c = client();
+    const st = subjectToken(Date.now() / 1000 + 3600, 'denied');
+    const err = (await c.exchange({ subjectToken: st, audience: 'a' }).catch((e: unknown) => e)) as Record<string, unknown>;
+    expect(err).toMatchObject({ code: 'AUTH_EXCHANGE_DENIED', status: 403, detail: { error: 'invalid_grant' } });
+    expect(String(err.message)).toContain('invalid_grant');
+    expect(JSON.stringify(err)).not.toContain(st);
+    expect(String(err.message)).not.toContain(st);
+    await c.close();
+  });
+
+  it('maps invalid_client (our own misconfiguration) to AUTH_EXCHANGE_DENIED with status 502', async () => {
+    mode = 'invalid_client';
+    const c = client();
+    await expect(c.exchange({ subjectToken: subjectToken(), audience: 'a' })).rejects.toMatchObject({ code: 'AUTH_EXCHANGE_DENIED', status: 502 });
+    await c.close();
+  });
+
+  it.each([
+    ['a 500 answer', '500' as Mode],
+    ['a 404 answer without an OAuth error', '404' as Mode],
+    ['a truncated JSON body', 'garbage' as Mode],
+  ])('maps %s to 503 AUTH_EXCHANGE_UNAVAILABLE', async (_name, m) => {
+    mode = m;
+    const c = client();
+    await expect(c.exchange({ subjectToken: subjectToken(), audience: 'a' })).rejects.toMatchObject({ code: 'AUTH_EXCHANGE_UNAVAILABLE', status: 503 });
+    await c.close();
+  });
+
+  it('maps a refused connection to 503 AUTH_EXCHANGE_UNAVAILABLE', async () => {
+    const c = client({ tokenEndpoint: `${await deadUrl()}/token` });
+    const st = subjectToken();
+    const err = (await c.exchange({ subjectToken: st, audience: 'a' }).catch((e: unknown) => e)) as Error & { cause?: Error };
+    expect(err).toMatchObject({ code: 'AUTH_EXCHANGE_UNAVAILABLE', status: 503 });
+    expect(`${err.message} ${err.cause?.message ?? ''}`).not.toContain(st);
+    await c.close();
+  });
+
+  it('maps a timeout to 503 AUTH_EXCHANGE_UNAVAILABLE', async () => {
+    mode = 'hang';
+    const c = client({ timeoutMs: 200 });
+    await expect(c.exchange({ subjectToken: subjectToken(), audience: 'a' })).rejects.toMatchObject({ code: 'AUTH_EXCHANGE_UNAVAILABLE', status: 503 });
+    await c.close();
+  });
+
+  it('does not cache failures', async () => {
+    const c = client();
+    const st = subjectToken(Date.now() / 1000 + 3600);
+    mode = '500';
+    await expect(c.exchange({ subjectToken: st, audience: 'a' })).rejects.toMatchObject({ code: 'AUTH_EXCHANGE_UNAVAILABLE' });
+    mode = 'ok';
+    await expect(c.exchange({ subjectToken: st, audience: 'a' })).resolves.toMatchObject({ accessToken: expect.any(String) });
+    expect(seen).toHaveLength(2);
+    await c.close();
+  });
+
+  it('writes nothing to stdout or stderr (the request body is never logged)', async () => {
+    const writes: string[] = [];
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => (writes.push(String(chunk)), true));
+    const errw = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: unknown) => (writes.push(String(chunk)), true));
+    const logs = (['log', 'info', 'warn', 'error', 'debug'] as const).map((m) => jest.spyOn(console, m).mockImplementation((...a: unknown[]) => void writes.push(a.join(' '))));
+    try {
+      const c = client();
+      const st = subjectToken(Date.now() / 1000 + 3600, 'quiet');
+      await c.exchange({ subjectToken: st, audience: 'a' });
+      mode = 'invalid_grant';
+      await c.exchange({ subjectToken: st, audience: 'b' }).catch(() => undefined);
+      await c.close();
+      expect(writes.join('')).not.toContain(st);
+      expect(writes.join('')).not.toContain('s3cret');
+    } finally {
+      out.mockRestore();
+      errw.mockRestore();
+      for (const l of logs) l.mockRestore();
+    }
+  });
+
+  it('uses a dispatcher that is passed in', async () => {
+    const dispatcher = new Agent();
+    const c = client({ dispatcher });
+    await c.exchange({ subjectToken: subjectToken(), audience: 'a' });
+    await c.close(); // does not close a dispatcher it does not own
+    await c.exchange({ subjectToken: subjectToken(undefined, 'other'), audience: 'a' });
+    await dispatcher.close();
+  });
+
+  it('rejects bad options with a TypeError', () => {
+    expect(() => createTokenExchangeClient({ tokenEndpoint: 'nope', clientId: 'a', clientSecret: 'b' })).toThrow(TypeError);
+    expect(() => createTokenExchangeClient({ tokenEndpoint: endpoint, clientId: '', clientSecret: 'b' })).toThrow(TypeError);
+    expect(() => createTokenExchangeClient({ tokenEndpoint: endpoint, clientId: 'a', clientSecret: 'b', timeoutMs: 0 })).toThrow(TypeError);
+  });
+});

@@ -1,0 +1,234 @@
+import { randomUUID } from 'node:crypto';
+import express, { type ErrorRequestHandler, type IRouter, type Request, type RequestHandler, type Response } from 'express';
+import type { Runnable } from '@langchain/core/runnables';
+import { BatonError, errorBody } from '@baton/errors';
+import { toBatonError } from '@baton/errors/express';
+import { resolveOptions, type AddRoutesOptions, type ResolvedOptions, type ServerRunConfig } from './options.js';
+import { filterClientConfig } from './run-config.js';
+import { parseBatchBody, parseInvokeBody, validateInput } from './request-body.js';
+import { describeCause, toRunError } from './run-error.js';
+import { defaultConfigSchema, jsonSchemaOf, type JsonSchema } from './schemas.js';
+import { toWire } from './serialize.js';
+import { SseWriter } from './sse.js';
+
+export type AnyRunnable = Runnable<any, any, any>;
+
+const SSE_ROUTE = Symbol('baton.runnableServer.sse');
+
+/** Aborts the run when the client goes away before the response is finished. */
+function abortOnClose(res: Response): AbortController {
+  const controller = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) {
+      controller.abort(new BatonError('REQUEST_ABORTED', 'The client closed the connection', { status: 499 }));
+    }
+  });
+  return controller;
+}
+
+const STREAM_EVENT_FILTERS = {
+  include_names: 'includeNames',
+  include_types: 'includeTypes',
+  include_tags: 'includeTags',
+  exclude_names: 'excludeNames',
+  exclude_types: 'excludeTypes',
+  exclude_tags: 'excludeTags',
+} as const;
+
+function streamEventFilters(body: unknown): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  if (typeof body !== 'object' || body === null) return out;
+  for (const [snake, camel] of Object.entries(STREAM_EVENT_FILTERS)) {
+    const v = (body as Record<string, unknown>)[snake];
+    if (Array.isArray(v) && v.every((x) => typeof x === 'string')) out[camel] = v as string[];
+  }
+  return out;
+}
+
+/** A LangChain stream event as LangServe sends it: internal (`__`) metadata keys stripped. */
+function eventToWire(event: unknown): unknown {
+  const wire = toWire(event) as Record<string, unknown> | null;
+  if (wire && typeof wire.metadata === 'object' && wire.metadata !== null) {
+    wire.metadata = Object.fromEntries(Object.entries(wire.metadata).filter(([k]) => !k.startsWith('__')));
+  }
+  return wire;
+}
+
+class RouteHandlers {
+  private readonly schemas: { input: JsonSchema; output: JsonSchema; config: JsonSchema };
+
+  constructor(
+    private readonly runnable: AnyRunnable,
+    private readonly opts: ResolvedOptions,
+  ) {
+    const name = typeof runnable.getName === 'function' ? runnable.getName() : 'Runnable';
+    this.schemas = {
+      input: opts.inputSchema ? jsonSchemaOf(opts.inputSchema, 'input') : { title: `${name}Input` },
+      output: opts.outputSchema ? jsonSchemaOf(opts.outputSchema, 'output') : { title: `${name}Output` },
+      config: opts.configSchema
+        ? jsonSchemaOf(opts.configSchema, 'input')
+        : defaultConfigSchema(`${name}Config`, opts.configKeys, opts.configurableKeys),
+    };
+  }
+
+  /** Client config (filtered) + fresh run id + abort signal + identity context, then the per-request modifier. */
+  private async runConfig(req: Request, clientConfig: unknown, signal: AbortSignal): Promise<ServerRunConfig & { runId: string }> {
+    const runId = randomUUID();
+    let config: ServerRunConfig = {
+      ...filterClientConfig(clientConfig, this.opts.configKeys, this.opts.configurableKeys),
+      runId,
+      signal,
+      context: this.opts.context(req),
+    };
+    if (this.opts.config) {
+      config = await this.opts.config(req, config);
+      if (typeof config !== 'object' || config === null) throw new TypeError('addRoutes: the config option must return a RunnableConfig');
+    }
+    return typeof config.runId === 'string' ? (config as ServerRunConfig & { runId: string }) : { ...config, runId };
+  }
+
+  private logRunFailure(err: BatonError, route: string, aborted = false): void {
+    if (aborted) {
+      this.opts.logger?.warn({ route, code: 'REQUEST_ABORTED' }, 'client disconnected; run aborted');
+    } else if (err.status >= 500) {
+      this.opts.logger?.error({ route, code: err.code, err: describeCause(err.cause ?? err) }, 'runnable failed');
+    }
+  }
+
+  invoke: RequestHandler = async (req, res) => {
+    const body = parseInvokeBody(req.body);
+    const input = validateInput(this.opts.inputSchema, body.input);
+    const abort = abortOnClose(res);
+    const config = await this.runConfig(req, body.config, abort.signal);
+    let output: unknown;
+    try {
+      output = await this.runnable.invoke(input, config);
+    } catch (err) {
+      if (abort.signal.aborted) return this.logRunFailure(toRunError(err), 'invoke', true);
+      throw toRunError(err);
+    }
+    res.json({ output: toWire(output), metadata: { run_id: config.runId, feedback_tokens: [] } });
+  };
+
+  batch: RequestHandler = async (req, res) => {
+    const body = parseBatchBody(req.body, this.opts.maxBatchSize);
+    const inputs = body.inputs.map((input, i) => validateInput(this.opts.inputSchema, input, ['inputs', i]));
+    const abort = abortOnClose(res);
+    const configs = await Promise.all(
+      inputs.map((_, i) => this.runConfig(req, Array.isArray(body.config) ? body.config[i] : body.config, abort.signal)),
+    );
+    let outputs: unknown[];
+    try {
+      outputs = await this.runnable.batch(inputs, configs);
+    } catch (err) {
+      if (abort.signal.aborted) return this.logRunFailure(toRunError(err), 'batch', true);
+      throw toRunError(err);
+    }
+    const runIds = configs.map((c) => c.runId);
+    res.json({
+      output: outputs.map((o) => toWire(o)),
+      metadata: { run_ids: runIds, responses: runIds.map((run_id) => ({ run_id, feedback_tokens: [] })) },
+    });
+  };
+
+  /** Shared by /stream and /stream_events: request errors are JSON; once the SSE starts, failures are `error` events. */
+  private async sse(
+    req: Request,
+    res: Response,
+    route: string,
+    iterate: (input: unknown, config: ServerRunConfig) => Promise<AsyncIterable<unknown>>,
+    frame: (item: unknown) => unknown,
+  ): Promise<void> {
+    const body = parseInvokeBody(req.body);
+    const input = validateInput(this.opts.inputSchema, body.input);
+    const abort = abortOnClose(res);
+    const config = await this.runConfig(req, body.config, abort.signal);
+    const sse = new SseWriter(res, this.opts.pingIntervalMs);
+    try {
+      await sse.send('metadata', JSON.stringify({ run_id: config.runId }));
+      const stream = await iterate(input, config);
+      for await (const item of stream) {
+        if (sse.isClosed) break;
+        await sse.send('data', JSON.stringify(frame(item)));
+      }
+      if (!sse.isClosed) await sse.send('end');
+      else this.opts.logger?.warn({ route, code: 'REQUEST_ABORTED' }, 'client disconnected; run aborted');
+    } catch (err) {
+      const be = toRunError(err);
+      const aborted = sse.isClosed || abort.signal.aborted;
+      this.logRunFailure(be, route, aborted);
+      if (!aborted) {
+        const { message } = errorBody(be).error;
+        await sse.send('error', JSON.stringify({ status_code: be.status, message, code: be.code }));
+      }
+    } finally {
+      sse.end();
+    }
+  }
+
+  stream: RequestHandler = (req, res) =>
+    this.sse(req, res, 'stream', (input, config) => this.runnable.stream(input, config), toWire);
+
+  streamEvents: RequestHandler = (req, res) =>
+    this.sse(
+      req,
+      res,
+      'stream_events',
+      async (input, config) =>
+        this.runnable.streamEvents(input, { ...config, version: 'v2' }, streamEventFilters(req.body)) as AsyncIterable<unknown>,
+      eventToWire,
+    );
+
+  inputSchema: RequestHandler = (_req, res) => void res.json(this.schemas.input);
+  outputSchema: RequestHandler = (_req, res) => void res.json(this.schemas.output);
+  configSchema: RequestHandler = (_req, res) => void res.json(this.schemas.config);
+
+  /**
+   * The routes' own error handler: `{error: {code, message, detail?}}` with the error's headers
+   * (RFC 6750 for auth). On the SSE routes the body also carries a top-level `message`, the
+   * field the official client reads from a failed stream response.
+   */
+  errors: ErrorRequestHandler = (err, _req, res, next) => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    const be = toBatonError(err);
+    if (be.status >= 500) this.opts.logger?.error({ code: be.code, err: describeCause(be.cause ?? err) }, 'request failed');
+    for (const [k, v] of Object.entries(be.headers)) res.setHeader(k, v);
+    const body: Record<string, unknown> = { ...errorBody(be) };
+    if (res.locals[SSE_ROUTE as unknown as string]) body.message = errorBody(be).error.message;
+    res.status(be.status).json(body);
+  };
+}
+
+const markSse: RequestHandler = (_req, res, next) => {
+  res.locals[SSE_ROUTE as unknown as string] = true;
+  next();
+};
+
+/**
+ * Serves `runnable` over the LangServe wire protocol under `options.path`:
+ * `POST invoke | batch | stream | stream_events`, `GET input_schema | output_schema | config_schema`.
+ * Options are checked now (a bad one is a TypeError); `options.auth` runs before every route,
+ * then the JSON body parser (`bodyLimit`). The caller's identity reaches the runnable as
+ * `config.context` (LangGraph's per-run context), never through `configurable`.
+ */
+export function addRoutes(app: IRouter, runnable: AnyRunnable, options: AddRoutesOptions): void {
+  if (typeof runnable !== 'object' || runnable === null || typeof runnable.invoke !== 'function' || typeof runnable.stream !== 'function') {
+    throw new TypeError('addRoutes: runnable must be a LangChain Runnable');
+  }
+  const opts = resolveOptions(options);
+  const h = new RouteHandlers(runnable, opts);
+  const json = express.json({ limit: opts.bodyLimit });
+  const router = express.Router();
+  router.post('/invoke', ...opts.auth, json, h.invoke);
+  router.post('/batch', ...opts.auth, json, h.batch);
+  router.post('/stream', markSse, ...opts.auth, json, h.stream);
+  router.post('/stream_events', markSse, ...opts.auth, json, h.streamEvents);
+  router.get('/input_schema', ...opts.auth, h.inputSchema);
+  router.get('/output_schema', ...opts.auth, h.outputSchema);
+  router.get('/config_schema', ...opts.auth, h.configSchema);
+  router.use(h.errors);
+  app.use(opts.path, router);
+}

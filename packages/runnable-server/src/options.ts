@@ -1,0 +1,163 @@
+import type { Request, RequestHandler } from 'express';
+import type { RunnableConfig } from '@langchain/core/runnables';
+import type { ZodType } from 'zod';
+
+/** Where a run's per-request identity lives: LangGraph's per-run `context`, never `configurable`. */
+export type RunContext = Record<string, unknown>;
+
+/** The run config `addRoutes` hands to the runnable (`context` is LangGraph's per-run context). */
+export type ServerRunConfig = RunnableConfig & { context?: RunContext };
+
+/** The logger `addRoutes` reports failures to (pino-compatible). */
+export interface RunnableServerLogger {
+  error(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+export interface AddRoutesOptions {
+  /** Mount path, e.g. `/research`: routes are `{path}/invoke`, `{path}/stream`, ... */
+  path: string;
+  /** Middleware run before every route (invoke, batch, stream, stream_events and the schema GETs). */
+  auth?: RequestHandler | RequestHandler[];
+  /** Validates `input` (and each of `inputs`); failure is 422 `RUNNABLE_INPUT_INVALID`. Also served at `/input_schema`. */
+  inputSchema?: ZodType;
+  /** Only served at `/output_schema` (outputs are not validated). */
+  outputSchema?: ZodType;
+  /** Only served at `/config_schema`. Default: built from `configKeys` and `configurableKeys`. */
+  configSchema?: ZodType;
+  /**
+   * Run-config keys accepted from the client, snake_case or camelCase.
+   * Default `['tags', 'run_name', 'recursion_limit', 'max_concurrency']`; `metadata` may be
+   * added explicitly. Everything else the client sends (`callbacks`, `runId`, `context`,
+   * `signal`, `timeout`, unknown keys) is dropped.
+   */
+  configKeys?: string[];
+  /** `configurable` keys accepted from the client (default none), e.g. `['thread_id']`. */
+  configurableKeys?: string[];
+  /** Builds the run's `config.context` from the request. Default `{ principal: req.auth, requestId: req.requestId, traceparent: req.traceparent }`. */
+  context?: (req: Request) => RunContext;
+  /** Per-request config modifier (like LangServe's `per_req_config_modifier`); may throw a BatonError. */
+  config?: (req: Request, config: ServerRunConfig) => ServerRunConfig | Promise<ServerRunConfig>;
+  /** JSON body limit (default `'1mb'`); larger bodies get 413 `REQUEST_TOO_LARGE`. */
+  bodyLimit?: string | number;
+  /** Maximum `inputs` per `/batch` call (default 100). */
+  maxBatchSize?: number;
+  /** Interval of the `: ping` SSE comment (default 15 000 ms). */
+  pingIntervalMs?: number;
+  logger?: RunnableServerLogger;
+}
+
+/** snake_case name -> the RunnableConfig field it sets. */
+export const CONFIG_KEY_FIELDS = {
+  tags: 'tags',
+  run_name: 'runName',
+  recursion_limit: 'recursionLimit',
+  max_concurrency: 'maxConcurrency',
+  metadata: 'metadata',
+} as const;
+
+export type ConfigKey = keyof typeof CONFIG_KEY_FIELDS;
+
+export const DEFAULT_CONFIG_KEYS: readonly ConfigKey[] = ['tags', 'run_name', 'recursion_limit', 'max_concurrency'];
+
+const CAMEL_TO_SNAKE: Record<string, ConfigKey> = {
+  tags: 'tags',
+  runName: 'run_name',
+  recursionLimit: 'recursion_limit',
+  maxConcurrency: 'max_concurrency',
+  metadata: 'metadata',
+};
+
+/** `runName` or `run_name` -> `run_name`; undefined for keys the server never accepts. */
+export function canonicalConfigKey(key: string): ConfigKey | undefined {
+  if (Object.prototype.hasOwnProperty.call(CONFIG_KEY_FIELDS, key)) return key as ConfigKey;
+  return CAMEL_TO_SNAKE[key];
+}
+
+export interface ResolvedOptions {
+  path: string;
+  auth: RequestHandler[];
+  inputSchema?: ZodType;
+  outputSchema?: ZodType;
+  configSchema?: ZodType;
+  configKeys: ReadonlySet<ConfigKey>;
+  configurableKeys: ReadonlySet<string>;
+  context: (req: Request) => RunContext;
+  config?: AddRoutesOptions['config'];
+  bodyLimit: string | number;
+  maxBatchSize: number;
+  pingIntervalMs: number;
+  logger?: RunnableServerLogger;
+}
+
+function defaultContext(req: Request): RunContext {
+  const r = req as Request & { auth?: unknown; requestId?: unknown; traceparent?: unknown };
+  const ctx: RunContext = {};
+  if (r.auth !== undefined) ctx.principal = r.auth;
+  if (r.requestId !== undefined) ctx.requestId = r.requestId;
+  if (r.traceparent !== undefined) ctx.traceparent = r.traceparent;
+  return ctx;
+}
+
+function isZod(value: unknown): value is ZodType {
+  return typeof value === 'object' && value !== null && typeof (value as ZodType).safeParse === 'function';
+}
+
+function positiveInt(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw new TypeError(`addRoutes: ${name} must be a positive integer`);
+  }
+  return value;
+}
+
+/** Validates options at start-up: a bad option is a TypeError, never a request-time surprise. */
+export function resolveOptions(options: AddRoutesOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) throw new TypeError('addRoutes: options are required');
+  const { path } = options;
+  if (typeof path !== 'string' || !/^\/[A-Za-z0-9._~\-/]*$/.test(path) || (path.length > 1 && path.endsWith('/'))) {
+    throw new TypeError("addRoutes: path must start with '/', not end with '/', and contain only URL-safe characters");
+  }
+  const auth = options.auth === undefined ? [] : Array.isArray(options.auth) ? options.auth : [options.auth];
+  for (const h of auth) if (typeof h !== 'function') throw new TypeError('addRoutes: auth must be middleware functions');
+  for (const name of ['inputSchema', 'outputSchema', 'configSchema'] as const) {
+    if (options[name] !== undefined && !isZod(options[name])) throw new TypeError(`addRoutes: ${name} must be a zod schema`);
+  }
+  const configKeys = new Set<ConfigKey>();
+  for (const key of options.configKeys ?? DEFAULT_CONFIG_KEYS) {
+    const canonical = typeof key === 'string' ? canonicalConfigKey(key) : undefined;
+    if (!canonical) {
+      throw new TypeError(
+        `addRoutes: configKeys may only name ${Object.keys(CONFIG_KEY_FIELDS).join(', ')} (configurable keys go in configurableKeys)`,
+      );
+    }
+    configKeys.add(canonical);
+  }
+  const configurableKeys = new Set<string>();
+  for (const key of options.configurableKeys ?? []) {
+    if (typeof key !== 'string' || key.length === 0 || key.startsWith('__')) {
+      throw new TypeError('addRoutes: configurableKeys must be non-empty strings not starting with "__"');
+    }
+    configurableKeys.add(key);
+  }
+  for (const name of ['context', 'config'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') throw new TypeError(`addRoutes: ${name} must be a function`);
+  }
+  const bodyLimit = options.bodyLimit ?? '1mb';
+  if (typeof bodyLimit !== 'string' && typeof bodyLimit !== 'number') throw new TypeError('addRoutes: bodyLimit must be a string or number');
+  return {
+    path,
+    auth,
+    inputSchema: options.inputSchema,
+    outputSchema: options.outputSchema,
+    configSchema: options.configSchema,
+    configKeys,
+    configurableKeys,
+    context: options.context ?? defaultContext,
+    config: options.config,
+    bodyLimit,
+    maxBatchSize: positiveInt('maxBatchSize', options.maxBatchSize, 100),
+    pingIntervalMs: positiveInt('pingIntervalMs', options.pingIntervalMs, 15_000),
+    logger: options.logger,
+  };
+}

@@ -1,0 +1,192 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type RequestHandler } from 'express';
+import { RunnableLambda } from '@langchain/core/runnables';
+import { BatonError } from '@baton/errors';
+import { addRoutes, type AddRoutesOptions, type AnyRunnable } from './index.js';
+
+const withPrincipal: RequestHandler = (req, _res, next) => {
+  (req as unknown as { auth: unknown }).auth = { sub: 'alice' };
+  next();
+};
+
+const servers: http.Server[] = [];
+afterAll(async () => {
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+});
+
+async function serve(runnable: AnyRunnable, options: Partial<AddRoutesOptions> = {}): Promise<string> {
+  const app = express();
+  addRoutes(app, runnable, { path: '/r', auth: withPrincipal, ...options });
+  const server = http.createServer(app);
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/r`;
+}
+
+/** POSTs JSON and hands each raw chunk to onChunk; resolves with the response and the whole body text. */
+function post(url: string, body: unknown, onChunk?: (text: string, req: http.ClientRequest) => void) {
+  return new Promise<{ res: http.IncomingMessage; text: string }>((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        text += c;
+        onChunk?.(text, req);
+      });
+      res.on('end', () => resolve({ res, text }));
+      res.on('error', reject);
+      res.on('aborted', () => resolve({ res, text }));
+    });
+    req.on('error', (err) => ((err as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(err)));
+    req.end(JSON.stringify(body));
+  });
+}
+
+function deferred<T = void>() {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+async function* counter(n: number, gate?: Promise<void>) {
+  for (let i = 0; i < n; i++) {
+    yield `chunk-${i}`;
+    if (i === 0 && gate) await gate;
+  }
+}
+
+describe('POST /stream', () => {
+  it('frames metadata, one data event per chunk and end exactly like LangServe (CRLF)', async () => {
+    const url = await serve(RunnableLambda.from((n: number) => counter(n)));
+    const { res, text } = await post(`${url}/stream`, { input: 3 });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
+    expect(res.headers['cache-control']).toBe('no-cache');
+    expect(res.headers['x-accel-buffering']).toBe('no');
+    const runId = /"run_id":"([0-9a-f-]{36})"/.exec(text)?.[1];
+    expect(runId).toBeDefined();
+    expect(text).toBe(
+      `event: metadata\r\ndata: {"run_id":"${runId}"}\r\n\r\n` +
+        'event: data\r\ndata: "chunk-0"\r\n\r\n' +
+        'event: data\r\ndata: "chunk-1"\r\n\r\n' +
+        'event: data\r\ndata: "chunk-2"\r\n\r\n' +
+        'event: end\r\n\r\n',
+    );
+  });
+
+  it('flushes each chunk as it is produced', async () => {
+    const gate = deferred();
+    const url = await serve(RunnableLambda.from((n: number) => counter(n, gate.promise)));
+    let sawFirstBeforeSecondWasMade = false;
+    const { text } = await post(`${url}/stream`, { input: 2 }, (soFar) => {
+      if (soFar.includes('"chunk-0"') && !soFar.includes('"chunk-1"')) {
+        sawFirstBeforeSecondWasMade = true;
+        gate.resolve();
+      }
+    });
+    expect(sawFirstBeforeSecondWasMade).toBe(true);
+    expect(text).toContain('event: end\r\n\r\n');
+  });
+
+  it('sends a ": ping" comment every pingIntervalMs while the runnable is quiet', async () => {
+    const gate = deferred();
+    const url = await serve(RunnableLambda.from((n: number) => counter(n, gate.promise)), { pingIntervalMs: 5 });
+    const { text } = await post(`${url}/stream`, { input: 2 }, (soFar) => {
+      if (soFar.includes(': ping\r\n\r\n')) gate.resolve();
+    });
+    expect(text).toMatch(/"chunk-0"\r\n\r\n(: ping\r\n\r\n)+event: data\r\ndata: "chunk-1"/);
+  });
+
+  it('ends a failed stream with an error event carrying status_code, message and code', async () => {
+    const url = await serve(
+      RunnableLambda.from(async function* () {
+        yield 'first';
+        throw new Error('secret internals');
+      }),
+    );
+    const { text } = await post(`${url}/stream`, { input: 1 });
+    expect(text).toContain('event: data\r\ndata: "first"\r\n\r\n');
+    expect(text.endsWith('event: error\r\ndata: {"status_code":500,"message":"The runnable failed","code":"RUNNABLE_FAILED"}\r\n\r\n')).toBe(true);
+    expect(text).not.toContain('secret internals');
+    expect(text).not.toContain('event: end');
+  });
+
+  it('keeps a BatonError status and code in the error event', async () => {
+    const url = await serve(
+      RunnableLambda.from(async () => {
+        throw new BatonError('REMOTE_FORBIDDEN', 'The writer agent refused the call', { status: 403 });
+      }),
+    );
+    const { text } = await post(`${url}/stream`, { input: 1 });
+    expect(text).toContain('event: error\r\ndata: {"status_code":403,"message":"The writer agent refused the call","code":"REMOTE_FORBIDDEN"}\r\n\r\n');
+  });
+
+  it('reports request errors before the stream starts as JSON with a status', async () => {
+    const url = await serve(RunnableLambda.from((x: unknown) => x));
+    const { res, text } = await post(`${url}/stream`, { nope: 1 });
+    expect(res.statusCode).toBe(422);
+    expect(JSON.parse(text)).toMatchObject({ error: { code: 'RUNNABLE_REQUEST_INVALID' }, message: expect.any(String) });
+  });
+
+  it('aborts the runnable when the client disconnects mid-stream', async () => {
+    const aborted = deferred<unknown>();
+    const url = await serve(
+      RunnableLambda.from(async function* (_x: unknown, config: any) {
+        yield 'started';
+        await new Promise((_resolve, reject) => {
+          config.signal.addEventListener('abort', () => {
+            aborted.resolve(config.signal.reason);
+            reject(config.signal.reason);
+          });
+        });
+      }),
+    );
+    await post(`${url}/stream`, { input: 1 }, (soFar, req) => {
+      if (soFar.includes('"started"')) req.destroy();
+    });
+    await expect(aborted.promise).resolves.toMatchObject({ code: 'REQUEST_ABORTED' });
+  });
+});
+
+describe('POST /invoke abort', () => {
+  it('aborts the runnable when the client disconnects before the response', async () => {
+    const started = deferred();
+    const aborted = deferred<boolean>();
+    const url = await serve(
+      RunnableLambda.from(async (_x: unknown, config: any) => {
+        started.resolve();
+        await new Promise((_resolve, reject) => {
+          config.signal.addEventListener('abort', () => {
+            aborted.resolve(true);
+            reject(config.signal.reason);
+          });
+        });
+      }),
+    );
+    const req = http.request(`${url}/invoke`, { method: 'POST', headers: { 'content-type': 'application/json' } });
+    req.on('error', () => undefined);
+    req.end(JSON.stringify({ input: 1 }));
+    await started.promise;
+    req.destroy();
+    await expect(aborted.promise).resolves.toBe(true);
+  });
+});
+
+describe('POST /stream_events', () => {
+  it('streams v2 events as data events, then end', async () => {
+    const url = await serve(RunnableLambda.from((x: string) => `${x}!`).withConfig({ runName: 'Shout' }));
+    const { text } = await post(`${url}/stream_events`, { input: 'hi' });
+    const frames = text.split('\r\n\r\n').filter(Boolean);
+    expect(frames[0]).toMatch(/^event: metadata\r\ndata: /);
+    expect(frames.at(-1)).toBe('event: end');
+    const events = frames.slice(1, -1).map((f) => {
+      expect(f.startsWith('event: data\r\ndata: ')).toBe(true);
+      return JSON.parse(f.slice('event: data\r\ndata: '.length));
+    });
+    expect(events.map((e) => e.event)).toEqual(['on_chain_start', 'on_chain_stream', 'on_chain_end']);
+    expect(events[0]).toMatchObject({ name: 'Shout', data: { input: 'hi' } });
+    expect(events[2].data.output).toBe('hi!');
+    expect(JSON.stringify(events)).not.toContain('alice');
+  });
+});
