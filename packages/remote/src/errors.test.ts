@@ -1,0 +1,32 @@
+import { isBatonError } from '@baton/errors';
+import { RemoteError, errorFromResponse, isRemoteError, isRetryableRemoteError, parseErrorBody } from './errors.js';
+
+describe('remote errors', () => {
+  it('builds "research agent: 401 invalid_token (AUTH_TOKEN_EXPIRED)" from an RFC 6750 answer', () => {
+    const e = errorFromResponse('research', 401, 'Bearer realm="x", error="invalid_token"', JSON.stringify({ error: { code: 'AUTH_TOKEN_EXPIRED', message: 'expired' } }));
+    expect(e.message).toBe('research agent: 401 invalid_token (AUTH_TOKEN_EXPIRED): expired');
+    expect(e).toMatchObject({ code: 'REMOTE_UNAUTHORIZED', status: 502, remote: 'research', remoteStatus: 401, remoteCode: 'AUTH_TOKEN_EXPIRED' });
+    expect(isBatonError(e)).toBe(true);
+    expect(isRemoteError(e)).toBe(true);
+  });
+
+  it('never copies a token or a raw body into the message', () => {
+    const token = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.sig';
+    const e = errorFromResponse('writer', 500, undefined, JSON.stringify({ message: `bad Bearer ${token}` }));
+    expect(e.message).not.toContain(token);
+    const raw = errorFromResponse('writer', 502, undefined, `<html>${token}</html>`);
+    expect(raw.message).toBe('writer agent: 502');
+  });
+
+  it('reads LangServe {detail} bodies and ignores code-like junk', () => {
+    expect(parseErrorBody(JSON.stringify({ detail: 'Not Found' }))).toEqual({ code: undefined, message: 'Not Found' });
+    expect(parseErrorBody(JSON.stringify({ error: { code: 'has spaces!', message: 'x' } })).code).toBeUndefined();
+  });
+
+  it('retryable only for unavailable and timeout', () => {
+    expect(isRetryableRemoteError(new RemoteError('REMOTE_UNAVAILABLE', 'x', { remote: 'r' }))).toBe(true);
+    expect(isRetryableRemoteError(new RemoteError('REMOTE_TIMEOUT', 'x', { remote: 'r' }))).toBe(true);
+    expect(isRetryableRemoteError(new RemoteError('REMOTE_UNAUTHORIZED', 'x', { remote: 'r' }))).toBe(false);
+    expect(isRetryableRemoteError(new Error('x'))).toBe(false);
+  });
+});
