@@ -1,0 +1,89 @@
+import { BatonError } from '@baton/errors';
+import express, { type Router } from 'express';
+import { z } from 'zod';
+import type { IssuerConfig } from './config.js';
+import type { KeyStore } from './keys.js';
+import { findAgent, WORKFLOW_SCOPE, type Policy } from './policy.js';
+import { mintAccessToken } from './tokens.js';
+
+/** `client_id` of tokens from the development endpoint. */
+export const DEV_CLIENT_ID = 'baton-dev';
+
+const devTokenBody = z.strictObject({
+  user: z.string().min(1).max(128),
+  audience: z.string().min(1).max(256).optional(),
+  scope: z.string().min(1).max(1024).optional(),
+  ttl: z.number().int().positive().optional(),
+});
+
+export interface DevRoutesDeps {
+  config: IssuerConfig;
+  keys: KeyStore;
+  policy: Policy;
+  now: () => number;
+}
+
+/**
+ * Development-only endpoints (never mounted in production):
+ * `POST /dev/token` mints a user's token; `POST /dev/rotate-keys` adds a signing key.
+ */
+export function devRoutes(deps: DevRoutesDeps): Router {
+  const { config, keys, policy, now } = deps;
+  const router = express.Router();
+  const noStore: express.RequestHandler = (_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  };
+
+  router.post('/dev/token', noStore, express.json({ limit: '4kb' }), (req, res) => {
+    const parsed = devTokenBody.safeParse(req.body ?? {});
+    if (!parsed.success) {
+      throw new BatonError('ISSUER_DEV_INVALID_REQUEST', 'body must be {user, audience?, scope?, ttl?}', {
+        status: 400,
+        detail: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+      });
+    }
+    const { user: userName, audience = config.workflowAudience, scope, ttl } = parsed.data;
+    const user = policy.users.find((u) => u.sub === userName);
+    if (!user) throw new BatonError('ISSUER_UNKNOWN_USER', 'unknown development user', { status: 400 });
+
+    let allowed: string[];
+    if (audience === config.workflowAudience) {
+      allowed = user.scope;
+    } else {
+      const agent = findAgent(policy, audience);
+      if (!agent) throw new BatonError('ISSUER_UNKNOWN_AUDIENCE', 'unknown audience', { status: 400 });
+      // An agent's scope is only ever granted on behalf of a user who may use the workflow.
+      if (!user.scope.includes(WORKFLOW_SCOPE)) {
+        throw new BatonError('ISSUER_SCOPE_NOT_ALLOWED', `user does not hold ${WORKFLOW_SCOPE}, so no agent token can be issued`, { status: 403 });
+      }
+      allowed = agent.scope;
+    }
+    const requested = scope === undefined ? allowed : [...new Set(scope.split(' ').filter(Boolean))];
+    if (requested.length === 0 || requested.some((s) => !allowed.includes(s))) {
+      throw new BatonError('ISSUER_SCOPE_NOT_ALLOWED', 'requested scope is not granted to this user for this audience', { status: 403 });
+    }
+    const nowSec = Math.floor(now() / 1000);
+    const expiresIn = Math.min(ttl ?? config.accessTokenTtlSec, config.devTokenMaxTtlSec);
+    keys.refresh(now());
+    const { token, kid, jti } = mintAccessToken(keys, {
+      iss: config.issuer,
+      sub: user.sub,
+      aud: audience,
+      scope: requested.join(' '),
+      client_id: DEV_CLIENT_ID,
+      iat: nowSec,
+      exp: nowSec + expiresIn,
+    });
+    req.log?.info({ event: 'dev_token_issued', sub: user.sub, aud: audience, scope: requested.join(' '), jti, kid }, 'development token issued');
+    res.status(200).json({ access_token: token, token_type: 'Bearer', expires_in: expiresIn, scope: requested.join(' ') });
+  });
+
+  router.post('/dev/rotate-keys', noStore, (req, res) => {
+    const kid = keys.rotate();
+    req.log?.info({ event: 'keys_rotated', kid }, 'signing key rotated');
+    res.status(200).json({ kid, keys: keys.jwks().keys.map((k) => k.kid) });
+  });
+
+  return router;
+}

@@ -1,0 +1,75 @@
+import type { AgentTarget, IssuerConfig } from './config.js';
+
+export const GRANT_CLIENT_CREDENTIALS = 'client_credentials';
+export const GRANT_TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+export const TOKEN_TYPE_ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token';
+/** The scope a user must hold for anything to be done on their behalf. */
+export const WORKFLOW_SCOPE = 'workflow:invoke';
+
+export interface ClientPolicy {
+  clientId: string;
+  secret: string;
+  grantTypes: string[];
+  /** The audience of the tokens this client receives from users (subject tokens must carry it). */
+  audience: string;
+  /** Agent audiences this client may exchange a user's token for. */
+  delegateTo: string[];
+  /** Audiences this client may get a client_credentials token for (as itself). */
+  credentialsAudiences: string[];
+}
+
+export interface UserPolicy {
+  sub: string;
+  /** Scopes granted to the user for the workflow audience. */
+  scope: string[];
+}
+
+export interface Policy {
+  clients: ClientPolicy[];
+  users: UserPolicy[];
+  agents: AgentTarget[];
+  workflowAudience: string;
+}
+
+/** Development users: alice and bob may use the workflow; eve is authenticated but may not. */
+export const DEV_USERS: UserPolicy[] = [
+  { sub: 'alice', scope: [WORKFLOW_SCOPE] },
+  { sub: 'bob', scope: [WORKFLOW_SCOPE] },
+  { sub: 'eve', scope: ['profile'] },
+];
+
+export function buildPolicy(config: IssuerConfig, workflowClientSecret: string): Policy {
+  const agentAudiences = config.agents.map((a) => a.audience);
+  return {
+    clients: [
+      {
+        clientId: config.workflowClientId,
+        secret: workflowClientSecret,
+        grantTypes: [GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE],
+        audience: config.workflowAudience,
+        delegateTo: agentAudiences,
+        credentialsAudiences: agentAudiences,
+      },
+    ],
+    users: config.mode === 'development' ? DEV_USERS : [],
+    agents: config.agents,
+    workflowAudience: config.workflowAudience,
+  };
+}
+
+export function findAgent(policy: Policy, audience: string): AgentTarget | undefined {
+  return policy.agents.find((a) => a.audience === audience);
+}
+
+/** Map an RFC 8707 resource indicator to an agent: an agent URL, or an audience given as a URI. */
+export function agentForResource(policy: Policy, resource: string): AgentTarget | undefined {
+  const r = resource.replace(/\/+$/, '');
+  return policy.agents.find((a) => a.audience === resource || a.resources.includes(r));
+}
+
+export function allScopes(policy: Policy): string[] {
+  const s = new Set<string>([WORKFLOW_SCOPE]);
+  for (const u of policy.users) u.scope.forEach((x) => s.add(x));
+  for (const a of policy.agents) a.scope.forEach((x) => s.add(x));
+  return [...s];
+}

@@ -1,0 +1,14 @@
+export { parseConfig, loadConfig, port, host, bool, url, int, durationMs, durationSec, parseDuration, list } from './config.js';
+export type { ConfigOptions, ConfigIssue, Env } from './config.js';
+export { createLogger, REDACT_PATHS } from './logger.js';
+export type { Logger, LoggerOptions } from './logger.js';
+export { requestContext, isValidRequestId } from './request-context.js';
+export type { RequestContextOptions } from './request-context.js';
+export { parseTraceparent, newTraceparent, childTraceparent } from './trace.js';
+export type { TraceContext } from './trace.js';
+export { healthRoutes } from './health.js';
+export type { HealthOptions } from './health.js';
+export { metrics } from './metrics.js';
+export type { MetricsOptions } from './metrics.js';
+export { listen, installShutdown } from './server.js';
+export type { ListenOptions, TlsOptions, ShutdownOptions, ShutdownLogger } from './server.js';

@@ -1,0 +1,132 @@
+import { Writable } from 'node:stream';
+import express from 'express';
+import request from 'supertest';
+import { healthRoutes } from './health.js';
+import { createLogger } from './logger.js';
+import { metrics } from './metrics.js';
+import { requestContext } from './request-context.js';
+
+function setup(ready?: () => boolean | Promise<boolean>) {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      cb();
+    },
+  });
+  const logger = createLogger({ service: 'svc', destination });
+  const app = express();
+  app.use(metrics());
+  app.use(requestContext({ logger }));
+  healthRoutes(app, { ready });
+  app.get('/ctx', (req, res) => {
+    req.log.info({ token: 'secret-token-value' }, 'handler');
+    res.json({ requestId: req.requestId, traceparent: req.traceparent, traceId: req.traceId });
+  });
+  app.get('/items/:id', (_req, res) => {
+    res.json({});
+  });
+  return { app, lines, json: () => lines.map((l) => JSON.parse(l) as Record<string, any>) };
+}
+
+const TP = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+
+describe('requestContext', () => {
+  it('keeps a valid incoming x-request-id and echoes it', async () => {
+    const { app } = setup();
+    const res = await request(app).get('/ctx').set('x-request-id', 'abc.DEF_1:2-3');
+    expect(res.headers['x-request-id']).toBe('abc.DEF_1:2-3');
+    expect(res.body.requestId).toBe('abc.DEF_1:2-3');
+  });
+
+  it.each([
+    ['too long', 'a'.repeat(129)],
+    ['with spaces', 'abc def'],
+    ['with a slash', 'a/b'],
+    ['with non-ascii', 'abcé'],
+  ])('replaces an invalid x-request-id (%s) with a new uuid', async (_name, id) => {
+    const { app } = setup();
+    const res = await request(app).get('/ctx').set('x-request-id', id);
+    expect(res.body.requestId).not.toBe(id);
+    expect(res.body.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.headers['x-request-id']).toBe(res.body.requestId);
+  });
+
+  it('makes a request id when none is sent', async () => {
+    const { app } = setup();
+    const res = await request(app).get('/ctx');
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('keeps a valid traceparent and its trace id', async () => {
+    const { app } = setup();
+    const res = await request(app).get('/ctx').set('traceparent', TP);
+    expect(res.body.traceparent).toBe(TP);
+    expect(res.body.traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+  });
+
+  it('replaces an invalid traceparent with a new one', async () => {
+    const { app } = setup();
+    const res = await request(app).get('/ctx').set('traceparent', '00-zzz-01');
+    expect(res.body.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(res.body.traceparent.slice(3, 35)).toBe(res.body.traceId);
+  });
+
+  it('writes one access log line without query string or headers, and handler lines carry request_id', async () => {
+    const { app, json, lines } = setup();
+    await request(app).get('/ctx?access_token=querysecret').set('x-request-id', 'rid-1').set('authorization', 'Bearer headersecret');
+    const access = json().filter((l) => l.msg === 'request');
+    expect(access).toHaveLength(1);
+    expect(access[0]).toMatchObject({ method: 'GET', path: '/ctx', status: 200, request_id: 'rid-1', service: 'svc' });
+    expect(typeof access[0]!.duration_ms).toBe('number');
+    expect(access[0]!.trace_id).toMatch(/^[0-9a-f]{32}$/);
+    const handler = json().find((l) => l.msg === 'handler');
+    expect(handler).toMatchObject({ request_id: 'rid-1', token: '[redacted]' });
+    const all = lines.join('\n');
+    expect(all).not.toContain('querysecret');
+    expect(all).not.toContain('headersecret');
+    expect(all).not.toContain('secret-token-value');
+  });
+});
+
+describe('healthRoutes', () => {
+  it('GET /healthz is 200 ok', async () => {
+    const res = await request(setup().app).get('/healthz');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ok' });
+  });
+
+  it('GET /readyz is 200 ready by default', async () => {
+    const res = await request(setup().app).get('/readyz');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ready' });
+  });
+
+  it('GET /readyz is 503 when the check is false or throws', async () => {
+    expect((await request(setup(() => false).app).get('/readyz')).status).toBe(503);
+    const res = await request(
+      setup(async () => {
+        throw new Error('db down');
+      }).app,
+    ).get('/readyz');
+    expect(res.status).toBe(503);
+    expect(res.body).toEqual({ status: 'not_ready' });
+  });
+});
+
+describe('metrics', () => {
+  it('counts requests by route pattern and status, with a duration histogram', async () => {
+    const { app } = setup();
+    await request(app).get('/items/1');
+    await request(app).get('/items/2');
+    await request(app).get('/nope');
+    const res = await request(app).get('/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(res.text).toContain('http_requests_total{method="GET",route="/items/:id",status="200"} 2');
+    expect(res.text).toContain('http_requests_total{method="GET",route="unmatched",status="404"} 1');
+    expect(res.text).toContain('http_request_duration_seconds_count{method="GET",route="/items/:id"} 2');
+    expect(res.text).toContain('http_request_duration_seconds_bucket{method="GET",route="/items/:id",le="+Inf"} 2');
+    expect(res.text).not.toContain('/items/1');
+  });
+});

@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Logger } from './logger.js';
+import { newTraceparent, parseTraceparent } from './trace.js';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** Set by `requestContext()`: the incoming valid `x-request-id` or a new uuid. */
+      requestId: string;
+      /** Set by `requestContext()`: the incoming valid W3C `traceparent` or a new one. */
+      traceparent: string;
+      /** Set by `requestContext()`: the trace id of `traceparent`. */
+      traceId: string;
+      /** Set by `requestContext()`: child logger with `request_id` and `trace_id`. */
+      log: Logger;
+    }
+  }
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** A request id is accepted from the client only if it is 1-128 chars of [A-Za-z0-9._:-]. */
+export function isValidRequestId(value: unknown): value is string {
+  return typeof value === 'string' && REQUEST_ID.test(value);
+}
+
+export interface RequestContextOptions {
+  logger: Logger;
+  /** Skip the access log line for some requests (e.g. health probes). Default: log all. */
+  skipAccessLog?: (req: Request) => boolean;
+}
+
+/**
+ * Sets `req.requestId` (echoed as `x-request-id`), `req.traceparent`, `req.traceId` and `req.log`,
+ * and writes one access log line per request when it finishes: method, path (no query string),
+ * status, duration_ms, request_id. Never headers.
+ */
+export function requestContext(options: RequestContextOptions): RequestHandler {
+  const { logger, skipAccessLog } = options;
+  return (req: Request, res: Response, next: NextFunction) => {
+    const start = process.hrtime.bigint();
+    const incomingId = req.headers['x-request-id'];
+    req.requestId = isValidRequestId(incomingId) ? incomingId : randomUUID();
+    const incomingTrace = req.headers.traceparent;
+    const trace = parseTraceparent(typeof incomingTrace === 'string' ? incomingTrace : undefined);
+    req.traceparent = trace ? (incomingTrace as string).trim() : newTraceparent();
+    req.traceId = trace ? trace.traceId : req.traceparent.slice(3, 35);
+    req.log = logger.child({ request_id: req.requestId, trace_id: req.traceId });
+    res.setHeader('x-request-id', req.requestId);
+
+    const path = (req.originalUrl ?? req.url).split('?')[0];
+    let logged = false;
+    const done = (aborted: boolean) => {
+      if (logged) return;
+      logged = true;
+      if (skipAccessLog?.(req)) return;
+      const duration_ms = Number(process.hrtime.bigint() - start) / 1e6;
+      const status = res.statusCode;
+      const line = { method: req.method, path, status, duration_ms: Math.round(duration_ms * 1000) / 1000, request_id: req.requestId, ...(aborted ? { aborted: true } : {}) };
+      if (status >= 500) req.log.error(line, 'request');
+      else req.log.info(line, 'request');
+    };
+    res.on('finish', () => done(false));
+    res.on('close', () => done(!res.writableFinished));
+    next();
+  };
+}
