@@ -11,7 +11,8 @@ const dirs = ['apps', 'packages'].flatMap((d) => readdirSync(path.join(root, d))
 const resultFile = (dir) => path.join(dir, 'test-results', 'jest.json');
 for (const dir of dirs) rmSync(resultFile(dir), { force: true });
 
-const run = (args) => spawnSync('pnpm', ['exec', 'turbo', ...args], { cwd: root, stdio: 'inherit' }).status ?? 1;
+const turboEnv = { ...process.env, TURBO_TELEMETRY_DISABLED: '1' };
+const run = (args) => spawnSync('pnpm', ['exec', 'turbo', ...args], { cwd: root, stdio: 'inherit', env: turboEnv }).status ?? 1;
 const extra = process.argv.slice(2);
 let status = run(['run', 'build', 'lint', 'check-types', '--output-logs=errors-only']);
 if (status === 0) {

@@ -31,15 +31,32 @@ export interface TokenEndpointDeps {
 
 type Params = Map<string, string>;
 
-/** Parse an x-www-form-urlencoded body; a repeated parameter is invalid_request (RFC 6749 §3.2). */
-function parseForm(body: string): Params {
+/**
+ * Target parameters may legitimately be repeated (RFC 8693 §2.1, RFC 8707 §2: several targets);
+ * this issuer issues a token for exactly one, so several are `invalid_target` (RFC 8693 §2.2.2),
+ * not `invalid_request`.
+ */
+const TARGET_PARAMS = new Set(['audience', 'resource']);
+
+/**
+ * Parse an x-www-form-urlencoded body. A repeated parameter is invalid_request (RFC 6749 §3.1),
+ * even when one of its values is empty (no `x=&x=value` smuggling past a proxy that reads the
+ * first); a repeated target parameter is recorded in `multiTarget` and refused as invalid_target.
+ */
+function parseForm(body: string): { params: Params; multiTarget: boolean } {
   const params: Params = new Map();
+  const seen = new Set<string>();
+  let multiTarget = false;
   for (const [k, v] of new URLSearchParams(body)) {
-    if (params.has(k)) throw new OAuthError('invalid_request', `parameter ${safeName(k)} is repeated`);
+    if (seen.has(k)) {
+      if (!TARGET_PARAMS.has(k)) throw new OAuthError('invalid_request', `parameter ${safeName(k)} is repeated`);
+      multiTarget = true;
+    }
+    seen.add(k);
     // RFC 6749 §3.1: parameters sent without a value are treated as omitted.
     if (v !== '') params.set(k, v);
   }
-  return params;
+  return { params, multiTarget };
 }
 
 /** Only names we know are echoed in descriptions. */
@@ -99,9 +116,10 @@ function parseScope(params: Params): string[] | undefined {
 }
 
 /** Exactly one target, as `audience` (a logical name) or `resource` (RFC 8707 absolute URI). */
-function resolveTarget(params: Params, policy: Policy, allowed: string[]): AgentTarget {
+function resolveTarget(params: Params, multiTarget: boolean, policy: Policy, allowed: string[]): AgentTarget {
   const audience = params.get('audience');
   const resource = params.get('resource');
+  if (multiTarget) throw new OAuthError('invalid_target', 'give exactly one target: one audience or one resource');
   if (audience !== undefined && resource !== undefined) throw new OAuthError('invalid_target', 'give exactly one target: audience or resource, not both');
   if (audience === undefined && resource === undefined) throw new OAuthError('invalid_request', 'a target is required: audience or resource');
   let target: AgentTarget | undefined;
@@ -153,7 +171,7 @@ export function tokenEndpoint(deps: TokenEndpointDeps): Router {
     express.text({ type: 'application/x-www-form-urlencoded', limit: TOKEN_BODY_LIMIT, defaultCharset: 'utf-8' }),
     (req, res) => {
       const log = req.log ?? logger;
-      const params = parseForm(typeof req.body === 'string' ? req.body : '');
+      const { params, multiTarget } = parseForm(typeof req.body === 'string' ? req.body : '');
       const grantType = params.get('grant_type');
       if (grantType === undefined) throw new OAuthError('invalid_request', 'grant_type is required');
       const client = authenticateClient(req, params, policy);
@@ -169,7 +187,7 @@ export function tokenEndpoint(deps: TokenEndpointDeps): Router {
 
       if (grantType === GRANT_CLIENT_CREDENTIALS) {
         const scope = parseScope(params);
-        const target = resolveTarget(params, policy, client.credentialsAudiences);
+        const target = resolveTarget(params, multiTarget, policy, client.credentialsAudiences);
         const granted = grantedScope(scope, target);
         const exp = nowSec + config.accessTokenTtlSec;
         const { token, kid, jti } = mintAccessToken(keys, {
@@ -198,7 +216,7 @@ export function tokenEndpoint(deps: TokenEndpointDeps): Router {
       const requestedType = params.get('requested_token_type');
       if (requestedType !== undefined && requestedType !== TOKEN_TYPE_ACCESS_TOKEN) throw new OAuthError('invalid_request', 'unsupported requested_token_type (only access_token)');
       const scope = parseScope(params);
-      const target = resolveTarget(params, policy, client.delegateTo);
+      const target = resolveTarget(params, multiTarget, policy, client.delegateTo);
       const granted = grantedScope(scope, target);
 
       let subject;

@@ -45,3 +45,17 @@ describe('createLogger', () => {
     expect(c.json().map((l) => l.msg)).toEqual(['shown']);
   });
 });
+
+describe('createLogger time', () => {
+  it('writes one ISO time key, and a line that brings its own time keeps its value', () => {
+    const lines: string[] = [];
+    const destination = { write: (s: string) => lines.push(s) };
+    const logger = createLogger({ service: 'svc', destination });
+    logger.info({ a: 1 }, 'x');
+    logger.info({ time: '2000-01-01T00:00:00.000Z' }, 'y');
+    expect(lines[0]!.match(/"time":/g)).toHaveLength(1);
+    expect(JSON.parse(lines[0]!).time).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(lines[1]!.match(/"time":/g)).toHaveLength(1);
+    expect(JSON.parse(lines[1]!).time).toBe('2000-01-01T00:00:00.000Z');
+  });
+});

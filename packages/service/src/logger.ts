@@ -29,7 +29,10 @@ export function createLogger(options: LoggerOptions): Logger {
   const opts: pino.LoggerOptions = {
     level: options.level ?? 'info',
     base: { service: options.service, pid: process.pid },
-    timestamp: pino.stdTimeFunctions.isoTime,
+    // ISO `time` through a mixin rather than `timestamp`: a line that brings its own `time` (an
+    // audit event) then overrides it instead of writing the key twice.
+    timestamp: false,
+    mixin: () => ({ time: new Date().toISOString() }),
     formatters: { level: (label) => ({ level: label }) },
     redact: { paths: [...REDACT_PATHS], censor: '[redacted]' },
   };
