@@ -62,9 +62,10 @@ const services = [
       WORKFLOW_CLIENT_SECRET: clientSecret,
       WORKFLOW_DATA_DIR: path.join(dataDir, 'workflow'),
       TOKEN_FORWARDING: forwarding,
-      RESEARCH_URL: `${url('research')}/research`,
-      WRITER_URL: `${url('writer')}/writer`,
-      REVIEWER_URL: `${url('reviewer')}/reviewer`,
+      // overridable, e.g. to put a recording proxy in front of an agent in tests
+      RESEARCH_URL: env.RESEARCH_URL ?? `${url('research')}/research`,
+      WRITER_URL: env.WRITER_URL ?? `${url('writer')}/writer`,
+      REVIEWER_URL: env.REVIEWER_URL ?? `${url('reviewer')}/reviewer`,
     },
   },
 ];

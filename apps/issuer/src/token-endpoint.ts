@@ -65,6 +65,55 @@ const safeName = (k: string) => (KNOWN_PARAMS.has(k) ? k : '(unknown)');
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
+/** Same as `@baton/auth`'s `tokenFingerprint`: 16 hex chars of sha256. Never the token. */
+const fingerprint = (token: string) => createHash('sha256').update(token).digest('hex').slice(0, 16);
+
+/**
+ * What is known about a token request so far, filled in as it is checked; written as one audit
+ * line (`event: "token.decision"`) when the request is answered, allow or deny.
+ */
+interface TokenAudit {
+  grant_type: string | null;
+  client_id: string | null;
+  sub: string | null;
+  act: { sub: string } | null;
+  aud: string | null;
+  scope: string | null;
+  /** Fingerprint of the subject token (token exchange), never the token. */
+  token_fp: string | null;
+  /** Fingerprint and `jti` of the issued token (allow only). */
+  issued_token_fp: string | null;
+  jti: string | null;
+}
+
+const AUDIT_VALUE = /^[\x20-\x7e]{1,256}$/;
+/** Only printable values, cut short: a client-chosen value must not forge log structure. */
+const auditStr = (v: string | undefined | null): string | null => (typeof v === 'string' && AUDIT_VALUE.test(v) ? v : typeof v === 'string' ? '(invalid)' : null);
+
+function auditOf(res: Response): TokenAudit {
+  const locals = res.locals as { tokenAudit?: TokenAudit };
+  locals.tokenAudit ??= { grant_type: null, client_id: null, sub: null, act: null, aud: null, scope: null, token_fp: null, issued_token_fp: null, jti: null };
+  return locals.tokenAudit;
+}
+
+function writeAudit(logger: Logger, req: Request, res: Response, decision: 'allow' | 'deny', reason: string, status: number, now: () => number): void {
+  const a = auditOf(res);
+  logger.info(
+    {
+      audit: true,
+      event: 'token.decision',
+      decision,
+      reason,
+      status,
+      ...a,
+      request_id: typeof req.requestId === 'string' ? req.requestId : null,
+      trace_id: typeof req.traceId === 'string' ? req.traceId : null,
+      time: new Date(now()).toISOString(),
+    },
+    'token.decision',
+  );
+}
+
 /** Constant-time comparison (hashing first makes the lengths equal). */
 function secretMatches(given: string, expected: string): boolean {
   return timingSafeEqual(sha256(given), sha256(expected));
@@ -173,8 +222,14 @@ export function tokenEndpoint(deps: TokenEndpointDeps): Router {
       const log = req.log ?? logger;
       const { params, multiTarget } = parseForm(typeof req.body === 'string' ? req.body : '');
       const grantType = params.get('grant_type');
+      const audit = auditOf(res);
+      // Only values this issuer knows are recorded: a client-chosen string never reaches the audit line.
+      audit.grant_type = grantType === undefined ? null : grantType === GRANT_CLIENT_CREDENTIALS || grantType === GRANT_TOKEN_EXCHANGE ? grantType : '(unsupported)';
+      const presented = params.get('subject_token');
+      if (presented !== undefined) audit.token_fp = fingerprint(presented);
       if (grantType === undefined) throw new OAuthError('invalid_request', 'grant_type is required');
       const client = authenticateClient(req, params, policy);
+      audit.client_id = client.clientId;
       if (grantType !== GRANT_CLIENT_CREDENTIALS && grantType !== GRANT_TOKEN_EXCHANGE) {
         throw new OAuthError('unsupported_grant_type', 'grant_type is not supported');
       }
@@ -200,6 +255,8 @@ export function tokenEndpoint(deps: TokenEndpointDeps): Router {
           exp,
         });
         log.info({ event: 'token_issued', grant_type: grantType, client_id: client.clientId, sub: client.clientId, aud: target.audience, scope: granted.join(' '), jti, kid }, 'token issued');
+        Object.assign(audit, { sub: client.clientId, aud: target.audience, scope: granted.join(' '), issued_token_fp: fingerprint(token), jti });
+        writeAudit(logger, req, res, 'allow', 'ok', 200, now);
         res.status(200).json({ access_token: token, token_type: 'Bearer', expires_in: exp - nowSec, scope: granted.join(' ') });
         return;
       }
@@ -217,6 +274,7 @@ export function tokenEndpoint(deps: TokenEndpointDeps): Router {
       if (requestedType !== undefined && requestedType !== TOKEN_TYPE_ACCESS_TOKEN) throw new OAuthError('invalid_request', 'unsupported requested_token_type (only access_token)');
       const scope = parseScope(params);
       const target = resolveTarget(params, multiTarget, policy, client.delegateTo);
+      audit.aud = target.audience;
       const granted = grantedScope(scope, target);
 
       let subject;
@@ -226,6 +284,7 @@ export function tokenEndpoint(deps: TokenEndpointDeps): Router {
         if (err instanceof SubjectTokenError) throw new OAuthError('invalid_grant', err.message);
         throw err;
       }
+      audit.sub = auditStr(subject.sub);
       if (subject.act !== undefined) throw new OAuthError('invalid_grant', 'subject_token is already a delegated token (has act); re-exchange is not allowed');
       if (!subject.scope.includes(WORKFLOW_SCOPE)) throw new OAuthError('invalid_grant', `subject does not hold ${WORKFLOW_SCOPE}`);
       const exp = Math.min(nowSec + config.exchangedTokenTtlSec, subject.exp);
@@ -244,6 +303,8 @@ export function tokenEndpoint(deps: TokenEndpointDeps): Router {
         { event: 'token_exchanged', grant_type: grantType, client_id: client.clientId, sub: subject.sub, act_sub: client.clientId, aud: target.audience, scope: granted.join(' '), subject_jti: subject.jti, jti, kid },
         'token exchanged',
       );
+      Object.assign(audit, { act: { sub: client.clientId }, scope: granted.join(' '), issued_token_fp: fingerprint(token), jti });
+      writeAudit(logger, req, res, 'allow', 'ok', 200, now);
       res.status(200).json({ access_token: token, issued_token_type: TOKEN_TYPE_ACCESS_TOKEN, token_type: 'Bearer', expires_in: exp - nowSec, scope: granted.join(' ') });
     },
   );
@@ -268,11 +329,13 @@ export function tokenEndpoint(deps: TokenEndpointDeps): Router {
       else if (typeof (err as { status?: unknown })?.status === 'number' && (err as { status: number }).status < 500) oauth = new OAuthError('invalid_request', 'malformed request');
       else {
         (req.log ?? logger).error({ err: { name: (err as Error)?.name, message: 'token endpoint failure' } }, 'token endpoint failed');
+        writeAudit(logger, req, res, 'deny', 'server_error', 500, now);
         res.status(500).json({ error: 'server_error', error_description: 'internal error' });
         return;
       }
     }
     (req.log ?? logger).info({ event: 'token_refused', error: oauth.error, status: oauth.status, reason: oauth.description }, 'token request refused');
+    writeAudit(logger, req, res, 'deny', oauth.error, oauth.status, now);
     for (const [k, v] of Object.entries(oauth.headers)) res.setHeader(k, v);
     res.status(oauth.status).json({ error: oauth.error, error_description: oauth.description });
   });

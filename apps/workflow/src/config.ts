@@ -5,7 +5,8 @@ import { host, int, loadConfig, parseConfig, port, url, type Env } from '@baton/
  * The workflow's environment. Every variable is listed in the README's configuration table and
  * checked by the compose test (docker-compose.yml may only set variables declared here).
  */
-export const ConfigSchema = z.object({
+export const configSchema = z
+  .object({
   PORT: port(3000),
   HOST: host(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -39,15 +40,14 @@ export const ConfigSchema = z.object({
   REMOTE_FIRST_BYTE_TIMEOUT_MS: int(30_000, { min: 1 }),
   REMOTE_IDLE_TIMEOUT_MS: int(30_000, { min: 1 }),
   SHUTDOWN_TIMEOUT_MS: int(10_000, { min: 0 }),
-});
+  })
+  .superRefine((c, ctx) => {
+    if (c.TOKEN_FORWARDING === 'exchange' && !c.WORKFLOW_CLIENT_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['WORKFLOW_CLIENT_SECRET'], message: 'is required when TOKEN_FORWARDING=exchange' });
+    }
+  });
 
-const WithRules = ConfigSchema.superRefine((c, ctx) => {
-  if (c.TOKEN_FORWARDING === 'exchange' && !c.WORKFLOW_CLIENT_SECRET) {
-    ctx.addIssue({ code: 'custom', path: ['WORKFLOW_CLIENT_SECRET'], message: 'is required when TOKEN_FORWARDING=exchange' });
-  }
-});
-
-function resolve(c: z.infer<typeof ConfigSchema>) {
+function resolve(c: z.infer<typeof configSchema>) {
   return Object.freeze({
     ...c,
     JWKS_URI: c.JWKS_URI ?? `${c.ISSUER_URL}/.well-known/jwks.json`,
@@ -59,10 +59,10 @@ export type WorkflowConfig = ReturnType<typeof resolve>;
 
 /** For tests: throws a CONFIG_INVALID BatonError naming the wrong variables. */
 export function parseWorkflowConfig(env: Env): WorkflowConfig {
-  return resolve(parseConfig(WithRules as unknown as typeof ConfigSchema, { env, service: 'workflow' }));
+  return resolve(parseConfig(configSchema, { env, service: 'workflow' }));
 }
 
 /** For main.ts: prints the wrong variables (never their values) and exits 1. */
 export function loadWorkflowConfig(): WorkflowConfig {
-  return resolve(loadConfig(WithRules as unknown as typeof ConfigSchema, { service: 'workflow' }));
+  return resolve(loadConfig(configSchema, { service: 'workflow' }));
 }

@@ -31,6 +31,13 @@ export interface TokenExchangeRequest {
   audience: string;
   /** Space-delimited scopes to ask for (default: the issuer's choice). */
   scope?: string;
+  /**
+   * Sent as `x-request-id` so the issuer's log line for this exchange joins the caller's request
+   * (ignored unless 1-128 of `A-Za-z0-9._:-`). Not part of the cache key: a cache hit makes no request.
+   */
+  requestId?: string;
+  /** W3C `traceparent` sent to the issuer (ignored unless valid). Not part of the cache key. */
+  traceparent?: string;
 }
 
 export interface ExchangedToken {
@@ -54,6 +61,16 @@ export interface TokenExchangeClient {
 
 const MAX_RESPONSE_BYTES = 64 * 1024;
 const OAUTH_ERROR = /^[\x20-\x21\x23-\x5b\x5d-\x7e]{1,64}$/;
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const TRACEPARENT = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/** Correlation headers for the issuer: only well-formed values, never anything else from the caller. */
+function correlationHeaders(req: TokenExchangeRequest): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (typeof req.requestId === 'string' && REQUEST_ID.test(req.requestId)) out['x-request-id'] = req.requestId;
+  if (typeof req.traceparent === 'string' && TRACEPARENT.test(req.traceparent.trim())) out.traceparent = req.traceparent.trim();
+  return out;
+}
 
 /** RFC 6749 Appendix B: application/x-www-form-urlencoded encoding of one value. */
 function formEncode(value: string): string {
@@ -143,7 +160,7 @@ export function createTokenExchangeClient(options: TokenExchangeClientOptions): 
       res = await request(endpoint, {
         method: 'POST',
         dispatcher,
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', authorization },
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', authorization, ...correlationHeaders(req) },
         body: form.toString(),
         signal: AbortSignal.timeout(timeoutMs),
         headersTimeout: timeoutMs,
@@ -200,6 +217,8 @@ export function createTokenExchangeClient(options: TokenExchangeClientOptions): 
       if (!req || typeof req.subjectToken !== 'string' || req.subjectToken === '') throw new TypeError('exchange: subjectToken is required');
       if (typeof req.audience !== 'string' || req.audience === '') throw new TypeError('exchange: audience is required');
       if (req.scope !== undefined && typeof req.scope !== 'string') throw new TypeError('exchange: scope must be a string');
+      if (req.requestId !== undefined && typeof req.requestId !== 'string') throw new TypeError('exchange: requestId must be a string');
+      if (req.traceparent !== undefined && typeof req.traceparent !== 'string') throw new TypeError('exchange: traceparent must be a string');
       const key = `${sha256(req.subjectToken)}\n${req.audience}\n${req.scope ?? ''}`;
       const hit = cache.get(key);
       if (hit) {

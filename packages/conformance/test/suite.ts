@@ -6,7 +6,7 @@ import { Document } from '@langchain/core/documents';
 import { AIMessage } from '@langchain/core/messages';
 import { errorHandler } from '@baton/errors/express';
 import { addRoutes } from '@baton/runnable-server';
-import { makeAuth, startTestIssuer, type TestIssuer } from './auth-fixture.js';
+import { AUDIENCE, foreignKey, makeAuth, startTestIssuer, type TestIssuer } from './auth-fixture.js';
 
 /** What the suite needs from a client: one instance per (base URL, bearer token). */
 export interface ConformanceClient {
@@ -115,7 +115,7 @@ export function describeConformance(clientName: string, makeClient: ConformanceC
       server = http.createServer(app);
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      token = issuer.mint({ sub: 'alice', scope: SCOPE });
+      token = issuer.mint({ sub: 'alice', aud: AUDIENCE, scope: SCOPE });
     });
 
     afterAll(async () => {
@@ -165,15 +165,15 @@ export function describeConformance(clientName: string, makeClient: ConformanceC
     });
 
     it('surfaces 401 when the token is invalid (signed by an unknown key, or expired)', async () => {
-      const foreign = issuer.mintForeign({ sub: 'alice', scope: SCOPE });
+      const foreign = issuer.mint({ sub: 'alice', aud: AUDIENCE, scope: SCOPE, key: foreignKey() });
       expect(statusOf(await rejection(client('/echo', foreign).invoke('x')))).toBe(401);
-      const expired = issuer.mint({ sub: 'alice', scope: SCOPE, expiresInSec: -120 });
+      const expired = issuer.mint({ sub: 'alice', aud: AUDIENCE, scope: SCOPE, expiresInSec: -120 });
       expect(statusOf(await rejection(client('/echo', expired).batch(['x'])))).toBe(401);
     });
 
     it('surfaces 403 when the token lacks the route scope', async () => {
       expect(statusOf(await rejection(client('/admin').invoke('x')))).toBe(403);
-      const adminToken = issuer.mint({ sub: 'root', scope: `${SCOPE} ${ADMIN_SCOPE}` });
+      const adminToken = issuer.mint({ sub: 'root', aud: AUDIENCE, scope: `${SCOPE} ${ADMIN_SCOPE}` });
       await expect(client('/admin', adminToken).invoke('x')).resolves.toBe('admin-only');
     });
 

@@ -4,12 +4,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import type { z } from 'zod';
-import { ConfigSchema as IssuerConfig } from '@baton/issuer/config';
-import { ConfigSchema as ResearchConfig } from '@baton/agent-research/config';
-import { ConfigSchema as WriterConfig } from '@baton/agent-writer/config';
-import { ConfigSchema as ReviewerConfig } from '@baton/agent-reviewer/config';
-import { ConfigSchema as WorkflowConfig } from '@baton/workflow/config';
-import { ROOT } from './stack';
+import { envSchema as IssuerConfig } from '@baton/issuer/config';
+import { configSchema as ResearchConfig } from '@baton/agent-research/config';
+import { configSchema as WriterConfig } from '@baton/agent-writer/config';
+import { configSchema as ReviewerConfig } from '@baton/agent-reviewer/config';
+import { configSchema as WorkflowConfig } from '@baton/workflow/config';
+import { ROOT } from './stack.js';
 
 type Service = {
   build?: { context: string; dockerfile: string; args: Record<string, string> };

@@ -1,7 +1,7 @@
 // A client nobody here wrote: @langchain/core 0.3.80's RemoteRunnable (the last official
 // LangServe JS client) against the real workflow and the real research agent.
 import { RemoteRunnable } from 'langchain-core-legacy/runnables/remote';
-import { startStack, type Stack } from './stack';
+import { startStack, type Stack } from './stack.js';
 
 let stack: Stack;
 beforeAll(async () => {

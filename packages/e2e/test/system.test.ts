@@ -1,7 +1,7 @@
 // The running system, end to end: five real processes started by `scripts/start.mjs`.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { readSse, startStack, type Stack } from './stack';
+import { readSse, startStack, type Stack } from './stack.js';
 
 let stack: Stack;
 let alice: string;
@@ -28,7 +28,7 @@ const invoke = (token: string | undefined, body: unknown, route = '/workflow/inv
 describe('the running system', () => {
   it("runs alice's invoke through research, writer and reviewer and returns the report", async () => {
     const res = await invoke(alice, { input: { topic: 'token exchange between services' } });
-    const body = await res.json();
+    const body = (await res.json()) as any;
     expect(res.status).toBe(200);
     expect(typeof body.metadata.run_id).toBe('string');
     const out = body.output;
@@ -62,7 +62,7 @@ describe('the running system', () => {
     const res = await invoke(undefined, { input: { topic: 'x' } });
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toMatch(/^Bearer realm="[^"]+"$/);
-    expect((await res.json()).error.code).toBe('AUTH_TOKEN_MISSING');
+    expect(((await res.json()) as any).error.code).toBe('AUTH_TOKEN_MISSING');
   });
 
   it('answers eve (authenticated, without workflow:invoke) with 403 insufficient_scope', async () => {
@@ -82,7 +82,7 @@ describe('the running system', () => {
       const res = await fetch(`${url}${route}`, { method: 'POST', headers: bearer(alice), body: JSON.stringify({ input: { topic: 'x' } }) });
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
-      expect((await res.json()).error.code).toBe('AUTH_AUDIENCE_MISMATCH');
+      expect(((await res.json()) as any).error.code).toBe('AUTH_AUDIENCE_MISMATCH');
     }
   });
 
@@ -106,12 +106,15 @@ describe('the running system', () => {
     expect(res.status).toBe(200);
     const mine = await fetch(`${stack.urls.workflow}/workflow/threads/${threadId}`, { headers: bearer(alice) });
     expect(mine.status).toBe(200);
-    expect((await mine.json()).values.topic).toBe('private research topic');
+    expect(((await mine.json()) as any).values.topic).toBe('private research topic');
     const theirs = await fetch(`${stack.urls.workflow}/workflow/threads/${threadId}`, { headers: bearer(bob) });
     expect(theirs.status).toBe(404);
-    expect((await theirs.json()).error.code).toBe('WORKFLOW_THREAD_NOT_FOUND');
+    expect(((await theirs.json()) as any).error.code).toBe('WORKFLOW_THREAD_NOT_FOUND');
     // checkpoints are on disk (SQLite) and hold neither alice's token nor her identity in clear
-    const db = readFileSync(path.join(stack.dataDir, 'workflow', 'checkpoints.sqlite'));
+    const dir = path.join(stack.dataDir, 'workflow');
+    const files = readdirSync(dir).filter((f) => f.startsWith('checkpoints.sqlite')); // the database and its WAL
+    expect(files).toContain('checkpoints.sqlite');
+    const db = Buffer.concat(files.map((f) => readFileSync(path.join(dir, f))));
     expect(db.includes(Buffer.from('private research topic'))).toBe(true);
     expect(db.includes(Buffer.from(alice))).toBe(false);
   });

@@ -62,13 +62,15 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 /**
  * The bearer token to send: the exchanged one (`exchange`), the caller's (`passthrough`), none (`none`).
  * Exchange errors are mapped by `code` (never `instanceof`): `AUTH_EXCHANGE_DENIED` is a refusal,
- * anything else an outage.
+ * anything else an outage. `correlation` (the run's request id, a child traceparent) is handed to
+ * the exchanger so the issuer's decision joins the caller's trace.
  */
 export async function bearerFor(
   callerToken: string | undefined,
   credentials: RemoteCredentials,
   remote: string,
   signal: AbortSignal,
+  correlation: { requestId?: string; traceparent?: string } = {},
 ): Promise<string | undefined> {
   if (credentials.strategy === 'none' || callerToken === undefined) return undefined;
   if (credentials.strategy === 'passthrough') return callerToken;
@@ -80,6 +82,8 @@ export async function bearerFor(
           subjectToken: callerToken,
           audience: credentials.audience,
           ...(credentials.scope !== undefined ? { scope: credentials.scope } : {}),
+          ...(correlation.requestId !== undefined ? { requestId: correlation.requestId } : {}),
+          ...(correlation.traceparent !== undefined ? { traceparent: correlation.traceparent } : {}),
         }),
       ),
       signal,

@@ -9,7 +9,11 @@ import { Agent, type Dispatcher } from 'undici';
  * throws must carry `code: 'AUTH_EXCHANGE_DENIED'`.
  */
 export interface TokenExchanger {
-  exchange(req: { subjectToken: string; audience: string; scope?: string }): Promise<{ accessToken: string; expiresAt?: number }>;
+  /**
+   * `requestId` / `traceparent` (a child of the run's) are correlation only: an exchanger may send
+   * them to the issuer (`@baton/auth`'s does, as `x-request-id` / `traceparent`) or ignore them.
+   */
+  exchange(req: { subjectToken: string; audience: string; scope?: string; requestId?: string; traceparent?: string }): Promise<{ accessToken: string; expiresAt?: number }>;
 }
 
 export type RemoteCredentials =

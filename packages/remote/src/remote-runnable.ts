@@ -396,6 +396,15 @@ export class RemoteRunnable<I = unknown, O = unknown> extends Runnable<I, O, Rem
     return out;
   }
 
+  /** Correlation for the token exchange: only what the run's context carries (no new trace is made up). */
+  #correlation(config: RemoteCallOptions): { requestId?: string; traceparent?: string } {
+    const context = typeof config.context === 'object' && config.context !== null ? config.context : {};
+    return {
+      ...(typeof context.requestId === 'string' && REQUEST_ID.test(context.requestId) ? { requestId: context.requestId } : {}),
+      ...(typeof context.traceparent === 'string' ? { traceparent: childTraceparent(context.traceparent) } : {}),
+    };
+  }
+
   #headers(config: RemoteCallOptions, bearer: string | undefined, accept: string): Record<string, string> {
     const headers: Record<string, string> = { ...this.#o.headers, 'content-type': 'application/json', accept };
     if (bearer !== undefined) headers.authorization = `Bearer ${bearer}`;
@@ -417,7 +426,7 @@ export class RemoteRunnable<I = unknown, O = unknown> extends Runnable<I, O, Rem
     const scope = new CallScope([config.signal, stop], this.#o.totalMs);
     try {
       if (scope.cancelled) throw scope.signal.reason;
-      const bearer = await bearerFor(callerToken, this.#o.credentials, this.#o.name, scope.signal);
+      const bearer = await bearerFor(callerToken, this.#o.credentials, this.#o.name, scope.signal, this.#correlation(config));
       const res = await send({
         url: `${this.#o.url}${path}`,
         body,

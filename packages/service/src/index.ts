@@ -2,7 +2,7 @@ export { parseConfig, loadConfig, port, host, bool, url, int, durationMs, durati
 export type { ConfigOptions, ConfigIssue, Env } from './config.js';
 export { createLogger, REDACT_PATHS } from './logger.js';
 export type { Logger, LoggerOptions } from './logger.js';
-export { requestContext, isValidRequestId } from './request-context.js';
+export { requestContext, isValidRequestId, loggablePath } from './request-context.js';
 export type { RequestContextOptions } from './request-context.js';
 export { parseTraceparent, newTraceparent, childTraceparent } from './trace.js';
 export type { TraceContext } from './trace.js';

@@ -4,7 +4,7 @@ import request from 'supertest';
 import { healthRoutes } from './health.js';
 import { createLogger } from './logger.js';
 import { metrics } from './metrics.js';
-import { requestContext } from './request-context.js';
+import { loggablePath, requestContext } from './request-context.js';
 
 function setup(ready?: () => boolean | Promise<boolean>) {
   const lines: string[] = [];
@@ -128,5 +128,17 @@ describe('metrics', () => {
     expect(res.text).toContain('http_request_duration_seconds_count{method="GET",route="/items/:id"} 2');
     expect(res.text).toContain('http_request_duration_seconds_bucket{method="GET",route="/items/:id",le="+Inf"} 2');
     expect(res.text).not.toContain('/items/1');
+  });
+});
+
+describe('loggablePath', () => {
+  const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmU';
+
+  it('redacts a token in a path segment, plain or percent-encoded, and drops the query string', () => {
+    expect(loggablePath(`/workflow/threads/${jwt}?access_token=${jwt}`)).toBe('/workflow/threads/[redacted-jwt]');
+    const encoded = `/workflow/threads/${jwt.replace('e', '%65').replace(/\./g, '%2E')}`;
+    expect(loggablePath(encoded)).not.toContain('c2lnbmF0dXJl');
+    expect(loggablePath('/items/42')).toBe('/items/42');
+    expect(loggablePath(`/${'a'.repeat(600)}`)).toHaveLength(513);
   });
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { scrubSecrets } from '@baton/errors';
 import type { Logger } from './logger.js';
 import { newTraceparent, parseTraceparent } from './trace.js';
 
@@ -26,6 +27,25 @@ export function isValidRequestId(value: unknown): value is string {
   return typeof value === 'string' && REQUEST_ID.test(value);
 }
 
+const MAX_LOGGED_PATH = 512;
+
+/**
+ * The path as the access log shows it: no query string, anything token-shaped redacted (a caller
+ * may put a token in a path segment, percent-encoded or not), cut at 512 characters.
+ */
+export function loggablePath(url: string): string {
+  const raw = url.split('?')[0] ?? '';
+  let decoded = raw;
+  try {
+    decoded = decodeURIComponent(raw);
+  } catch {
+    // malformed escapes: check the raw text only
+  }
+  const scrubbed = scrubSecrets(raw);
+  const path = scrubbed === raw && scrubSecrets(decoded) !== decoded ? scrubSecrets(decoded) : scrubbed;
+  return path.length > MAX_LOGGED_PATH ? `${path.slice(0, MAX_LOGGED_PATH)}…` : path;
+}
+
 export interface RequestContextOptions {
   logger: Logger;
   /** Skip the access log line for some requests (e.g. health probes). Default: log all. */
@@ -34,8 +54,8 @@ export interface RequestContextOptions {
 
 /**
  * Sets `req.requestId` (echoed as `x-request-id`), `req.traceparent`, `req.traceId` and `req.log`,
- * and writes one access log line per request when it finishes: method, path (no query string),
- * status, duration_ms, request_id. Never headers.
+ * and writes one access log line per request when it finishes: method, path (no query string,
+ * tokens redacted: `loggablePath`), status, duration_ms, request_id. Never headers.
  */
 export function requestContext(options: RequestContextOptions): RequestHandler {
   const { logger, skipAccessLog } = options;
@@ -50,7 +70,7 @@ export function requestContext(options: RequestContextOptions): RequestHandler {
     req.log = logger.child({ request_id: req.requestId, trace_id: req.traceId });
     res.setHeader('x-request-id', req.requestId);
 
-    const path = (req.originalUrl ?? req.url).split('?')[0];
+    const path = loggablePath(req.originalUrl ?? req.url);
     let logged = false;
     const done = (aborted: boolean) => {
       if (logged) return;

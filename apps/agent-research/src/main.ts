@@ -1,0 +1,5 @@
+import { runAgent } from '@baton/agent-host';
+import { createApp } from './app.js';
+import { configSchema, RESEARCH } from './config.js';
+
+await runAgent({ definition: RESEARCH, schema: configSchema, createApp });

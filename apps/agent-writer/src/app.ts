@@ -1,0 +1,32 @@
+import type { Express } from 'express';
+import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
+import { createAgentApp, type AgentDeps } from '@baton/agent-host';
+import { createChatModel } from './chat-model.js';
+import { llmSettings, type WriterConfig } from './config.js';
+import { writerInputSchema, writerOutputSchema } from './schema.js';
+import { ReportWriter } from './writer.js';
+
+export type WriterDeps = AgentDeps<WriterConfig> & {
+  /** Overrides the configured chat model (tests inject a fake one). */
+  model?: BaseChatModel;
+};
+
+/** The writer agent's Express app (no listen, no process.env). */
+export async function createApp(deps: WriterDeps): Promise<Express> {
+  const { settings, config } = deps;
+  const model = deps.model ?? (await createChatModel(llmSettings(config)));
+  const runnable = new ReportWriter({ chunkDelayMs: config.WRITER_CHUNK_DELAY_MS, ...(model ? { model } : {}) });
+  return createAgentApp({
+    name: settings.name,
+    path: settings.path,
+    runnable,
+    inputSchema: writerInputSchema,
+    outputSchema: writerOutputSchema,
+    verifier: deps.verifier,
+    auditor: deps.auditor,
+    logger: deps.logger,
+    scopes: settings.scopes,
+    allowedActors: settings.allowedActors,
+    mode: settings.mode,
+  });
+}

@@ -1,0 +1,74 @@
+import express, { type Express } from 'express';
+import type { ZodType } from 'zod';
+import type { Auditor, Verifier } from '@baton/auth';
+import { errorHandler, requireAuth } from '@baton/auth/express';
+import { BatonError } from '@baton/errors';
+import { addRoutes, type AddRoutesOptions, type AnyRunnable } from '@baton/runnable-server';
+import { healthRoutes, metrics, requestContext, type Logger } from '@baton/service';
+import { actorPolicy } from './actor-policy.js';
+import type { AuthMode } from './config.js';
+
+export interface CreateAgentAppOptions {
+  /** Service name (e.g. `agent-research`). */
+  name: string;
+  /** Mount path (e.g. `/research`). */
+  path: string;
+  runnable: AnyRunnable;
+  inputSchema?: ZodType;
+  outputSchema?: ZodType;
+  verifier: Verifier;
+  /** Writes one audit line per auth decision (create it with `service` = `name`). */
+  auditor: Auditor;
+  logger: Logger;
+  /** Scopes every request needs (e.g. `['research:invoke']`). */
+  scopes: readonly string[];
+  /** `act.sub` allow-list; empty or absent = any actor. */
+  allowedActors?: readonly string[];
+  /** Default `exchange`; only changes how `allowedActors` treats tokens without `act`. */
+  mode?: AuthMode;
+  /** Realm of the `WWW-Authenticate` challenge (default `baton`). */
+  realm?: string;
+  /** Readiness check for `/readyz`. */
+  ready?: () => boolean | Promise<boolean>;
+  /** Passed to `addRoutes` (bodyLimit, pingIntervalMs, maxBatchSize, configKeys ...). */
+  routes?: Omit<AddRoutesOptions, 'path' | 'auth' | 'inputSchema' | 'outputSchema' | 'logger'>;
+}
+
+const HEALTH_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * The Express app of one agent: request context (request id, traceparent, access log),
+ * metrics, `/healthz` + `/readyz`, the runnable's LangServe routes under `path` behind
+ * `requireAuth`, a JSON 404, and the one error handler. No `listen`, no `process.env`.
+ */
+export function createAgentApp(options: CreateAgentAppOptions): Express {
+  if (!options.name) throw new TypeError('createAgentApp: name is required');
+  if (!options.scopes || options.scopes.length === 0) throw new TypeError('createAgentApp: at least one scope is required');
+  const { logger } = options;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(requestContext({ logger, skipAccessLog: (req) => HEALTH_PATHS.has(req.path) }));
+  app.use(metrics());
+  healthRoutes(app, options.ready ? { ready: options.ready } : {});
+
+  const onPrincipal = actorPolicy({ allowedActors: options.allowedActors ?? [], mode: options.mode ?? 'exchange' });
+  addRoutes(app, options.runnable, {
+    ...options.routes,
+    path: options.path,
+    auth: requireAuth({
+      verifier: options.verifier,
+      scopes: options.scopes,
+      auditor: options.auditor,
+      ...(options.realm ? { realm: options.realm } : {}),
+      ...(onPrincipal ? { onPrincipal } : {}),
+    }),
+    ...(options.inputSchema ? { inputSchema: options.inputSchema } : {}),
+    ...(options.outputSchema ? { outputSchema: options.outputSchema } : {}),
+    logger,
+  });
+
+  app.use((req, _res, next) => next(new BatonError('REQUEST_NOT_FOUND', `No route for ${req.method} ${req.path}`, { status: 404 })));
+  app.use(errorHandler({ logger }));
+  return app;
+}

@@ -1,0 +1,5 @@
+export * from './test-issuer.js';
+export * from './spawn.js';
+export * from './sse.js';
+export * from './http.js';
+export * from './sources.js';
