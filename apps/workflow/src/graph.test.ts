@@ -81,6 +81,16 @@ describe('workflow graph', () => {
     expect(err.detail).toEqual({ node: 'research', cause: 'REMOTE_UNAVAILABLE' });
   });
 
+  it('reports a refused token exchange as 403, not as an outage', async () => {
+    const research = RunnableLambda.from(async () => {
+      throw new BatonError('REMOTE_EXCHANGE_DENIED', 'research: exchange refused (invalid_grant)', { status: 403 });
+    });
+    const graph = createWorkflowGraph({ agents: agents({ research: research as never }) });
+    const err = await new WorkflowRunnable({ graph }).invoke({ topic: 'x' }, ctx).catch((e) => e);
+    expect(err.code).toBe('WORKFLOW_NODE_FAILED');
+    expect(err.status).toBe(403);
+  });
+
   it('keeps a thread per owner: the same thread_id of another user is a different thread', async () => {
     const saver = new MemorySaver();
     const threadedGraph = createWorkflowGraph({ agents: agents(), checkpointer: saver });

@@ -27,7 +27,8 @@ export type NodeName = 'research' | 'write' | 'review';
  */
 export function nodeError(node: NodeName, cause: unknown): BatonError {
   const code = isBatonError(cause) ? cause.code : 'UNKNOWN';
-  const status = isBatonError(cause) && cause.code === 'REMOTE_TIMEOUT' ? 504 : 502;
+  // The issuer refusing to delegate the caller's token is about the caller (403), not an outage.
+  const status = code === 'REMOTE_TIMEOUT' ? 504 : code === 'REMOTE_EXCHANGE_DENIED' ? 403 : 502;
   return new BatonError('WORKFLOW_NODE_FAILED', `workflow node "${node}" failed: ${code}`, {
     status,
     expose: true,

@@ -212,7 +212,7 @@ type Expect =
   /** Refused by Node's HTTP parser before the app: no challenge, no audit line. */
   | { status: 400 | 431; node: true }
   /** Let through by the service's auth (audited allow), then refused downstream: the workflow's node failed for `cause`. */
-  | { status: 502; afterAuth: string };
+  | { status: 403; afterAuth: string };
 
 interface Case {
   name: string;
@@ -240,7 +240,7 @@ const insufficientScope: Expect = { status: 403, challenge: 'insufficient_scope'
  * verifiers' clock tolerance: the exchanged token would already be expired), so the run's first
  * node fails. The agent, which needs no exchange, simply accepts.
  */
-const okButNotExchangeable = (t: Target): Expect => (t.name === 'workflow' ? { status: 502, afterAuth: 'REMOTE_EXCHANGE_DENIED' } : ok);
+const okButNotExchangeable = (t: Target): Expect => (t.name === 'workflow' ? { status: 403, afterAuth: 'REMOTE_EXCHANGE_DENIED' } : ok);
 
 /** A signed, otherwise valid token of exactly `length` characters (a `pad` claim makes up the size). */
 function tokenOfLength(t: Target, length: number): string {

@@ -17,3 +17,4 @@ export {
 } from './errors.js';
 export { parseTraceparent, formatTraceparent, childTraceparent, newTraceparent, type Traceparent } from './traceparent.js';
 export { SseParser, type SseEvent } from './sse.js';
+export { tlsDispatcher, type TlsDispatcherOptions } from './tls.js';

@@ -12,3 +12,21 @@ export { metrics } from './metrics.js';
 export type { MetricsOptions } from './metrics.js';
 export { listen, installShutdown } from './server.js';
 export type { ListenOptions, TlsOptions, ShutdownOptions, ShutdownLogger } from './server.js';
+export {
+  SPIFFE_TRUST_DOMAIN,
+  TLS_MIN_VERSION,
+  spiffeId,
+  isSpiffeId,
+  spiffeIdVar,
+  tlsEnvShape,
+  readTlsFiles,
+  loadTlsFiles,
+  serverTlsOptions,
+  spiffeIdsOf,
+  spiffeIdOf,
+  peerSpiffeId,
+  spiffeServerIdentity,
+  clientTlsOptions,
+  clientHttpsAgent,
+} from './tls.js';
+export type { TlsEnv, TlsMaterial } from './tls.js';

@@ -1,0 +1,135 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { Server } from 'node:https';
+import { createDevCa, issueLeaf, type CertAndKey } from './dev-certs.js';
+import { listen } from './server.js';
+import { clientTlsOptions, peerSpiffeId, readTlsFiles, serverTlsOptions, spiffeId, spiffeIdOf, spiffeServerIdentity, type TlsMaterial } from './tls.js';
+
+const material = (leaf: CertAndKey, ca: CertAndKey): TlsMaterial => ({
+  cert: Buffer.from(leaf.cert),
+  key: Buffer.from(leaf.key),
+  ca: Buffer.from(ca.cert),
+  id: undefined,
+});
+
+/** What a client sees when the server refuses its certificate (TLS 1.3: an alert after its Finished). */
+const HANDSHAKE_REFUSED = /alert|certificate|ECONNRESET|socket hang up/i;
+
+let ca: CertAndKey;
+let server: Server;
+let port: number;
+const leaves: Record<string, CertAndKey> = {};
+
+beforeAll(async () => {
+  ca = await createDevCa();
+  for (const s of ['agent-research', 'workflow']) leaves[s] = await issueLeaf(ca, { service: s });
+  server = (await listen(
+    (req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ peer: peerSpiffeId(req.socket) ?? null }));
+    },
+    { port: 0, host: '127.0.0.1', tls: serverTlsOptions(material(leaves['agent-research']!, ca)) },
+  )) as Server;
+  port = (server.address() as AddressInfo).port;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+});
+
+/** GET / over TLS with the given client options; resolves the JSON body or rejects (handshake refused). */
+function get(options: https.RequestOptions): Promise<{ status: number; body: { peer: string | null } }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request({ host: '127.0.0.1', port, path: '/', method: 'GET', agent: false, ...options }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) as { peer: string | null } }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('mutual TLS server', () => {
+  it('serves a client with a CA-signed certificate over TLS 1.3 and exposes its SPIFFE id', async () => {
+    const res = await get(clientTlsOptions(material(leaves.workflow!, ca), spiffeId('agent-research')));
+    expect(res).toEqual({ status: 200, body: { peer: 'spiffe://baton.local/workflow' } });
+  });
+
+  it('refuses a client without a certificate in the handshake', async () => {
+    await expect(get({ ca: ca.cert })).rejects.toThrow(HANDSHAKE_REFUSED);
+  });
+
+  it('refuses a client whose certificate comes from another CA', async () => {
+    const other = await createDevCa({ commonName: 'Other CA' });
+    const stranger = await issueLeaf(other, { service: 'workflow' });
+    await expect(get({ ca: ca.cert, cert: stranger.cert, key: stranger.key })).rejects.toThrow(HANDSHAKE_REFUSED);
+  });
+
+  it('refuses the CA certificate presented as a client certificate', async () => {
+    await expect(get({ ca: ca.cert, cert: ca.cert, key: ca.key })).rejects.toThrow(HANDSHAKE_REFUSED);
+  });
+
+  it('refuses TLS 1.2', async () => {
+    const wf = leaves.workflow!;
+    await expect(get({ ca: ca.cert, cert: wf.cert, key: wf.key, maxVersion: 'TLSv1.2' })).rejects.toThrow(HANDSHAKE_REFUSED);
+  });
+
+  it('makes the client refuse a server whose SPIFFE id is not the expected one', async () => {
+    await expect(get(clientTlsOptions(material(leaves.workflow!, ca), spiffeId('agent-writer')))).rejects.toThrow(/not the expected spiffe:\/\/baton.local\/agent-writer/);
+  });
+});
+
+describe('SPIFFE ids', () => {
+  it('reads exactly one SPIFFE URI SAN, and nothing from none, two, or a non-SPIFFE URI', () => {
+    expect(spiffeIdOf({ subjectaltname: 'URI:spiffe://baton.local/workflow, DNS:localhost' })).toBe('spiffe://baton.local/workflow');
+    expect(spiffeIdOf({ subjectaltname: 'DNS:localhost' })).toBeUndefined();
+    expect(spiffeIdOf({ subjectaltname: 'URI:spiffe://baton.local/a, URI:spiffe://baton.local/b' })).toBeUndefined();
+    expect(spiffeIdOf({ subjectaltname: 'URI:https://baton.local/workflow' })).toBeUndefined();
+    expect(spiffeIdOf(undefined)).toBeUndefined();
+  });
+
+  it('checks the server identity by SPIFFE id, not host name', () => {
+    const check = spiffeServerIdentity('spiffe://baton.local/agent-writer');
+    expect(check('anything', { subjectaltname: 'URI:spiffe://baton.local/agent-writer' } as never)).toBeUndefined();
+    expect(check('writer', { subjectaltname: 'URI:spiffe://baton.local/agent-research, DNS:writer' } as never)).toBeInstanceOf(Error);
+  });
+
+  it('has no peer id on a plain or unverified socket', () => {
+    expect(peerSpiffeId({})).toBeUndefined();
+    expect(peerSpiffeId({ authorized: false, getPeerCertificate: () => ({ subjectaltname: 'URI:spiffe://baton.local/x' }) })).toBeUndefined();
+  });
+});
+
+describe('readTlsFiles', () => {
+  it('is off when no TLS variable is set', () => {
+    expect(readTlsFiles({}, 'svc')).toBeUndefined();
+  });
+
+  it('names the missing variables when only some are set', () => {
+    expect(() => readTlsFiles({ TLS_CERT_FILE: '/x.pem' }, 'svc')).toThrow(expect.objectContaining({
+      code: 'CONFIG_INVALID',
+      detail: { issues: expect.arrayContaining([expect.objectContaining({ variable: 'TLS_KEY_FILE' }), expect.objectContaining({ variable: 'TLS_CA_FILE' })]) },
+    }));
+  });
+
+  it('reads the three files and the certificate\'s SPIFFE id, and names an unreadable file', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'baton-tls-'));
+    try {
+      const wf = leaves.workflow!;
+      const files = { TLS_CERT_FILE: path.join(dir, 'c.pem'), TLS_KEY_FILE: path.join(dir, 'k.pem'), TLS_CA_FILE: path.join(dir, 'ca.pem') };
+      writeFileSync(files.TLS_CERT_FILE, wf.cert);
+      writeFileSync(files.TLS_KEY_FILE, wf.key);
+      writeFileSync(files.TLS_CA_FILE, ca.cert);
+      expect(readTlsFiles(files, 'svc')).toMatchObject({ id: 'spiffe://baton.local/workflow', ca: Buffer.from(ca.cert) });
+      expect(() => readTlsFiles({ ...files, TLS_CA_FILE: path.join(dir, 'missing.pem') }, 'svc')).toThrow(/TLS_CA_FILE/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
