@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dirs = ['apps', 'packages'].flatMap((d) => readdirSync(path.join(root, d)).map((n) => path.join(root, d, n)));
-const resultFile = (dir) => path.join(dir, 'test-results', 'jest.json');
+const resultFile = (dir) => path.join(dir, '.jest-results.json');
 for (const dir of dirs) rmSync(resultFile(dir), { force: true });
 
 const turboEnv = { ...process.env, TURBO_TELEMETRY_DISABLED: '1' };
@@ -16,7 +16,7 @@ const run = (args) => spawnSync('pnpm', ['exec', 'turbo', ...args], { cwd: root,
 const extra = process.argv.slice(2);
 let status = run(['run', 'build', 'lint', 'check-types', '--output-logs=errors-only']);
 if (status === 0) {
-  status = run(['run', 'test', '--concurrency=1', '--', '--json', '--outputFile=test-results/jest.json', ...extra]);
+  status = run(['run', 'test', '--concurrency=1', '--', '--json', '--outputFile=.jest-results.json', ...extra]);
 }
 
 let passed = 0;
