@@ -20,8 +20,8 @@ module.exports = {
   },
   moduleNameMapper: {
     '^(\\.{1,2}/.*)\\.js$': '$1',
-    '^@baton/(errors|service|auth|runnable-server|remote|agent-host|testkit)$': `${packagesDir}/$1/src/index.ts`,
-    '^@baton/(errors|service|auth|runnable-server|remote|agent-host|testkit)/([a-z-]+)$': `${packagesDir}/$1/src/$2.ts`,
+    '^@baton/(errors|service|auth|runnable-server|remote|agent-host|agent-kit|testkit)$': `${packagesDir}/$1/src/index.ts`,
+    '^@baton/(errors|service|auth|runnable-server|remote|agent-host|agent-kit|testkit)/([a-z-]+)$': `${packagesDir}/$1/src/$2.ts`,
     '^@baton/(issuer|agent-research|agent-writer|agent-reviewer|workflow)/([a-z-]+)$': `${appsDir}/$1/src/$2.ts`,
   },
   testMatch: ['**/?(*.)test.ts'],

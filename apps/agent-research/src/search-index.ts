@@ -1,7 +1,7 @@
 import MiniSearch from 'minisearch';
+import { SEARCH_STOP_WORDS } from '@baton/agent-kit/text';
 import type { Article } from './corpus.js';
 import { toPassages, type Passage } from './passages.js';
-import { STOP_WORDS } from './stop-words.js';
 
 /** A passage found for a query, with its MiniSearch relevance score. */
 export interface PassageHit {
@@ -19,7 +19,7 @@ const TITLE_BOOST = 2.5;
 
 function processTerm(term: string): string | null {
   const t = term.toLowerCase();
-  if (t.length < 2 || STOP_WORDS.has(t)) return null;
+  if (t.length < 2 || SEARCH_STOP_WORDS.has(t)) return null;
   return t;
 }
 

@@ -1,9 +1,9 @@
 import type { Express } from 'express';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { createAgentApp, type AgentDeps } from '@baton/agent-host';
+import { createChatModel, llmSettings } from '@baton/agent-kit/llm';
 import { scrubSecrets } from '@baton/errors';
-import { createChatModel } from './chat-model.js';
-import { llmSettings, type ReviewerConfig } from './config.js';
+import type { ReviewerConfig } from './config.js';
 import { createReviewerRunnable } from './reviewer.js';
 import { reviewInputSchema, reviewOutputSchema } from './schema.js';
 

@@ -1,6 +1,6 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { HumanMessage, SystemMessage } from '@langchain/core/messages';
-import { contentText } from './chat-model.js';
+import { contentText } from '@baton/agent-kit/llm';
 import type { ParsedReviewInput } from './schema.js';
 
 export const MAX_MODEL_NOTES = 3;

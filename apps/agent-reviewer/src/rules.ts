@@ -1,6 +1,6 @@
+import { significantWords, termSet } from '@baton/agent-kit/text';
 import { citedNumbers, reportBody } from './citations.js';
 import type { ParsedReviewInput, ReviewOutput } from './schema.js';
-import { significantWords, termSet } from './terms.js';
 
 export interface ReviewRules {
   /** Minimum report length in characters, whole report (default 400). */

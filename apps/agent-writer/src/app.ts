@@ -1,8 +1,8 @@
 import type { Express } from 'express';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { createAgentApp, type AgentDeps } from '@baton/agent-host';
-import { createChatModel } from './chat-model.js';
-import { llmSettings, type WriterConfig } from './config.js';
+import { createChatModel, llmSettings } from '@baton/agent-kit/llm';
+import type { WriterConfig } from './config.js';
 import { writerInputSchema, writerOutputSchema } from './schema.js';
 import { ReportWriter } from './writer.js';
 

@@ -1,7 +1,7 @@
+import { normalizeTerm, significantTerms, termSet, words } from '@baton/agent-kit/text';
 import type { RevisionPlan } from './revision-notes.js';
 import type { ParsedWriterInput, WriterSource } from './schema.js';
 import { asClause, splitSentences, withoutFinalStop } from './sentences.js';
-import { normalizeTerm, significantTerms, termSet, words } from './terms.js';
 
 /**
  * The offline writer: a deterministic markdown report built from the sources' excerpts.

@@ -1,7 +1,7 @@
 import type { CallbackManagerForChainRun } from '@langchain/core/callbacks/manager';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { HumanMessage, SystemMessage, type BaseMessage } from '@langchain/core/messages';
-import { contentText } from './chat-model.js';
+import { contentText } from '@baton/agent-kit/llm';
 import type { ParsedWriterInput } from './schema.js';
 
 const SYSTEM = [

@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
+import { url } from '@baton/service';
 
 /** Which chat model, if any, backs the agent. `none` (the default) keeps it offline. */
 export interface LlmSettings {
@@ -14,8 +16,41 @@ export interface LlmSettings {
 export const DEFAULT_MODELS = { openai: 'gpt-4o-mini', ollama: 'llama3.1' } as const;
 
 /**
- * Build the configured chat model, or undefined when offline. Provider packages are loaded
- * only when chosen, so the offline path never imports them.
+ * The environment variables of the optional LLM provider, as zod fields to spread into an
+ * agent's config schema: `agentConfigSchema(DEF).extend({ ...ownFields, ...llmEnvFields })`.
+ */
+export const llmEnvFields = {
+  LLM_PROVIDER: z.enum(['none', 'openai', 'ollama']).default('none'),
+  LLM_MODEL: z.string().trim().min(1).optional(),
+  LLM_TEMPERATURE: z.coerce.number().min(0).max(2).optional(),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_BASE_URL: url().optional(),
+  OLLAMA_BASE_URL: url('http://127.0.0.1:11434'),
+};
+
+/** The parsed LLM variables (any config whose schema spreads `llmEnvFields` has them). */
+export type LlmEnv = z.infer<z.ZodObject<typeof llmEnvFields>>;
+
+/** The `LlmSettings` for `createChatModel` from a parsed config. */
+export function llmSettings(config: LlmEnv): LlmSettings {
+  const base = {
+    ...(config.LLM_MODEL ? { model: config.LLM_MODEL } : {}),
+    ...(config.LLM_TEMPERATURE !== undefined ? { temperature: config.LLM_TEMPERATURE } : {}),
+  };
+  switch (config.LLM_PROVIDER) {
+    case 'openai':
+      return { provider: 'openai', ...base, ...(config.OPENAI_API_KEY ? { apiKey: config.OPENAI_API_KEY } : {}), ...(config.OPENAI_BASE_URL ? { baseUrl: config.OPENAI_BASE_URL } : {}) };
+    case 'ollama':
+      return { provider: 'ollama', ...base, baseUrl: config.OLLAMA_BASE_URL };
+    default:
+      return { provider: 'none' };
+  }
+}
+
+/**
+ * Build the configured chat model, or undefined when offline. Provider packages (optional
+ * peer dependencies: the agent that offers a provider depends on it) are loaded only when
+ * chosen, so the offline path never imports them.
  */
 export async function createChatModel(settings: LlmSettings): Promise<BaseChatModel | undefined> {
   switch (settings.provider) {
