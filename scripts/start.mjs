@@ -5,9 +5,14 @@
 // Ctrl-C / SIGTERM. First start makes the dev client secret (the issuer makes its own keys).
 //
 // Every port and URL is overridable by environment (see README "Configuration").
+//
+// MTLS=1: mutual TLS between the services (docs/SECURITY.md). Dev certificates are made in
+// BATON_CERTS_DIR (default ./certs) if missing; every service listens HTTPS (TLS 1.3); agents
+// require a client certificate and accept only the workflow's; the workflow presents its own.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -24,8 +29,26 @@ const ports = {
   reviewer: port('REVIEWER_PORT', 3003),
   issuer: port('ISSUER_PORT', 4000),
 };
-const issuerUrl = env.ISSUER_URL ?? `http://${host}:${ports.issuer}`;
-const url = (name) => `http://${host}:${ports[name]}`;
+const mtls = /^(1|true|yes|on)$/i.test(env.MTLS ?? '');
+const scheme = mtls ? 'https' : 'http';
+const certsDir = path.resolve(env.BATON_CERTS_DIR ?? path.join(root, 'certs'));
+const issuerUrl = env.ISSUER_URL ?? `${scheme}://${host}:${ports.issuer}`;
+const url = (name) => `${scheme}://${host}:${ports[name]}`;
+
+/** MTLS=1: make the dev CA and certificates if missing; a service's TLS_* variables. */
+let devCertFiles;
+if (mtls) {
+  const { loadDevCerts } = await import('./certs.mjs');
+  const devCerts = await loadDevCerts();
+  devCertFiles = devCerts.devCertFiles;
+  const { written } = await devCerts.writeDevCerts({ dir: certsDir });
+  if (written.length > 0) log('info', 'made development certificates for mutual TLS', { dir: certsDir, files: written.length });
+}
+const tlsEnv = (service) => {
+  if (!mtls) return {};
+  const f = devCertFiles(certsDir, service);
+  return { TLS_CERT_FILE: f.cert, TLS_KEY_FILE: f.key, TLS_CA_FILE: f.ca };
+};
 
 /** The dev client secret the workflow uses at the issuer, made once and kept in the data dir. */
 function devSecret() {
@@ -44,13 +67,13 @@ const services = [
     name: 'issuer',
     dir: 'apps/issuer',
     health: `${url('issuer')}/.well-known/jwks.json`,
-    env: { ...shared, PORT: ports.issuer, ISSUER_DATA_DIR: path.join(dataDir, 'issuer'), WORKFLOW_CLIENT_SECRET: clientSecret },
+    env: { ...shared, ...tlsEnv('issuer'), PORT: ports.issuer, ISSUER_DATA_DIR: path.join(dataDir, 'issuer'), WORKFLOW_CLIENT_SECRET: clientSecret },
   },
   ...['research', 'writer', 'reviewer'].map((agent) => ({
     name: `agent-${agent}`,
     dir: `apps/agent-${agent}`,
     health: `${url(agent)}/healthz`,
-    env: { ...shared, PORT: ports[agent], AUTH_MODE: env.AGENT_AUTH_MODE ?? agentAuthMode },
+    env: { ...shared, ...tlsEnv(`agent-${agent}`), PORT: ports[agent], AUTH_MODE: env.AGENT_AUTH_MODE ?? agentAuthMode },
   })),
   {
     name: 'workflow',
@@ -58,6 +81,7 @@ const services = [
     health: `${url('workflow')}/healthz`,
     env: {
       ...shared,
+      ...tlsEnv('workflow'),
       PORT: ports.workflow,
       WORKFLOW_CLIENT_SECRET: clientSecret,
       WORKFLOW_DATA_DIR: path.join(dataDir, 'workflow'),
@@ -107,16 +131,31 @@ function start(svc) {
   return child;
 }
 
+/** One health request: plain fetch, or (MTLS=1) HTTPS trusting the dev CA with the service's own certificate. */
+async function probe(svc) {
+  if (!mtls) {
+    try {
+      return (await fetch(svc.health, { signal: AbortSignal.timeout(2_000) })).ok;
+    } catch {
+      return false; // not up yet
+    }
+  }
+  const f = devCertFiles(certsDir, svc.name);
+  return new Promise((resolve) => {
+    const req = https.get(svc.health, { ca: readFileSync(f.ca), cert: readFileSync(f.cert), key: readFileSync(f.key), agent: false, timeout: 2_000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+  });
+}
+
 async function waitHealthy(svc, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (stopping) return;
-    try {
-      const res = await fetch(svc.health, { signal: AbortSignal.timeout(2_000) });
-      if (res.ok) return;
-    } catch {
-      /* not up yet */
-    }
+    if (await probe(svc)) return;
     await new Promise((r) => setTimeout(r, 150));
   }
   throw new Error(`${svc.name} was not healthy at ${svc.health} within ${timeoutMs / 1000} s`);
@@ -150,17 +189,18 @@ try {
   await stop(1);
 }
 
+const curlTls = mtls ? ` --cacert ${path.relative(process.cwd(), path.join(certsDir, 'ca.pem')) || 'ca.pem'}` : '';
 const banner = `
-Baton is up (token forwarding: ${forwarding}).
+Baton is up (token forwarding: ${forwarding}${mtls ? `; mutual TLS: HTTPS everywhere, agents accept only the workflow's certificate, CA ${path.join(certsDir, 'ca.pem')}` : ''}).
   workflow  ${url('workflow')}/workflow   (POST /invoke, /stream, /batch, /stream_events)
   research  ${url('research')}/research
   writer    ${url('writer')}/writer
   reviewer  ${url('reviewer')}/reviewer
   issuer    ${issuerUrl}   (JWKS at /.well-known/jwks.json)
 Get a token and run the workflow:
-  TOKEN=$(pnpm --silent run token alice)
-  curl -s -X POST ${url('workflow')}/workflow/invoke -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"input":{"topic":"token exchange"}}'
+  TOKEN=$(${mtls ? 'MTLS=1 ' : ''}pnpm --silent run token alice)
+  curl -s${curlTls} -X POST ${url('workflow')}/workflow/invoke -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"input":{"topic":"token exchange"}}'
 Ctrl-C stops everything.
 `;
 process.stderr.write(banner);
-log('info', 'all services healthy', { services: services.map((s) => s.name) });
+log('info', 'all services healthy', { services: services.map((s) => s.name), mtls });

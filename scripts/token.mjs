@@ -1,7 +1,14 @@
 #!/usr/bin/env node
 // pnpm --silent run token <user> [--audience A] [--scope S] [--ttl SECONDS]
 // Prints only a development access token (and a newline) from the running issuer's /dev/token.
-// ISSUER_URL (default http://127.0.0.1:${ISSUER_PORT:-4000}). Errors go to stderr, exit 1.
+// ISSUER_URL (default http://127.0.0.1:${ISSUER_PORT:-4000}, https with MTLS=1). Errors go to stderr,
+// exit 1. An https issuer is trusted through the dev CA: BATON_CA_FILE, else
+// ${BATON_CERTS_DIR:-./certs}/ca.pem when it exists (else the system's CAs).
+import { existsSync, readFileSync } from 'node:fs';
+import https from 'node:https';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
 const USAGE = 'usage: pnpm --silent run token <user> [--audience A] [--scope S] [--ttl SECONDS]';
 
 function fail(message) {
@@ -36,17 +43,45 @@ for (let i = 0; i < args.length; i++) {
 }
 if (!body.user) fail(`a user is required (alice, bob, eve)\n${USAGE}`);
 
-const base = (process.env.ISSUER_URL || `http://127.0.0.1:${process.env.ISSUER_PORT || 4000}`).replace(/\/+$/, '');
+const mtls = /^(1|true|yes|on)$/i.test(process.env.MTLS ?? '');
+const base = (process.env.ISSUER_URL || `${mtls ? 'https' : 'http'}://127.0.0.1:${process.env.ISSUER_PORT || 4000}`).replace(/\/+$/, '');
+
+/** The dev CA to trust for an https issuer, if there is one. */
+function devCa() {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const file = process.env.BATON_CA_FILE || path.join(path.resolve(process.env.BATON_CERTS_DIR || path.join(root, 'certs')), 'ca.pem');
+  if (process.env.BATON_CA_FILE && !existsSync(file)) fail(`BATON_CA_FILE ${file} does not exist`);
+  return existsSync(file) ? readFileSync(file) : undefined;
+}
+
+/** POST JSON over https with the dev CA (fetch cannot be given a CA without undici). */
+function postHttps(target, json) {
+  const ca = devCa();
+  return new Promise((resolve, reject) => {
+    const req = https.request(target, { method: 'POST', headers: { 'content-type': 'application/json' }, ...(ca ? { ca } : {}), timeout: 10_000 }, (r) => {
+      let text = '';
+      r.on('data', (d) => (text += d));
+      r.on('end', () => resolve({ status: r.statusCode, ok: r.statusCode >= 200 && r.statusCode < 300, json: async () => JSON.parse(text) }));
+      r.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+    req.on('error', reject);
+    req.end(JSON.stringify(json));
+  });
+}
+
 let res;
 try {
-  res = await fetch(`${base}/dev/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
+  res = base.startsWith('https:')
+    ? await postHttps(`${base}/dev/token`, body)
+    : await fetch(`${base}/dev/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(10_000),
+      });
 } catch (err) {
-  fail(`cannot reach the issuer at ${base} (${err?.cause?.code ?? err?.message}); is it running? (pnpm start)`);
+  fail(`cannot reach the issuer at ${base} (${err?.cause?.code ?? err?.code ?? err?.message}); is it running? (pnpm start)`);
 }
 let data;
 try {

@@ -21,6 +21,7 @@ export function createApp(deps: ResearchDeps): Express {
     logger: deps.logger,
     scopes: settings.scopes,
     allowedActors: settings.allowedActors,
+    allowedPeers: settings.allowedPeers,
     mode: settings.mode,
   });
 }

@@ -32,6 +32,7 @@ export async function createApp(deps: ReviewerDeps): Promise<Express> {
     logger,
     scopes: settings.scopes,
     allowedActors: settings.allowedActors,
+    allowedPeers: settings.allowedPeers,
     mode: settings.mode,
   });
 }

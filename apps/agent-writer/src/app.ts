@@ -27,6 +27,7 @@ export async function createApp(deps: WriterDeps): Promise<Express> {
     logger: deps.logger,
     scopes: settings.scopes,
     allowedActors: settings.allowedActors,
+    allowedPeers: settings.allowedPeers,
     mode: settings.mode,
   });
 }

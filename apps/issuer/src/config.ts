@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { int, loadConfig, parseConfig, port, host, url } from '@baton/service';
+import { int, loadConfig, parseConfig, port, host, tlsEnvShape, url } from '@baton/service';
 import type { Env } from '@baton/service';
 import { z } from 'zod';
 
@@ -52,6 +52,8 @@ export const envSchema = z
       .refine((s) => parsePairs(s)?.every(([, u]) => isHttpUrl(u)) ?? false, { error: "must be 'audience=http(s)://url,...' (no fragment)" }),
     TOKEN_EXCHANGE_RATE_LIMIT: int(600, { min: 0, max: 1_000_000 }),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** TLS (mutual-TLS mode): HTTPS with this certificate; no client certificate is asked (users call /dev/token). */
+    ...tlsEnvShape,
   })
   .superRefine((env, ctx) => {
     if (env.ISSUER_MODE === 'production') {
@@ -101,6 +103,8 @@ export interface IssuerConfig {
   /** Token-exchange requests per client per minute; 0 disables the limit. */
   tokenExchangeRateLimit: number;
   logLevel: IssuerEnv['LOG_LEVEL'];
+  /** TLS_CERT_FILE / TLS_KEY_FILE / TLS_CA_FILE as given (read by main.ts). */
+  tls: { TLS_CERT_FILE?: string; TLS_KEY_FILE?: string; TLS_CA_FILE?: string };
 }
 
 /** Derive the issuer's configuration from parsed environment variables (pure). */
@@ -114,7 +118,7 @@ export function toIssuerConfig(env: IssuerEnv, cwd: string): IssuerConfig {
   return Object.freeze({
     port: env.PORT,
     host: env.HOST,
-    issuer: env.ISSUER_URL ?? `http://127.0.0.1:${env.PORT}`,
+    issuer: env.ISSUER_URL ?? `${env.TLS_CERT_FILE ? 'https' : 'http'}://127.0.0.1:${env.PORT}`,
     dataDir: path.resolve(cwd, env.ISSUER_DATA_DIR ?? '.data/issuer'),
     mode: env.ISSUER_MODE,
     workflowClientId: env.WORKFLOW_CLIENT_ID,
@@ -126,6 +130,11 @@ export function toIssuerConfig(env: IssuerEnv, cwd: string): IssuerConfig {
     agents,
     tokenExchangeRateLimit: env.TOKEN_EXCHANGE_RATE_LIMIT,
     logLevel: env.LOG_LEVEL,
+    tls: Object.freeze({
+      ...(env.TLS_CERT_FILE ? { TLS_CERT_FILE: env.TLS_CERT_FILE } : {}),
+      ...(env.TLS_KEY_FILE ? { TLS_KEY_FILE: env.TLS_KEY_FILE } : {}),
+      ...(env.TLS_CA_FILE ? { TLS_CA_FILE: env.TLS_CA_FILE } : {}),
+    }),
   });
 }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createLogger, installShutdown, listen } from '@baton/service';
+import { createLogger, installShutdown, listen, loadTlsFiles, serverTlsOptions } from '@baton/service';
 import { createApp } from './app.js';
 import { loadIssuerConfig, SERVICE } from './config.js';
 import { devClientSecret, KeyStore } from './keys.js';
@@ -17,11 +17,14 @@ async function main(): Promise<void> {
   }
   const policy = buildPolicy(config, secret);
   const app = createApp({ config, keys, policy, logger });
-  const server = await listen(app, { port: config.port, host: config.host });
+  // HTTPS when TLS_* are set; no client certificate is required of callers (users fetch dev tokens;
+  // the workflow authenticates at the token endpoint with its client secret).
+  const tls = loadTlsFiles(config.tls, SERVICE);
+  const server = await listen(app, { port: config.port, host: config.host, ...(tls ? { tls: serverTlsOptions(tls, { requireClientCert: false }) } : {}) });
   installShutdown(server, { logger });
   const addr = server.address();
   logger.info(
-    { issuer: config.issuer, mode: config.mode, port: typeof addr === 'object' && addr ? addr.port : config.port, host: config.host, kid: keys.signingKey().kid, data_dir: config.dataDir },
+    { issuer: config.issuer, mode: config.mode, port: typeof addr === 'object' && addr ? addr.port : config.port, host: config.host, kid: keys.signingKey().kid, data_dir: config.dataDir, tls: tls ? { id: tls.id ?? null } : false },
     'issuer listening',
   );
 }

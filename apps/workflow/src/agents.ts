@@ -7,7 +7,17 @@ import type { WorkflowAgents } from './graph.js';
  * caller's token for a token minted for that agent alone; passthrough forwards it unchanged and
  * is only ever chosen explicitly (TOKEN_FORWARDING=passthrough).
  */
-export function createAgentClients(config: WorkflowConfig, exchanger: TokenExchanger | undefined, dispatcher?: RemoteRunnableOptions['dispatcher']): WorkflowAgents {
+export type AgentName = 'research' | 'writer' | 'reviewer';
+
+/**
+ * `dispatcher`: one undici Dispatcher for all three, or one per agent (mutual TLS: each checks its
+ * own agent's SPIFFE id; see main.ts).
+ */
+export function createAgentClients(
+  config: WorkflowConfig,
+  exchanger: TokenExchanger | undefined,
+  dispatcher?: RemoteRunnableOptions['dispatcher'] | ((agent: AgentName) => NonNullable<RemoteRunnableOptions['dispatcher']>),
+): WorkflowAgents {
   const credentials = (audience: string, scope: string): RemoteCredentials => {
     if (config.TOKEN_FORWARDING === 'passthrough') return { strategy: 'passthrough' };
     if (!exchanger) throw new TypeError('exchange mode needs a token exchanger');
@@ -18,10 +28,13 @@ export function createAgentClients(config: WorkflowConfig, exchanger: TokenExcha
     firstByteMs: config.REMOTE_FIRST_BYTE_TIMEOUT_MS,
     idleMs: config.REMOTE_IDLE_TIMEOUT_MS,
   };
-  const common = { timeouts, ...(dispatcher ? { dispatcher } : {}) };
+  const common = (agent: AgentName) => ({
+    timeouts,
+    ...(dispatcher ? { dispatcher: typeof dispatcher === 'function' ? dispatcher(agent) : dispatcher } : {}),
+  });
   return {
-    research: new RemoteRunnable({ ...common, url: config.RESEARCH_URL, name: 'research agent', credentials: credentials(config.RESEARCH_AUDIENCE, config.RESEARCH_SCOPE) }),
-    writer: new RemoteRunnable({ ...common, url: config.WRITER_URL, name: 'writer agent', credentials: credentials(config.WRITER_AUDIENCE, config.WRITER_SCOPE) }),
-    reviewer: new RemoteRunnable({ ...common, url: config.REVIEWER_URL, name: 'reviewer agent', credentials: credentials(config.REVIEWER_AUDIENCE, config.REVIEWER_SCOPE) }),
+    research: new RemoteRunnable({ ...common('research'), url: config.RESEARCH_URL, name: 'research agent', credentials: credentials(config.RESEARCH_AUDIENCE, config.RESEARCH_SCOPE) }),
+    writer: new RemoteRunnable({ ...common('writer'), url: config.WRITER_URL, name: 'writer agent', credentials: credentials(config.WRITER_AUDIENCE, config.WRITER_SCOPE) }),
+    reviewer: new RemoteRunnable({ ...common('reviewer'), url: config.REVIEWER_URL, name: 'reviewer agent', credentials: credentials(config.REVIEWER_AUDIENCE, config.REVIEWER_SCOPE) }),
   } as unknown as WorkflowAgents;
 }

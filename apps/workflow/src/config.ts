@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { host, int, loadConfig, parseConfig, port, url, type Env } from '@baton/service';
+import { host, int, loadConfig, parseConfig, port, spiffeId, spiffeIdVar, tlsEnvShape, url, type Env } from '@baton/service';
 
 /**
  * The workflow's environment. Every variable is listed in the README's configuration table and
@@ -40,6 +40,16 @@ export const configSchema = z
   REMOTE_FIRST_BYTE_TIMEOUT_MS: int(30_000, { min: 1 }),
   REMOTE_IDLE_TIMEOUT_MS: int(30_000, { min: 1 }),
   SHUTDOWN_TIMEOUT_MS: int(10_000, { min: 0 }),
+  /**
+   * Mutual TLS: on when all three are set. The workflow then listens HTTPS (no client certificate
+   * asked of its users), and presents its certificate to the agents, the issuer and the JWKS.
+   */
+  ...tlsEnvShape,
+  /** Expected SPIFFE ids of the servers it calls over mutual TLS. */
+  ISSUER_SPIFFE_ID: spiffeIdVar(spiffeId('issuer')),
+  RESEARCH_SPIFFE_ID: spiffeIdVar(spiffeId('agent-research')),
+  WRITER_SPIFFE_ID: spiffeIdVar(spiffeId('agent-writer')),
+  REVIEWER_SPIFFE_ID: spiffeIdVar(spiffeId('agent-reviewer')),
   })
   .superRefine((c, ctx) => {
     if (c.TOKEN_FORWARDING === 'exchange' && !c.WORKFLOW_CLIENT_SECRET) {

@@ -1,7 +1,8 @@
 // The workflow service process: the only file with side effects.
 import path from 'node:path';
 import { createAuditor, createJwksKeyStore, createTokenExchangeClient, createVerifier } from '@baton/auth';
-import { createLogger, installShutdown, listen } from '@baton/service';
+import { tlsDispatcher } from '@baton/remote';
+import { clientHttpsAgent, clientTlsOptions, createLogger, installShutdown, listen, loadTlsFiles, serverTlsOptions } from '@baton/service';
 import { createAgentClients } from './agents.js';
 import { createApp } from './app.js';
 import { loadWorkflowConfig } from './config.js';
@@ -11,8 +12,17 @@ import { createCheckpointer } from './threads.js';
 
 const config = loadWorkflowConfig();
 const logger = createLogger({ service: 'workflow', level: config.LOG_LEVEL });
+// Mutual TLS (TLS_CERT_FILE + TLS_KEY_FILE + TLS_CA_FILE): read once; every outbound connection to
+// an https peer presents the workflow's certificate and checks that peer's SPIFFE id.
+const tls = loadTlsFiles(config, 'workflow');
+const overMtls = (u: string) => tls !== undefined && u.startsWith('https:');
+const connectMs = config.REMOTE_CONNECT_TIMEOUT_MS;
 
-const keys = createJwksKeyStore({ jwksUri: config.JWKS_URI, cooldownMs: config.JWKS_COOLDOWN_MS });
+const keys = createJwksKeyStore({
+  jwksUri: config.JWKS_URI,
+  cooldownMs: config.JWKS_COOLDOWN_MS,
+  ...(tls && overMtls(config.JWKS_URI) ? { requestAgent: clientHttpsAgent(tls, config.ISSUER_SPIFFE_ID) } : {}),
+});
 const verifier = createVerifier({ issuer: config.ISSUER_URL, audience: config.WORKFLOW_AUDIENCE, keys });
 const auditor = createAuditor({ logger, service: 'workflow' });
 const exchanger =
@@ -21,13 +31,25 @@ const exchanger =
         tokenEndpoint: config.TOKEN_ENDPOINT,
         clientId: config.WORKFLOW_CLIENT_ID,
         clientSecret: config.WORKFLOW_CLIENT_SECRET ?? '',
+        ...(tls && overMtls(config.TOKEN_ENDPOINT) ? { dispatcher: tlsDispatcher(clientTlsOptions(tls, config.ISSUER_SPIFFE_ID), { connectMs }) } : {}),
       })
     : undefined;
 if (config.TOKEN_FORWARDING === 'passthrough') {
   logger.warn({ token_forwarding: 'passthrough' }, 'passthrough mode: agents receive the caller\'s own token (no per-agent audience, no act claim)');
 }
 
-const agents = createAgentClients(config, exchanger);
+const agentTls = { research: [config.RESEARCH_URL, config.RESEARCH_SPIFFE_ID], writer: [config.WRITER_URL, config.WRITER_SPIFFE_ID], reviewer: [config.REVIEWER_URL, config.REVIEWER_SPIFFE_ID] } as const;
+const agents = createAgentClients(
+  config,
+  exchanger,
+  tls
+    ? (agent) => {
+        const [agentUrl, id] = agentTls[agent];
+        if (!overMtls(agentUrl)) throw new Error(`workflow: mutual TLS is on but the ${agent} agent's URL is not https`);
+        return tlsDispatcher(clientTlsOptions(tls, id), { connectMs });
+      }
+    : undefined,
+);
 const checkpointer = await createCheckpointer(config.CHECKPOINTER, path.resolve(config.WORKFLOW_DATA_DIR), (msg) => logger.warn(msg));
 const options = { agents, maxRevisions: config.MAX_REVISIONS, sourceLimit: config.SOURCE_LIMIT };
 const graph = createWorkflowGraph(options);
@@ -35,9 +57,9 @@ const threadedGraph = checkpointer ? createWorkflowGraph({ ...options, checkpoin
 const workflow = new WorkflowRunnable({ graph, ...(threadedGraph ? { threadedGraph } : {}) });
 
 const app = createApp({ logger, verifier, auditor, workflow, scope: config.WORKFLOW_SCOPE, ...(threadedGraph ? { threadedGraph } : {}) });
-const server = await listen(app, { port: config.PORT, host: config.HOST });
+const server = await listen(app, { port: config.PORT, host: config.HOST, ...(tls ? { tls: serverTlsOptions(tls, { requireClientCert: false }) } : {}) });
 installShutdown(server, { logger, timeoutMs: config.SHUTDOWN_TIMEOUT_MS, onClose: async () => checkpointer?.close() });
 logger.info(
-  { port: config.PORT, host: config.HOST, token_forwarding: config.TOKEN_FORWARDING, checkpointer: checkpointer?.kind ?? 'none' },
+  { port: config.PORT, host: config.HOST, token_forwarding: config.TOKEN_FORWARDING, checkpointer: checkpointer?.kind ?? 'none', mtls: tls ? { id: tls.id ?? null } : false },
   'workflow listening',
 );

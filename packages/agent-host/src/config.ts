@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { durationMs, host, list, port, url } from '@baton/service';
+import { BatonError } from '@baton/errors';
+import { durationMs, host, isSpiffeId, list, port, spiffeId, spiffeIdVar, tlsEnvShape, url } from '@baton/service';
 
 /** What makes one agent: its name (service / audit name), mount path, port, audience and scope. */
 export interface AgentDefinition {
@@ -26,7 +27,8 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 /**
  * The environment every agent reads (extend it with the agent's own variables):
  * PORT, HOST, ISSUER_URL, JWKS_URI, AUTH_MODE, AUTH_AUDIENCE, AUTH_SCOPE, WORKFLOW_AUDIENCE,
- * ALLOWED_ACTORS, LOG_LEVEL, JWKS_COOLDOWN_MS.
+ * ALLOWED_ACTORS, LOG_LEVEL, JWKS_COOLDOWN_MS; for mutual TLS TLS_CERT_FILE, TLS_KEY_FILE,
+ * TLS_CA_FILE, ALLOWED_PEERS, ISSUER_SPIFFE_ID.
  */
 export function agentConfigSchema(definition: AgentDefinition) {
   return z.object({
@@ -51,6 +53,12 @@ export function agentConfigSchema(definition: AgentDefinition) {
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
     /** Minimum time between two JWKS refetches caused by an unknown `kid`. */
     JWKS_COOLDOWN_MS: durationMs(30_000),
+    /** Mutual TLS: on when all three are set (HTTPS only, a client certificate from the CA required). */
+    ...tlsEnvShape,
+    /** Comma list of peer SPIFFE ids allowed to call (mutual TLS only); default the workflow's. */
+    ALLOWED_PEERS: list([]).refine((ids) => ids.every(isSpiffeId), { error: 'must be SPIFFE ids like spiffe://baton.local/workflow' }),
+    /** The issuer's SPIFFE id, checked when fetching the JWKS over mutual TLS. */
+    ISSUER_SPIFFE_ID: spiffeIdVar(spiffeId('issuer')),
   });
 }
 
@@ -74,6 +82,12 @@ export interface AgentSettings {
   readonly scopes: readonly string[];
   /** Allowed actors (`act.sub`); empty = no actor check. */
   readonly allowedActors: readonly string[];
+  /** Mutual TLS on (all of TLS_CERT_FILE, TLS_KEY_FILE, TLS_CA_FILE set). */
+  readonly mtls: boolean;
+  /** Peer SPIFFE ids allowed to call the agent's routes; undefined when mutual TLS is off. */
+  readonly allowedPeers: readonly string[] | undefined;
+  /** Expected SPIFFE id of the issuer (JWKS over mutual TLS). */
+  readonly issuerPeerId: string;
   readonly logLevel: AgentEnv['LOG_LEVEL'];
 }
 
@@ -82,8 +96,17 @@ export interface AgentSettings {
  * Passthrough mode (explicit opt-in): accept the workflow's audience and `workflow:invoke`.
  * `AUTH_AUDIENCE` / `AUTH_SCOPE` override either.
  */
+export const DEFAULT_ALLOWED_PEER = spiffeId('workflow');
+
 export function agentSettings(definition: AgentDefinition, env: AgentEnv): AgentSettings {
   const passthrough = env.AUTH_MODE === 'passthrough';
+  const mtls = Boolean(env.TLS_CERT_FILE && env.TLS_KEY_FILE && env.TLS_CA_FILE);
+  if (!mtls && env.ALLOWED_PEERS.length > 0) {
+    throw new BatonError('CONFIG_INVALID', `${definition.name}: invalid configuration: ALLOWED_PEERS`, {
+      status: 500,
+      detail: { issues: [{ variable: 'ALLOWED_PEERS', message: 'needs mutual TLS (TLS_CERT_FILE, TLS_KEY_FILE, TLS_CA_FILE)' }] },
+    });
+  }
   return Object.freeze({
     name: definition.name,
     path: definition.path,
@@ -96,6 +119,9 @@ export function agentSettings(definition: AgentDefinition, env: AgentEnv): Agent
     audience: env.AUTH_AUDIENCE ?? (passthrough ? env.WORKFLOW_AUDIENCE : definition.audience),
     scopes: Object.freeze([env.AUTH_SCOPE ?? (passthrough ? WORKFLOW_SCOPE : definition.scope)]),
     allowedActors: Object.freeze([...env.ALLOWED_ACTORS]),
+    mtls,
+    allowedPeers: mtls ? Object.freeze(env.ALLOWED_PEERS.length > 0 ? [...env.ALLOWED_PEERS] : [DEFAULT_ALLOWED_PEER]) : undefined,
+    issuerPeerId: env.ISSUER_SPIFFE_ID,
     logLevel: env.LOG_LEVEL,
   });
 }

@@ -5,7 +5,10 @@ import { errorHandler, requireAuth } from '@baton/auth/express';
 import { BatonError } from '@baton/errors';
 import { addRoutes, type AddRoutesOptions, type AnyRunnable } from '@baton/runnable-server';
 import { healthRoutes, metrics, requestContext, type Logger } from '@baton/service';
+import type { Principal } from '@baton/auth';
+import type { Request } from 'express';
 import { actorPolicy } from './actor-policy.js';
+import { actorPeerBinding, peerGate } from './peer-policy.js';
 import type { AuthMode } from './config.js';
 
 export interface CreateAgentAppOptions {
@@ -24,8 +27,15 @@ export interface CreateAgentAppOptions {
   scopes: readonly string[];
   /** `act.sub` allow-list; empty or absent = any actor. */
   allowedActors?: readonly string[];
-  /** Default `exchange`; only changes how `allowedActors` treats tokens without `act`. */
+  /** Default `exchange`; changes how `allowedActors` treats tokens without `act`, and binds `act` to the TLS peer. */
   mode?: AuthMode;
+  /**
+   * Mutual TLS (pass `settings.allowedPeers`): the SPIFFE ids of the TLS peers that may call the
+   * routes (403 `AUTH_PEER_NOT_ALLOWED` otherwise, before the token is looked at) and, in exchange
+   * mode, the token's `act.sub` must name the peer (403 `AUTH_ACTOR_PEER_MISMATCH`). Undefined =
+   * mutual TLS off. `runAgent` refuses to serve over mutual TLS an app built without it.
+   */
+  allowedPeers?: readonly string[] | undefined;
   /** Realm of the `WWW-Authenticate` challenge (default `baton`). */
   realm?: string;
   /** Readiness check for `/readyz`. */
@@ -35,6 +45,9 @@ export interface CreateAgentAppOptions {
 }
 
 const HEALTH_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+/** `app.locals` key set when the app enforces a mutual-TLS peer allow-list (checked by `runAgent`). */
+export const PEER_POLICY = 'batonAllowedPeers';
 
 /**
  * The Express app of one agent: request context (request id, traceparent, access log),
@@ -52,17 +65,25 @@ export function createAgentApp(options: CreateAgentAppOptions): Express {
   app.use(metrics());
   healthRoutes(app, options.ready ? { ready: options.ready } : {});
 
-  const onPrincipal = actorPolicy({ allowedActors: options.allowedActors ?? [], mode: options.mode ?? 'exchange' });
+  const mode = options.mode ?? 'exchange';
+  const checks: Array<(req: Request, principal: Principal) => void> = [];
+  const actorCheck = actorPolicy({ allowedActors: options.allowedActors ?? [], mode });
+  if (actorCheck) checks.push(actorCheck);
+  const peers = options.allowedPeers;
+  if (peers !== undefined && mode === 'exchange') checks.push(actorPeerBinding());
+  const onPrincipal = checks.length > 0 ? (req: Request, principal: Principal) => checks.forEach((check) => check(req, principal)) : undefined;
+  const verify = requireAuth({
+    verifier: options.verifier,
+    scopes: options.scopes,
+    auditor: options.auditor,
+    ...(options.realm ? { realm: options.realm } : {}),
+    ...(onPrincipal ? { onPrincipal } : {}),
+  });
+  if (peers !== undefined) app.locals[PEER_POLICY] = Object.freeze([...peers]);
   addRoutes(app, options.runnable, {
     ...options.routes,
     path: options.path,
-    auth: requireAuth({
-      verifier: options.verifier,
-      scopes: options.scopes,
-      auditor: options.auditor,
-      ...(options.realm ? { realm: options.realm } : {}),
-      ...(onPrincipal ? { onPrincipal } : {}),
-    }),
+    auth: peers !== undefined ? [peerGate({ allowedPeers: peers, auditor: options.auditor, logger }), verify] : verify,
     ...(options.inputSchema ? { inputSchema: options.inputSchema } : {}),
     ...(options.outputSchema ? { outputSchema: options.outputSchema } : {}),
     logger,

@@ -3,8 +3,10 @@ import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { z } from 'zod';
-import { createLogger, installShutdown, listen, loadConfig, type Env, type Logger } from '@baton/service';
+import type { BatonError } from '@baton/errors';
+import { clientHttpsAgent, createLogger, installShutdown, listen, loadConfig, loadTlsFiles, serverTlsOptions, type ConfigIssue, type Env, type Logger } from '@baton/service';
 import { createAgentAuth, type AgentAuth } from './agent-auth.js';
+import { PEER_POLICY } from './create-agent-app.js';
 import { agentSettings, type AgentDefinition, type AgentEnv, type AgentSettings } from './config.js';
 
 /** What an agent's `createApp(deps)` receives. */
@@ -59,18 +61,27 @@ export interface RunningAgent {
 export async function runAgent<S extends z.ZodObject>(options: RunAgentOptions<S>): Promise<RunningAgent> {
   const { definition } = options;
   const config = loadConfig(options.schema, { service: definition.name, env: options.env ?? process.env }) as z.infer<S>;
-  const settings = agentSettings(definition, config as unknown as AgentEnv);
+  const settings = settingsOrExit(definition, config as unknown as AgentEnv);
+  const tls = loadTlsFiles(config as unknown as AgentEnv, definition.name);
   const logger = createLogger({
     service: definition.name,
     level: settings.logLevel,
     ...(options.logDestination ? { destination: options.logDestination } : {}),
   });
-  const auth = createAgentAuth(settings, { logger });
+  // Over mutual TLS an https JWKS endpoint is the dev issuer: trust the CA, check its SPIFFE id.
+  const jwksOverMtls = tls !== undefined && settings.jwksUri.startsWith('https:');
+  const jwksAgent = jwksOverMtls ? clientHttpsAgent(tls, settings.issuerPeerId) : undefined;
+  const auth = createAgentAuth(settings, { logger, ...(jwksAgent ? { requestAgent: jwksAgent } : {}) });
   const app = await options.createApp({ ...auth, config, settings, logger });
-  const server = await listen(app, { port: settings.port, host: settings.host });
+  if (tls && !Array.isArray(app.locals[PEER_POLICY])) {
+    // Fail closed: over mutual TLS an app without the peer allow-list would serve any certificate the CA signed.
+    throw new Error(`${definition.name}: mutual TLS is on but the app enforces no peer allow-list (pass allowedPeers: settings.allowedPeers to createAgentApp)`);
+  }
+  const server = await listen(app, { port: settings.port, host: settings.host, ...(tls ? { tls: serverTlsOptions(tls) } : {}) });
   const serverClosed = new Promise<void>((resolve) => server.once('close', () => resolve()));
-  // The JWKS key store holds no timers or sockets between requests: nothing of its own to close.
+  // The JWKS key store holds no timers; its mutual-TLS https.Agent (keep-alive sockets) is destroyed here.
   const closeResources = once(async () => {
+    jwksAgent?.destroy();
     await options.onClose?.();
   });
   const shutdown = installShutdown(server, {
@@ -87,7 +98,7 @@ export async function runAgent<S extends z.ZodObject>(options: RunAgentOptions<S
     await closeResources();
   });
   const address = server.address() as AddressInfo;
-  const url = `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${address.port}`;
+  const url = `${tls ? 'https' : 'http'}://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${address.port}`;
   if (settings.mode === 'passthrough') {
     logger.warn({ audience: settings.audience, scope: settings.scopes }, 'AUTH_MODE=passthrough: accepting the workflow audience, not this agent\'s own');
   }
@@ -101,10 +112,23 @@ export async function runAgent<S extends z.ZodObject>(options: RunAgentOptions<S
       audience: settings.audience,
       scope: settings.scopes,
       allowed_actors: settings.allowedActors,
+      mtls: tls ? { id: tls.id ?? null, allowed_peers: settings.allowedPeers } : false,
     },
     'agent listening',
   );
   return { server, url, shutdown, close };
+}
+
+/** `agentSettings`, printing the wrong variables and exiting 1 like `loadConfig`. */
+function settingsOrExit(definition: AgentDefinition, env: AgentEnv): AgentSettings {
+  try {
+    return agentSettings(definition, env);
+  } catch (err) {
+    const issues = ((err as BatonError).detail as { issues?: ConfigIssue[] } | undefined)?.issues;
+    if (!issues) throw err;
+    process.stderr.write(`${definition.name}: invalid configuration (values not shown):\n${issues.map((i) => `  ${i.variable}: ${i.message}`).join('\n')}\n`);
+    process.exit(1);
+  }
 }
 
 function once(fn: () => Promise<void>): () => Promise<void> {

@@ -1,6 +1,9 @@
 // docker-compose.yml and the Dockerfile, checked against the apps they claim to run: no Docker
 // engine runs here, so the files are parsed and compared with each app's own config schema.
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import type { z } from 'zod';
@@ -83,6 +86,70 @@ describe('docker-compose.yml', () => {
   it('has every service verify tokens against the same issuer name', () => {
     const issuers = new Set(services.map(([, s]) => env(s).ISSUER_URL));
     expect([...issuers]).toEqual(['http://issuer:4000']);
+  });
+});
+
+describe('docker-compose.mtls.yml (mutual TLS override)', () => {
+  const override = YAML.parse(readFileSync(path.join(ROOT, 'docker-compose.mtls.yml'), 'utf8'), { merge: true }) as {
+    services: Record<string, Service & { volumes?: string[] }>;
+  };
+  const base = compose.services as Record<string, Service & { volumes?: string[] }>;
+  /** The environment compose runs a service with: the base file's, overridden key by key. */
+  const merged = (name: string) => ({ ...env(base[name]!), ...env(override.services[name] ?? {}) });
+  const names = Object.keys(base);
+  const appName = (name: string) => appOf(base[name]!);
+
+  it('overrides only services of the base file, all five', () => {
+    expect(Object.keys(override.services).sort()).toEqual(names.sort());
+  });
+
+  it.each(Object.keys(schemas))('gives %s only declared variables, a valid config, and its own certificate from the read-only /certs mount', (app) => {
+    const name = names.find((n) => appName(n) === app)!;
+    const schema = schemas[app]!;
+    const declared = Object.keys(schema.shape);
+    for (const key of Object.keys(override.services[name]!.environment ?? {})) expect(declared).toContain(key);
+    const e = merged(name);
+    const parsed = schema.safeParse(e);
+    expect(parsed.success ? [] : parsed.error.issues.map((i) => i.path.join('.'))).toEqual([]);
+    // the certificate names `pnpm run certs` writes (one per app, the app's own identity)
+    expect(e).toMatchObject({ TLS_CERT_FILE: `/certs/${app}.pem`, TLS_KEY_FILE: `/certs/${app}-key.pem`, TLS_CA_FILE: '/certs/ca.pem' });
+    expect(override.services[name]!.volumes).toContain('./certs:/certs:ro');
+  });
+
+  it.each(Object.keys(schemas))('health-checks %s over HTTPS with the dev CA and its certificate', (app) => {
+    const name = names.find((n) => appName(n) === app)!;
+    const test = override.services[name]!.healthcheck!.test.join(' ');
+    expect(test).toContain("require('https')");
+    expect(test).toContain(`port:${defaultPorts[app]},path:'/healthz'`);
+    expect(test).toContain(`/certs/${app}.pem`);
+    expect(test).toContain('/certs/ca.pem');
+  });
+
+  it('points everything at https: the issuer name in tokens, the JWKS, the token endpoint and the agents', () => {
+    for (const name of names) {
+      expect(merged(name).ISSUER_URL).toBe('https://issuer:4000');
+      if (appName(name) !== 'issuer') expect(merged(name).JWKS_URI).toBe('https://issuer:4000/.well-known/jwks.json');
+    }
+    const wf = merged(names.find((n) => appName(n) === 'workflow')!);
+    const byApp = Object.fromEntries(names.map((n) => [appName(n), n]));
+    expect(wf.TOKEN_ENDPOINT).toBe('https://issuer:4000/oauth/token');
+    expect(wf.RESEARCH_URL).toBe(`https://${byApp['agent-research']}:3001/research`);
+    expect(wf.WRITER_URL).toBe(`https://${byApp['agent-writer']}:3002/writer`);
+    expect(wf.REVIEWER_URL).toBe(`https://${byApp['agent-reviewer']}:3003/reviewer`);
+  });
+
+  it('uses service names that `pnpm run certs` puts in each certificate (DNS SAN), beside its one SPIFFE URI SAN', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'baton-compose-certs-'));
+    try {
+      execFileSync(process.execPath, [path.join(ROOT, 'scripts/certs.mjs'), '--dir', dir], { stdio: 'ignore' });
+      for (const name of names) {
+        const san = new X509Certificate(readFileSync(path.join(dir, `${appName(name)}.pem`))).subjectAltName!;
+        expect(san.split(', ')).toContain(`DNS:${name}`);
+        expect(san.split(', ').filter((e) => e.startsWith('URI:'))).toEqual([`URI:spiffe://baton.local/${appName(name)}`]);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,0 +1,78 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { tokenFingerprint, type Auditor, type Principal } from '@baton/auth';
+import { extractBearerToken } from '@baton/auth/express';
+import { BatonError } from '@baton/errors';
+import { peerSpiffeId, spiffeId } from '@baton/service';
+
+export const PEER_NOT_ALLOWED = 'AUTH_PEER_NOT_ALLOWED';
+export const ACTOR_PEER_MISMATCH = 'AUTH_ACTOR_PEER_MISMATCH';
+
+const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/** pino-compatible. */
+export interface PeerPolicyLogger {
+  warn(obj: object, msg?: string): void;
+}
+
+/**
+ * Mutual TLS allow-list, run before token verification on the agent's routes: the TLS peer's
+ * SPIFFE id (its certificate's one URI SAN, verified against the CA in the handshake) must be on
+ * `allowedPeers`. Otherwise 403 `AUTH_PEER_NOT_ALLOWED`, audited as a deny (the token, if any, is
+ * not even verified).
+ */
+export function peerGate(options: { allowedPeers: readonly string[]; auditor: Auditor; logger?: PeerPolicyLogger }): RequestHandler {
+  const allowed = new Set(options.allowedPeers);
+  if (allowed.size === 0) throw new TypeError('peerGate: allowedPeers must not be empty');
+  return function peerGateMiddleware(req: Request, _res: Response, next: NextFunction) {
+    const peer = peerSpiffeId(req.socket);
+    if (peer !== undefined && allowed.has(peer)) {
+      next();
+      return;
+    }
+    let token_fp: string | null = null;
+    try {
+      token_fp = tokenFingerprint(extractBearerToken(req));
+    } catch {
+      // no usable token: nothing to fingerprint
+    }
+    const traceparent = (req as { traceparent?: unknown }).traceparent;
+    const trace = typeof traceparent === 'string' ? TRACEPARENT.exec(traceparent) : null;
+    const requestId = (req as { requestId?: unknown }).requestId;
+    let failure = new BatonError(PEER_NOT_ALLOWED, 'This peer may not call this agent', { status: 403 });
+    try {
+      options.auditor.record({
+        decision: 'deny',
+        reason: PEER_NOT_ALLOWED,
+        token_fp,
+        request_id: typeof requestId === 'string' ? requestId : null,
+        trace_id: trace ? trace[1]! : null,
+      });
+    } catch (err) {
+      failure = new BatonError(PEER_NOT_ALLOWED, 'This peer may not call this agent', { status: 403, cause: err });
+    }
+    options.logger?.warn({ peer: peer ?? null, reason: PEER_NOT_ALLOWED }, 'peer refused');
+    next(failure);
+  };
+}
+
+/**
+ * `requireAuth`'s `onPrincipal` check in exchange mode with mutual TLS: the exchanged token's
+ * actor (`act.sub`, the client that exchanged it) must be the TLS peer presenting it —
+ * `spiffe://baton.local/<act.sub>` equal to the peer's SPIFFE id. A token replayed by another
+ * peer, or one without `act`, is refused with 403 `AUTH_ACTOR_PEER_MISMATCH`.
+ */
+export function actorPeerBinding(): (req: Request, principal: Principal) => void {
+  return (req, principal) => {
+    const peer = peerSpiffeId(req.socket);
+    const actor = principal.act?.sub;
+    let expected: string | undefined;
+    try {
+      expected = typeof actor === 'string' ? spiffeId(actor) : undefined;
+    } catch {
+      expected = undefined;
+    }
+    if (peer === undefined || expected !== peer) {
+      throw new BatonError(ACTOR_PEER_MISMATCH, 'The token was not issued to the peer presenting it', { status: 403 });
+    }
+  };
+}
