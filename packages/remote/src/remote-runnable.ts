@@ -87,15 +87,7 @@ export class RemoteRunnable<I = unknown, O = unknown> extends Runnable<I, O, Rem
 
   override async invoke(input: I, options?: Config): Promise<O> {
     const config = ensureConfig(options) as RemoteCallOptions;
-    const runManager = await (await getCallbackManagerForConfig(config))?.handleChainStart(
-      this.toJSON(),
-      toDict(input, 'input'),
-      config.runId,
-      undefined,
-      undefined,
-      undefined,
-      config.runName ?? this.getName(),
-    );
+    const runManager = await this.#startRun(input, config);
     let output: O;
     try {
       output = await this.#invokeRemote(input, config);
@@ -135,17 +127,7 @@ export class RemoteRunnable<I = unknown, O = unknown> extends Runnable<I, O, Rem
     }
     const configs = inputs.map((_, i) => ensureConfig(Array.isArray(options) ? options[i] : options) as RemoteCallOptions);
     const runManagers = await Promise.all(
-      configs.map(async (config, i) =>
-        (await getCallbackManagerForConfig(config))?.handleChainStart(
-          this.toJSON(),
-          toDict(inputs[i], 'input'),
-          config.runId,
-          undefined,
-          undefined,
-          undefined,
-          config.runName ?? this.getName(),
-        ),
-      ),
+      configs.map((config, i) => this.#startRun(inputs[i] as I, config)),
     );
 
     const results: (O | Error)[] = new Array(inputs.length);
@@ -226,15 +208,7 @@ export class RemoteRunnable<I = unknown, O = unknown> extends Runnable<I, O, Rem
 
   async *#streamTraced(input: I, options: Config | undefined, stop: AbortSignal): AsyncGenerator<O> {
     const config = ensureConfig(options) as RemoteCallOptions;
-    const runManager = await (await getCallbackManagerForConfig(config))?.handleChainStart(
-      this.toJSON(),
-      toDict(input, 'input'),
-      config.runId,
-      undefined,
-      undefined,
-      undefined,
-      config.runName ?? this.getName(),
-    );
+    const runManager = await this.#startRun(input, config);
     let final: unknown;
     let concatenable = true;
     try {
@@ -386,6 +360,12 @@ export class RemoteRunnable<I = unknown, O = unknown> extends Runnable<I, O, Rem
   // plumbing
 
   /** Only allow-listed keys of the caller's config go downstream; never configurable or context. */
+  /** Opens this call's traced run (callbacks from the config), as LangChain's own runnables do. */
+  async #startRun(input: I, config: RemoteCallOptions) {
+    const callbacks = await getCallbackManagerForConfig(config);
+    return callbacks?.handleChainStart(this.toJSON(), toDict(input, 'input'), config.runId, undefined, undefined, undefined, config.runName ?? this.getName());
+  }
+
   #configBody(config: RemoteCallOptions): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const key of this.#o.forwardConfig) {
