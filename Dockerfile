@@ -35,5 +35,5 @@ COPY --from=builder --chown=node:node /app ./
 RUN mkdir -p /data && chown node:node /data
 USER node
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=5 \
-  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "const port = process.env.PORT ?? { issuer: 4000, workflow: 3000, 'agent-research': 3001, 'agent-writer': 3002, 'agent-reviewer': 3003 }[process.env.BATON_APP]; fetch(`http://127.0.0.1:${port}/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 CMD ["node", "dist/main.js"]

@@ -102,6 +102,7 @@ function log(level, msg, extra = {}) {
 }
 
 function start(svc) {
+  if (stopping) return undefined;
   const main = path.join(root, svc.dir, 'dist', 'main.js');
   if (!existsSync(main)) {
     log('error', `${main} is missing: build first (pnpm build)`);
@@ -189,8 +190,12 @@ try {
   await stop(1);
 }
 
-const curlTls = mtls ? ` --cacert ${path.relative(process.cwd(), path.join(certsDir, 'ca.pem')) || 'ca.pem'}` : '';
-const banner = `
+// A service that died during start-up has begun the shutdown: announce nothing.
+if (!stopping) announce();
+
+function announce() {
+  const curlTls = mtls ? ` --cacert ${path.relative(process.cwd(), path.join(certsDir, 'ca.pem')) || 'ca.pem'}` : '';
+  const banner = `
 Baton is up (token forwarding: ${forwarding}${mtls ? `; mutual TLS: HTTPS everywhere, agents accept only the workflow's certificate, CA ${path.join(certsDir, 'ca.pem')}` : ''}).
   workflow  ${url('workflow')}/workflow   (POST /invoke, /stream, /batch, /stream_events)
   research  ${url('research')}/research
@@ -202,5 +207,6 @@ Get a token and run the workflow:
   curl -s${curlTls} -X POST ${url('workflow')}/workflow/invoke -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"input":{"topic":"token exchange"}}'
 Ctrl-C stops everything.
 `;
-process.stderr.write(banner);
-log('info', 'all services healthy', { services: services.map((s) => s.name), mtls });
+  process.stderr.write(banner);
+  log('info', 'all services healthy', { services: services.map((s) => s.name), mtls });
+}

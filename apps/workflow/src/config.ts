@@ -21,7 +21,7 @@ export const configSchema = z
   /** `exchange` (RFC 8693, one token per agent) or `passthrough` (forward the caller's token). */
   TOKEN_FORWARDING: z.enum(['exchange', 'passthrough']).default('exchange'),
   WORKFLOW_CLIENT_ID: z.string().min(1).default('workflow'),
-  WORKFLOW_CLIENT_SECRET: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
+  WORKFLOW_CLIENT_SECRET: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
   RESEARCH_URL: url('http://127.0.0.1:3001/research'),
   WRITER_URL: url('http://127.0.0.1:3002/writer'),
   REVIEWER_URL: url('http://127.0.0.1:3003/reviewer'),

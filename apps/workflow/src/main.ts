@@ -58,7 +58,14 @@ const workflow = new WorkflowRunnable({ graph, ...(threadedGraph ? { threadedGra
 
 const app = createApp({ logger, verifier, auditor, workflow, scope: config.WORKFLOW_SCOPE, ...(threadedGraph ? { threadedGraph } : {}) });
 const server = await listen(app, { port: config.PORT, host: config.HOST, ...(tls ? { tls: serverTlsOptions(tls, { requireClientCert: false }) } : {}) });
-installShutdown(server, { logger, timeoutMs: config.SHUTDOWN_TIMEOUT_MS, onClose: async () => checkpointer?.close() });
+installShutdown(server, {
+  logger,
+  timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+  onClose: async () => {
+    await exchanger?.close();
+    await checkpointer?.close();
+  },
+});
 logger.info(
   { port: config.PORT, host: config.HOST, token_forwarding: config.TOKEN_FORWARDING, checkpointer: checkpointer?.kind ?? 'none', mtls: tls ? { id: tls.id ?? null } : false },
   'workflow listening',

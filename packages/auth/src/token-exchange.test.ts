@@ -3,7 +3,7 @@ import { Agent } from 'undici';
 import { createTokenExchangeClient, GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS_TOKEN } from './token-exchange.js';
 import { b64url, closeServer, deadUrl, listen } from '../test/helpers.js';
 
-type Mode = 'ok' | 'invalid_grant' | 'invalid_client' | '500' | 'hang' | 'garbage' | '404';
+type Mode = 'ok' | 'invalid_grant' | 'invalid_client' | '500' | 'hang' | 'garbage' | '404' | '429';
 
 interface Seen {
   authorization: string | undefined;
@@ -30,6 +30,9 @@ beforeAll(async () => {
       switch (mode) {
         case 'invalid_grant':
           res.writeHead(400).end(JSON.stringify({ error: 'invalid_grant', error_description: `bad token ${form.get('subject_token')}` }));
+          return;
+        case '429':
+          res.writeHead(429, { 'retry-after': '3', 'content-type': 'application/json' }).end(JSON.stringify({ error: 'slow_down' }));
           return;
         case 'invalid_client':
           res.writeHead(401, { 'www-authenticate': 'Basic' }).end(JSON.stringify({ error: 'invalid_client' }));
@@ -190,6 +193,7 @@ describe('createTokenExchangeClient', () => {
     ['a 500 answer', '500' as Mode],
     ['a 404 answer without an OAuth error', '404' as Mode],
     ['a truncated JSON body', 'garbage' as Mode],
+    ['429 slow_down (the issuer throttling us)', '429' as Mode],
   ])('maps %s to 503 AUTH_EXCHANGE_UNAVAILABLE', async (_name, m) => {
     mode = m;
     const c = client();

@@ -179,6 +179,10 @@ export function createTokenExchangeClient(options: TokenExchangeClientOptions): 
       json = undefined;
     }
 
+    // Throttling is the issuer being busy, not a refusal: a retryable outage (503).
+    if (res.statusCode === 429 || (json && (json.error === 'slow_down' || json.error === 'temporarily_unavailable'))) {
+      throw unavailable(`Token exchange failed: issuer is throttling (${res.statusCode})`);
+    }
     if (res.statusCode >= 400 && res.statusCode < 500 && json && typeof json.error === 'string') {
       const error = OAUTH_ERROR.test(json.error) ? json.error : 'invalid_request';
       // invalid_client is this service's own misconfiguration, not the user's: a 502, not a 403.

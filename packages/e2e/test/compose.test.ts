@@ -66,7 +66,7 @@ describe('docker-compose.yml', () => {
     const port = defaultPorts[app]!;
     expect(env(svc).PORT).toBe(String(port));
     expect(env(svc).HOST).toBe('0.0.0.0');
-    expect(svc.ports).toEqual([`${port}:${port}`]);
+    expect(svc.ports!.map(substitute)).toEqual([`127.0.0.1:${port}:${port}`]); // loopback unless BATON_PUBLISH_HOST says otherwise
     expect(svc.healthcheck!.test.join(' ')).toContain(`127.0.0.1:${port}/healthz`);
   });
 
@@ -169,6 +169,8 @@ describe('Dockerfile', () => {
     expect(runner).toMatch(/^USER node$/m);
     expect(runner).toMatch(/^CMD \["node", "dist\/main\.js"\]$/m);
     expect(runner).toMatch(/HEALTHCHECK[\s\S]*\/healthz/);
+    // outside compose (no PORT set) the probe still finds the app's own default port
+    for (const [app, port] of Object.entries(defaultPorts)) expect(runner).toMatch(new RegExp(`'?${app}'?: ${port}\\b`));
     expect(runner).toMatch(/--prod|COPY --from=builder/);
   });
 

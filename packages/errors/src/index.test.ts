@@ -27,4 +27,9 @@ describe('scrubSecrets', () => {
     expect(out).not.toContain('abcdefghijklmnop');
     expect(out).toContain('[redacted');
   });
+
+  it('removes a JWT glued to a preceding word', () => {
+    const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl';
+    expect(scrubSecrets(`subject_token_${jwt}`)).not.toContain('c2lnbmF0dXJl');
+  });
 });

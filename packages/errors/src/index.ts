@@ -63,7 +63,8 @@ export function errorBody(err: BatonError): ErrorBody {
   return body;
 }
 
-const JWT_LIKE = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*/g;
+// No word boundary before `eyJ`: a JWT glued to a word (`subject_token_eyJ…`) is still caught.
+const JWT_LIKE = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*/g;
 const BEARER_LIKE = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi;
 
 /**

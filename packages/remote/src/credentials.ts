@@ -91,7 +91,9 @@ export async function bearerFor(
   } catch (err) {
     if (signal.aborted) throw err; // the caller classifies aborts and deadlines
     const code = safeCode((err as { code?: unknown } | null)?.code);
-    if (code === 'AUTH_EXCHANGE_DENIED') {
+    // Only a refusal about the caller (403) is a denial; the issuer rejecting this service's own
+    // client credentials (502) is a misconfiguration, reported like an outage.
+    if (code === 'AUTH_EXCHANGE_DENIED' && (err as { status?: unknown }).status === 403) {
       throw new RemoteError('REMOTE_EXCHANGE_DENIED', `${describeRemote(remote)}: token exchange for audience ${credentials.audience} was denied`, {
         remote,
         remoteCode: code,

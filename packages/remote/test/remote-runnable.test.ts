@@ -180,9 +180,9 @@ describe('credentials', () => {
     expect(server.requests[0]!.headers.authorization).toBeUndefined();
   });
 
-  it('maps an exchanger error coded AUTH_EXCHANGE_DENIED to REMOTE_EXCHANGE_DENIED, anything else to REMOTE_UNAVAILABLE', async () => {
+  it('maps an exchanger error coded AUTH_EXCHANGE_DENIED (403) to REMOTE_EXCHANGE_DENIED, anything else to REMOTE_UNAVAILABLE', async () => {
     const denied = client({
-      credentials: { strategy: 'exchange', audience: 'a', exchanger: { exchange: async () => { throw Object.assign(new Error(`denied ${ALICE_TOKEN}`), { code: 'AUTH_EXCHANGE_DENIED' }); } } },
+      credentials: { strategy: 'exchange', audience: 'a', exchanger: { exchange: async () => { throw Object.assign(new Error(`denied ${ALICE_TOKEN}`), { code: 'AUTH_EXCHANGE_DENIED', status: 403 }); } } },
     });
     const e1 = await rejection(denied.invoke('x', { context: { principal: alice } }));
     expect(e1.code).toBe('REMOTE_EXCHANGE_DENIED');
@@ -193,6 +193,12 @@ describe('credentials', () => {
     const e2 = await rejection(down.invoke('x', { context: { principal: alice } }));
     expect(e2.code).toBe('REMOTE_UNAVAILABLE');
     expect(e2.status).toBe(502);
+    // the issuer refusing our own client credentials is our misconfiguration, not the caller's fault
+    const misconfigured = client({
+      credentials: { strategy: 'exchange', audience: 'a', exchanger: { exchange: async () => { throw Object.assign(new Error('invalid_client'), { code: 'AUTH_EXCHANGE_DENIED', status: 502 }); } } },
+    });
+    const e3 = await rejection(misconfigured.invoke('x', { context: { principal: alice } }));
+    expect(e3.code).toBe('REMOTE_UNAVAILABLE');
     expect(server.requests).toHaveLength(0);
   });
 });
