@@ -165,10 +165,14 @@ async function waitHealthy(svc, timeoutMs = 60_000) {
 async function stop(code) {
   if (stopping) return;
   stopping = true;
-  // Reverse start order: the workflow drains first, the issuer goes last.
-  for (const svc of [...services].reverse()) children.get(svc.name)?.kill('SIGTERM');
-  const deadline = Date.now() + 12_000;
-  while (children.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  // Reverse start order, one tier at a time: the workflow drains its runs while the agents and
+  // the issuer still serve them, then the agents, then the issuer.
+  const tiers = [['workflow'], ['agent-research', 'agent-writer', 'agent-reviewer'], ['issuer']];
+  const deadline = Date.now() + 15_000;
+  for (const tier of tiers) {
+    for (const name of tier) children.get(name)?.kill('SIGTERM');
+    while (tier.some((name) => children.has(name)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  }
   for (const child of children.values()) child.kill('SIGKILL');
   process.exit(code);
 }
