@@ -18,14 +18,14 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export interface SpawnedAgent {
+export interface SpawnedService {
   readonly base: string;
   readonly child: ChildProcess;
   output(): string;
   stop(): Promise<number | null>;
 }
 
-export async function spawnAgent(mainJs: string, env: Record<string, string>, cwd: string): Promise<SpawnedAgent> {
+export async function spawnService(mainJs: string, env: Record<string, string>, cwd: string): Promise<SpawnedService> {
   const port = await freePort();
   const child = spawn(process.execPath, [mainJs], {
     cwd,
@@ -37,7 +37,7 @@ export async function spawnAgent(mainJs: string, env: Record<string, string>, cw
   child.stderr!.on('data', (d) => (out += String(d)));
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`agent exited with ${child.exitCode}:\n${out}`);
+    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}:\n${out}`);
     try {
       const res = await fetch(`${base}/healthz`);
       if (res.ok) break;
