@@ -8,7 +8,8 @@
 //
 // MTLS=1: mutual TLS between the services (docs/SECURITY.md). Dev certificates are made in
 // BATON_CERTS_DIR (default ./certs) if missing; every service listens HTTPS (TLS 1.3); agents
-// require a client certificate and accept only the workflow's; the workflow presents its own.
+// require a client certificate and accept only the workflow's (plus their own, which the health
+// probes below present; ALLOWED_PEERS passes through to them); the workflow presents its own.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -32,6 +32,8 @@ const createApp = (deps: AgentDeps<z.infer<typeof schema>>) =>
 
 /** What a client sees when the server refuses its certificate (TLS 1.3: an alert after its Finished). */
 const HANDSHAKE_REFUSED = /alert|certificate|ECONNRESET|socket hang up/i;
+/** What a client sees when the agent drops a verified but not allowed peer right after the handshake. */
+const CONNECTION_CLOSED = /ECONNRESET|socket hang up/i;
 
 let issuer: TestIssuer;
 let dir: string;
@@ -102,7 +104,12 @@ describe('agent over mutual TLS', () => {
     expect(agent.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     const res = await invoke(agent.url, pem('workflow'), exchanged());
     expect(res).toEqual({ status: 200, body: expect.objectContaining({ output: { echoed: 'hi' } }) });
-    expect(logs()).toContainEqual(expect.objectContaining({ msg: 'agent listening', mtls: { id: 'spiffe://baton.local/agent-echo', allowed_peers: ['spiffe://baton.local/workflow'] } }));
+    expect(logs()).toContainEqual(
+      expect.objectContaining({
+        msg: 'agent listening',
+        mtls: { id: 'spiffe://baton.local/agent-echo', allowed_peers: ['spiffe://baton.local/workflow'], connection_peers: ['spiffe://baton.local/workflow', 'spiffe://baton.local/agent-echo'] },
+      }),
+    );
     expect(logs().find((l) => l.audit === true)).toMatchObject({ decision: 'allow', sub: 'alice', act: { sub: 'workflow' } });
   });
 
@@ -131,12 +138,37 @@ describe('agent over mutual TLS', () => {
     await expect(invoke(agent.url, { cert: ca, key: caKey }, exchanged())).rejects.toThrow(HANDSHAKE_REFUSED);
   });
 
-  it('refuses a peer off the allow-list (the writer\'s certificate) with 403 AUTH_PEER_NOT_ALLOWED, audited as deny', async () => {
+  it('closes the connection of a peer off the allow-list (the writer\'s certificate) right after the handshake: no HTTP response, one deny log line, no audit', async () => {
     const { agent, logs } = await start();
-    const res = await invoke(agent.url, pem('agent-writer'), exchanged());
+    await expect(invoke(agent.url, pem('agent-writer'), exchanged())).rejects.toThrow(CONNECTION_CLOSED);
+    expect(logs().filter((l) => l.msg === 'peer refused at connection')).toEqual([
+      expect.objectContaining({ level: 'warn', peer: 'spiffe://baton.local/agent-writer', reason: 'AUTH_PEER_NOT_ALLOWED' }),
+    ]);
+    // never reached HTTP: no access log, no audit event
+    expect(logs().filter((l) => l.audit === true || l.req !== undefined || l.request_id !== undefined)).toEqual([]);
+  });
+
+  it('lets its own certificate through the connection for health checks, but the routes still refuse it with 403 AUTH_PEER_NOT_ALLOWED, audited as deny', async () => {
+    const { agent, logs } = await start();
+    const self = pem('agent-echo');
+    const health = await new Promise<number>((resolve, reject) => {
+      const req = https.get(`${agent.url}/healthz`, { agent: false, ca, ...self }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on('error', reject);
+    });
+    expect(health).toBe(200);
+    const res = await invoke(agent.url, self, exchanged('agent-echo'));
     expect(res).toEqual({ status: 403, body: { error: expect.objectContaining({ code: 'AUTH_PEER_NOT_ALLOWED' }) } });
     expect(logs().find((l) => l.audit === true)).toMatchObject({ decision: 'deny', reason: 'AUTH_PEER_NOT_ALLOWED', sub: null });
-    expect(logs()).toContainEqual(expect.objectContaining({ msg: 'peer refused', peer: 'spiffe://baton.local/agent-writer' }));
+    expect(logs()).toContainEqual(expect.objectContaining({ msg: 'peer refused', peer: 'spiffe://baton.local/agent-echo' }));
+  });
+
+  it('follows ALLOWED_PEERS at the connection: naming only the writer drops the workflow and serves the writer', async () => {
+    const { agent } = await start({ ALLOWED_PEERS: 'spiffe://baton.local/agent-writer' });
+    await expect(invoke(agent.url, pem('workflow'), exchanged())).rejects.toThrow(CONNECTION_CLOSED);
+    expect((await invoke(agent.url, pem('agent-writer'), exchanged('agent-writer'))).status).toBe(200);
   });
 
   it('refuses a token replayed by another allowed peer: act.sub must be the peer (403 AUTH_ACTOR_PEER_MISMATCH)', async () => {
@@ -151,11 +183,11 @@ describe('agent over mutual TLS', () => {
     expect((await invoke(agent.url, pem('workflow'), userOwn)).body.error?.code).toBe('AUTH_ACTOR_PEER_MISMATCH');
   });
 
-  it('in passthrough mode checks the allow-list but not act (the user\'s token has none)', async () => {
+  it('in passthrough mode checks the allow-list (at the connection) but not act (the user\'s token has none)', async () => {
     const { agent } = await start({ AUTH_MODE: 'passthrough' });
     const token = issuer.mint({ sub: 'alice', aud: 'baton-workflow', scope: 'workflow:invoke' });
     expect((await invoke(agent.url, pem('workflow'), token)).status).toBe(200);
-    expect((await invoke(agent.url, pem('agent-writer'), token)).body.error?.code).toBe('AUTH_PEER_NOT_ALLOWED');
+    await expect(invoke(agent.url, pem('agent-writer'), token)).rejects.toThrow(CONNECTION_CLOSED);
   });
 
   it('refuses to start over mutual TLS an app that enforces no peer allow-list', async () => {

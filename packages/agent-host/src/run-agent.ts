@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { z } from 'zod';
 import type { BatonError } from '@baton/errors';
-import { clientHttpsAgent, createLogger, installShutdown, listen, loadConfig, loadTlsFiles, serverTlsOptions, type ConfigIssue, type Env, type Logger } from '@baton/service';
+import { allowPeers, clientHttpsAgent, createLogger, installShutdown, listen, loadConfig, loadTlsFiles, serverTlsOptions, type ConfigIssue, type Env, type Logger } from '@baton/service';
 import { createAgentAuth, type AgentAuth } from './agent-auth.js';
 import { PEER_POLICY } from './create-agent-app.js';
 import { agentSettings, type AgentDefinition, type AgentEnv, type AgentSettings } from './config.js';
@@ -77,7 +77,15 @@ export async function runAgent<S extends z.ZodObject>(options: RunAgentOptions<S
     // Fail closed: over mutual TLS an app without the peer allow-list would serve any certificate the CA signed.
     throw new Error(`${definition.name}: mutual TLS is on but the app enforces no peer allow-list (pass allowedPeers: settings.allowedPeers to createAgentApp)`);
   }
-  const server = await listen(app, { port: settings.port, host: settings.host, ...(tls ? { tls: serverTlsOptions(tls) } : {}) });
+  // Connection-level allow-list: ALLOWED_PEERS plus this agent's own identity (health checks inside
+  // its container / from the launcher present the service's own certificate). Any other peer is
+  // disconnected right after the handshake; the routes still check ALLOWED_PEERS alone (peerGate).
+  const connectionPeers = tls ? [...new Set([...(settings.allowedPeers ?? []), ...(tls.id !== undefined ? [tls.id] : [])])] : [];
+  const server = await listen(app, {
+    port: settings.port,
+    host: settings.host,
+    ...(tls ? { tls: serverTlsOptions(tls, { allowPeer: allowPeers(connectionPeers) }), logger } : {}),
+  });
   const serverClosed = new Promise<void>((resolve) => server.once('close', () => resolve()));
   // The JWKS key store holds no timers; its mutual-TLS https.Agent (keep-alive sockets) is destroyed here.
   const closeResources = once(async () => {
@@ -112,7 +120,7 @@ export async function runAgent<S extends z.ZodObject>(options: RunAgentOptions<S
       audience: settings.audience,
       scope: settings.scopes,
       allowed_actors: settings.allowedActors,
-      mtls: tls ? { id: tls.id ?? null, allowed_peers: settings.allowedPeers } : false,
+      mtls: tls ? { id: tls.id ?? null, allowed_peers: settings.allowedPeers, connection_peers: connectionPeers } : false,
     },
     'agent listening',
   );

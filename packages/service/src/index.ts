@@ -11,7 +11,7 @@ export type { HealthOptions } from './health.js';
 export { metrics } from './metrics.js';
 export type { MetricsOptions } from './metrics.js';
 export { listen, installShutdown } from './server.js';
-export type { ListenOptions, TlsOptions, ShutdownOptions, ShutdownLogger } from './server.js';
+export type { ListenLogger, ListenOptions, TlsOptions, ShutdownOptions, ShutdownLogger } from './server.js';
 export {
   SPIFFE_TRUST_DOMAIN,
   TLS_MIN_VERSION,
@@ -22,6 +22,7 @@ export {
   readTlsFiles,
   loadTlsFiles,
   serverTlsOptions,
+  allowPeers,
   spiffeIdsOf,
   spiffeIdOf,
   peerSpiffeId,

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { SecureVersion } from 'node:tls';
+import type { SecureVersion, TLSSocket } from 'node:tls';
+import { peerSpiffeId } from './tls.js';
 
 export interface TlsOptions {
   key: string | Buffer;
@@ -13,15 +14,36 @@ export interface TlsOptions {
   rejectUnauthorized?: boolean;
   /** Default 'TLSv1.3'. */
   minVersion?: SecureVersion;
+  /**
+   * Connection-level peer allow-list (mTLS): called once per connection, right after the
+   * handshake, with the verified peer's SPIFFE id (its one URI SAN; undefined when it has none or
+   * presented no certificate). `false` destroys the socket before any request is read, and logs
+   * one `peer refused at connection` warning (`peer`, `reason: AUTH_PEER_NOT_ALLOWED`).
+   */
+  allowPeer?: (spiffeId: string | undefined) => boolean;
+}
+
+/** pino-compatible. */
+export interface ListenLogger {
+  warn(obj: object, msg?: string): void;
 }
 
 export interface ListenOptions {
   port: number;
   host: string;
   tls?: TlsOptions;
+  /** Where `tls.allowPeer` refusals are logged (none = silent). */
+  logger?: ListenLogger;
 }
 
-/** Start an HTTP (or HTTPS, with `tls`) server for `app`; resolves once it is listening. */
+/** The reason logged when `tls.allowPeer` refuses a connection (the agents' HTTP-level code too). */
+const PEER_NOT_ALLOWED_REASON = 'AUTH_PEER_NOT_ALLOWED';
+
+/**
+ * Start an HTTP (or HTTPS, with `tls`) server for `app`; resolves once it is listening. With
+ * `tls.allowPeer`, a connection whose verified peer is not allowed is destroyed right after the
+ * handshake: it never gets an HTTP exchange.
+ */
 export function listen(app: http.RequestListener, options: ListenOptions): Promise<http.Server | https.Server> {
   const server: http.Server | https.Server = options.tls
     ? https.createServer(
@@ -36,6 +58,24 @@ export function listen(app: http.RequestListener, options: ListenOptions): Promi
         app,
       )
     : http.createServer(app);
+  const allowPeer = options.tls?.allowPeer;
+  if (allowPeer) {
+    const { logger } = options;
+    // Prepended: runs before https' own listener hands the socket to the HTTP parser.
+    server.prependListener('secureConnection', (socket: TLSSocket) => {
+      let peer: string | undefined;
+      let allowed: boolean;
+      try {
+        peer = peerSpiffeId(socket);
+        allowed = allowPeer(peer) === true;
+      } catch {
+        allowed = false; // fail closed
+      }
+      if (allowed) return;
+      socket.destroy();
+      logger?.warn({ peer: peer ?? null, reason: PEER_NOT_ALLOWED_REASON }, 'peer refused at connection');
+    });
+  }
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => reject(err);
     server.once('error', onError);

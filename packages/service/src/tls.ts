@@ -117,9 +117,15 @@ export const TLS_MIN_VERSION: SecureVersion = 'TLSv1.3';
 /**
  * `listen`'s `tls` for a service: TLS 1.3, its certificate, and (default) mutual TLS — a client
  * without a certificate chaining to the CA is refused in the handshake. `requireClientCert: false`
- * for services that ordinary users call (the workflow, the issuer).
+ * for services that ordinary users call (the workflow, the issuer). `allowPeer` (with mutual TLS):
+ * the connection-level allow-list — a verified peer whose SPIFFE id it refuses is disconnected
+ * right after the handshake, before any HTTP is read (see `listen`); `allowPeers(ids)` makes one.
  */
-export function serverTlsOptions(material: TlsMaterial, { requireClientCert = true }: { requireClientCert?: boolean } = {}): TlsOptions {
+export function serverTlsOptions(
+  material: TlsMaterial,
+  { requireClientCert = true, allowPeer }: { requireClientCert?: boolean; allowPeer?: (spiffeId: string | undefined) => boolean } = {},
+): TlsOptions {
+  if (allowPeer && !requireClientCert) throw new TypeError('serverTlsOptions: allowPeer needs requireClientCert (there is no peer id without a client certificate)');
   return {
     cert: material.cert,
     key: material.key,
@@ -127,7 +133,16 @@ export function serverTlsOptions(material: TlsMaterial, { requireClientCert = tr
     requestCert: requireClientCert,
     rejectUnauthorized: true,
     minVersion: TLS_MIN_VERSION,
+    ...(allowPeer ? { allowPeer } : {}),
   };
+}
+
+/** An `allowPeer` for `serverTlsOptions`/`listen`: exactly these SPIFFE ids (no certificate id = refused). */
+export function allowPeers(ids: Iterable<string>): (spiffeId: string | undefined) => boolean {
+  const allowed = new Set(ids);
+  if (allowed.size === 0) throw new TypeError('allowPeers: at least one SPIFFE id is required');
+  for (const id of allowed) if (!isSpiffeId(id)) throw new TypeError(`allowPeers: not a SPIFFE id: ${JSON.stringify(id)}`);
+  return (spiffeId) => spiffeId !== undefined && allowed.has(spiffeId);
 }
 
 /** Every `spiffe://` URI SAN of a certificate (`getPeerCertificate()` or its `subjectaltname` string). */
