@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import { createAgentApp, type AgentDeps } from '@baton/agent-host';
+import { createAgentApp, fromDeps, type AgentDeps } from '@baton/agent-host';
 import { createChatModel, llmSettings } from '@baton/agent-kit/llm';
 import { scrubSecrets } from '@baton/errors';
 import type { ReviewerConfig } from './config.js';
@@ -14,25 +14,12 @@ export type ReviewerDeps = AgentDeps<ReviewerConfig> & {
 
 /** The reviewer agent's Express app (no listen, no process.env). */
 export async function createApp(deps: ReviewerDeps): Promise<Express> {
-  const { settings, config, logger } = deps;
+  const { config, logger } = deps;
   const model = deps.model ?? (await createChatModel(llmSettings(config)));
   const runnable = createReviewerRunnable({
     rules: { minChars: config.REVIEW_MIN_CHARS, maxChars: config.REVIEW_MAX_CHARS },
     ...(model ? { model } : {}),
     onModelError: (err) => logger.warn({ err: { message: scrubSecrets(String((err as Error)?.message ?? err)) } }, 'model notes failed; rule checks only'),
   });
-  return createAgentApp({
-    name: settings.name,
-    path: settings.path,
-    runnable,
-    inputSchema: reviewInputSchema,
-    outputSchema: reviewOutputSchema,
-    verifier: deps.verifier,
-    auditor: deps.auditor,
-    logger,
-    scopes: settings.scopes,
-    allowedActors: settings.allowedActors,
-    allowedPeers: settings.allowedPeers,
-    mode: settings.mode,
-  });
+  return createAgentApp({ ...fromDeps(deps), runnable, inputSchema: reviewInputSchema, outputSchema: reviewOutputSchema });
 }

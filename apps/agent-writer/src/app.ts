@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import { createAgentApp, type AgentDeps } from '@baton/agent-host';
+import { createAgentApp, fromDeps, type AgentDeps } from '@baton/agent-host';
 import { createChatModel, llmSettings } from '@baton/agent-kit/llm';
 import type { WriterConfig } from './config.js';
 import { writerInputSchema, writerOutputSchema } from './schema.js';
@@ -13,21 +13,13 @@ export type WriterDeps = AgentDeps<WriterConfig> & {
 
 /** The writer agent's Express app (no listen, no process.env). */
 export async function createApp(deps: WriterDeps): Promise<Express> {
-  const { settings, config } = deps;
+  const { config } = deps;
   const model = deps.model ?? (await createChatModel(llmSettings(config)));
   const runnable = new ReportWriter({ chunkDelayMs: config.WRITER_CHUNK_DELAY_MS, ...(model ? { model } : {}) });
   return createAgentApp({
-    name: settings.name,
-    path: settings.path,
+    ...fromDeps(deps),
     runnable,
     inputSchema: writerInputSchema,
     outputSchema: writerOutputSchema,
-    verifier: deps.verifier,
-    auditor: deps.auditor,
-    logger: deps.logger,
-    scopes: settings.scopes,
-    allowedActors: settings.allowedActors,
-    allowedPeers: settings.allowedPeers,
-    mode: settings.mode,
   });
 }

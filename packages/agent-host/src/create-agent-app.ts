@@ -11,6 +11,8 @@ import { actorPolicy } from './actor-policy.js';
 import { actorPeerBinding, peerGate } from './peer-policy.js';
 import type { AuthMode } from './config.js';
 
+import type { AgentDeps } from './run-agent.js';
+
 export interface CreateAgentAppOptions {
   /** Service name (e.g. `agent-research`). */
   name: string;
@@ -42,6 +44,26 @@ export interface CreateAgentAppOptions {
   ready?: () => boolean | Promise<boolean>;
   /** Passed to `addRoutes` (bodyLimit, pingIntervalMs, maxBatchSize, configKeys ...). */
   routes?: Omit<AddRoutesOptions, 'path' | 'auth' | 'inputSchema' | 'outputSchema' | 'logger'>;
+}
+
+/**
+ * The options every agent takes straight from the deps `runAgent` gives its `createApp`: name,
+ * path, auth (verifier, auditor, scopes, actors, mode, mutual-TLS peers) and logger. An app adds
+ * its runnable and schemas: `createAgentApp({ ...fromDeps(deps), runnable, inputSchema, outputSchema })`.
+ */
+export function fromDeps(deps: Pick<AgentDeps<unknown>, 'settings' | 'verifier' | 'auditor' | 'logger'>) {
+  const { settings } = deps;
+  return {
+    name: settings.name,
+    path: settings.path,
+    verifier: deps.verifier,
+    auditor: deps.auditor,
+    logger: deps.logger,
+    scopes: settings.scopes,
+    allowedActors: settings.allowedActors,
+    allowedPeers: settings.allowedPeers,
+    mode: settings.mode,
+  } satisfies Partial<CreateAgentAppOptions>;
 }
 
 const HEALTH_PATHS = new Set(['/healthz', '/readyz', '/metrics']);

@@ -12,7 +12,7 @@ export { peerGate, actorPeerBinding, PEER_NOT_ALLOWED, ACTOR_PEER_MISMATCH } fro
 export type { PeerPolicyLogger } from './peer-policy.js';
 export { createAgentAuth } from './agent-auth.js';
 export type { AgentAuth, AgentAuthLogger } from './agent-auth.js';
-export { createAgentApp, PEER_POLICY } from './create-agent-app.js';
+export { createAgentApp, fromDeps, PEER_POLICY } from './create-agent-app.js';
 export type { CreateAgentAppOptions } from './create-agent-app.js';
 export { runAgent } from './run-agent.js';
 export type { AgentDeps, LogDestination, RunAgentOptions, RunningAgent } from './run-agent.js';
