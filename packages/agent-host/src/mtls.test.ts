@@ -9,26 +9,14 @@ import { z } from 'zod';
 import { createDevCa, devCertFiles, issueLeaf, writeDevCerts, type CertAndKey } from '@baton/service/dev-certs';
 import { captureLines, startTestIssuer, type TestIssuer } from '@baton/testkit';
 import { agentConfigSchema, agentSettings, type AgentDefinition } from './config.js';
-import { createAgentApp } from './create-agent-app.js';
+import { createAgentApp, fromDeps } from './create-agent-app.js';
 import { runAgent, type AgentDeps, type RunningAgent } from './run-agent.js';
 
 const ECHO: AgentDefinition = { name: 'agent-echo', path: '/echo', port: 3999, audience: 'agent-echo', scope: 'echo:invoke' };
 const schema = agentConfigSchema(ECHO);
 const echo = RunnableLambda.from((input: { text: string }) => ({ echoed: input.text }));
 const createApp = (deps: AgentDeps<z.infer<typeof schema>>) =>
-  createAgentApp({
-    name: deps.settings.name,
-    path: deps.settings.path,
-    runnable: echo,
-    inputSchema: z.object({ text: z.string() }),
-    verifier: deps.verifier,
-    auditor: deps.auditor,
-    logger: deps.logger,
-    scopes: deps.settings.scopes,
-    allowedActors: deps.settings.allowedActors,
-    allowedPeers: deps.settings.allowedPeers,
-    mode: deps.settings.mode,
-  });
+  createAgentApp({ ...fromDeps(deps), runnable: echo, inputSchema: z.object({ text: z.string() }) });
 
 /** What a client sees when the server refuses its certificate (TLS 1.3: an alert after its Finished). */
 const HANDSHAKE_REFUSED = /alert|certificate|ECONNRESET|socket hang up/i;

@@ -2,7 +2,7 @@ import { RunnableLambda } from '@langchain/core/runnables';
 import { z } from 'zod';
 import { captureLines, post, startTestIssuer, type TestIssuer } from '@baton/testkit';
 import { agentConfigSchema, type AgentDefinition } from './config.js';
-import { createAgentApp } from './create-agent-app.js';
+import { createAgentApp, fromDeps } from './create-agent-app.js';
 import { runAgent, type AgentDeps } from './run-agent.js';
 
 const ECHO: AgentDefinition = { name: 'agent-echo', path: '/echo', port: 3999, audience: 'agent-echo', scope: 'echo:invoke' };
@@ -10,18 +10,7 @@ const schema = agentConfigSchema(ECHO);
 const echo = RunnableLambda.from((input: { text: string }) => ({ echoed: input.text }));
 
 const createApp = (deps: AgentDeps<z.infer<typeof schema>>) =>
-  createAgentApp({
-    name: deps.settings.name,
-    path: deps.settings.path,
-    runnable: echo,
-    inputSchema: z.object({ text: z.string() }),
-    verifier: deps.verifier,
-    auditor: deps.auditor,
-    logger: deps.logger,
-    scopes: deps.settings.scopes,
-    allowedActors: deps.settings.allowedActors,
-    mode: deps.settings.mode,
-  });
+  createAgentApp({ ...fromDeps(deps), runnable: echo, inputSchema: z.object({ text: z.string() }) });
 
 let issuer: TestIssuer;
 
