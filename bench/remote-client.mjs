@@ -31,7 +31,11 @@ const { RemoteRunnable: OfficialRemote } = await import(fromPkg('conformance').r
 if (process.argv.includes('--server')) {
   // The server runs in its own process so the CPU figures below are the client's alone.
   const app = express();
-  addRoutes(app, RunnableLambda.from(async (x) => ({ echo: x.topic })), { path: '/echo' });
+  addRoutes(
+    app,
+    RunnableLambda.from(async (x) => ({ echo: x.topic })),
+    { path: '/echo' },
+  );
   const s = app.listen(0, '127.0.0.1', () => process.send(s.address().port));
   process.on('disconnect', () => process.exit(0));
 } else {
@@ -39,47 +43,58 @@ if (process.argv.includes('--server')) {
 }
 
 async function client() {
-const child = fork(fileURLToPath(import.meta.url), ['--server'], { stdio: 'inherit' });
-const port = await new Promise((resolve) => child.once('message', resolve));
-const url = `http://127.0.0.1:${port}/echo`;
+  const child = fork(fileURLToPath(import.meta.url), ['--server'], { stdio: 'inherit' });
+  const port = await new Promise((resolve) => child.once('message', resolve));
+  const url = `http://127.0.0.1:${port}/echo`;
 
-const principal = attachAccessToken({ sub: 'bench', iss: 'bench', aud: [], scope: [], exp: 0, token_fp: 'x' }, 'bench-token');
-const config = { context: { principal } };
-const clients = {
-  'bare fetch': { invoke: async (input) => (await (await fetch(`${url}/invoke`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer bench-token' }, body: JSON.stringify({ input, config: {}, kwargs: {} }) })).json()).output },
-  'official RemoteRunnable (fetch)': new OfficialRemote({ url, options: { headers: { Authorization: 'Bearer bench-token' } } }),
-  '@baton/remote (undici)': new BatonRemote({ url, credentials: { strategy: 'passthrough' } }),
-};
+  const principal = attachAccessToken({ sub: 'bench', iss: 'bench', aud: [], scope: [], exp: 0, token_fp: 'x' }, 'bench-token');
+  const config = { context: { principal } };
+  const clients = {
+    'bare fetch': {
+      invoke: async (input) =>
+        (
+          await (
+            await fetch(`${url}/invoke`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', authorization: 'Bearer bench-token' },
+              body: JSON.stringify({ input, config: {}, kwargs: {} }),
+            })
+          ).json()
+        ).output,
+    },
+    'official RemoteRunnable (fetch)': new OfficialRemote({ url, options: { headers: { Authorization: 'Bearer bench-token' } } }),
+    '@baton/remote (undici)': new BatonRemote({ url, credentials: { strategy: 'passthrough' } }),
+  };
 
-async function measure(client) {
-  let next = 0;
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < CALLS) {
-        next += 1;
-        const out = await client.invoke({ topic: 'bench' }, config);
-        if (out?.echo !== 'bench') throw new Error('bad echo');
-      }
-    }),
-  );
-  const ms = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-  return { perSec: (CALLS / ms) * 1000, cpuUsPerCall: (cpu.user + cpu.system) / CALLS };
-}
+  async function measure(client) {
+    let next = 0;
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < CALLS) {
+          next += 1;
+          const out = await client.invoke({ topic: 'bench' }, config);
+          if (out?.echo !== 'bench') throw new Error('bad echo');
+        }
+      }),
+    );
+    const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    return { perSec: (CALLS / ms) * 1000, cpuUsPerCall: (cpu.user + cpu.system) / CALLS };
+  }
 
-for (const c of Object.values(clients)) await measure({ invoke: (i, cfg) => c.invoke(i, cfg) }); // warm-up
-const results = {};
-for (const [name, c] of Object.entries(clients)) results[name] = await measure({ invoke: (i, cfg) => c.invoke(i, cfg) });
-child.disconnect();
+  for (const c of Object.values(clients)) await measure({ invoke: (i, cfg) => c.invoke(i, cfg) }); // warm-up
+  const results = {};
+  for (const [name, c] of Object.entries(clients)) results[name] = await measure({ invoke: (i, cfg) => c.invoke(i, cfg) });
+  child.disconnect();
 
-const base = results['official RemoteRunnable (fetch)'];
-console.log(`${CALLS} invokes, ${CONCURRENCY} concurrent, server in a separate process; CPU is the client's`);
-for (const [name, r] of Object.entries(results)) {
-  console.log(
-    `${name.padEnd(34)} ${r.perSec.toFixed(0).padStart(6)} calls/s  ${r.cpuUsPerCall.toFixed(0).padStart(5)} µs CPU/call  ` +
-      `x${(r.perSec / base.perSec).toFixed(2)} throughput vs official`,
-  );
-}
+  const base = results['official RemoteRunnable (fetch)'];
+  console.log(`${CALLS} invokes, ${CONCURRENCY} concurrent, server in a separate process; CPU is the client's`);
+  for (const [name, r] of Object.entries(results)) {
+    console.log(
+      `${name.padEnd(34)} ${r.perSec.toFixed(0).padStart(6)} calls/s  ${r.cpuUsPerCall.toFixed(0).padStart(5)} µs CPU/call  ` +
+        `x${(r.perSec / base.perSec).toFixed(2)} throughput vs official`,
+    );
+  }
 }

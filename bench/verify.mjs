@@ -16,7 +16,15 @@ const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 20
 const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
 const now = Math.floor(Date.now() / 1000);
 const header = b64({ alg: 'RS256', typ: 'at+jwt', kid: 'k1' });
-const payload = b64({ iss: 'https://issuer.bench', aud: 'bench', sub: 'alice', scope: 'workflow:invoke', iat: now, exp: now + 3600, jti: randomUUID() });
+const payload = b64({
+  iss: 'https://issuer.bench',
+  aud: 'bench',
+  sub: 'alice',
+  scope: 'workflow:invoke',
+  iat: now,
+  exp: now + 3600,
+  jti: randomUUID(),
+});
 const sig = createSign('RSA-SHA256').update(`${header}.${payload}`).sign(privateKey).toString('base64url');
 const token = `${header}.${payload}.${sig}`;
 const keys = { getKey: async () => publicKey, stats: () => ({ fetches: 0 }) };
@@ -28,7 +36,11 @@ async function run(name, verifier) {
   const us = ((performance.now() - t0) * 1000) / N;
   return { name, us };
 }
-const full = await run('full RS256 verify (cache off)', createVerifier({ issuer: 'https://issuer.bench', audience: 'bench', keys, cache: false }));
+const full = await run(
+  'full RS256 verify (cache off)',
+  createVerifier({ issuer: 'https://issuer.bench', audience: 'bench', keys, cache: false }),
+);
 const hit = await run('verified-token cache hit', createVerifier({ issuer: 'https://issuer.bench', audience: 'bench', keys }));
 console.log(`${N} verifications of one token`);
-for (const r of [full, hit]) console.log(`${r.name.padEnd(32)} ${r.us.toFixed(2).padStart(8)} µs/verify  x${(full.us / r.us).toFixed(1)} vs full`);
+for (const r of [full, hit])
+  console.log(`${r.name.padEnd(32)} ${r.us.toFixed(2).padStart(8)} µs/verify  x${(full.us / r.us).toFixed(1)} vs full`);

@@ -23,7 +23,8 @@ function parseArgs(argv) {
   const opts = { requestId: undefined, traceId: undefined, all: false, json: false, file: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const [flag, inline] =
+      a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
     const value = () => {
       const v = inline ?? argv[++i];
       if (v === undefined || v === '') throw new Error(`${flag} needs a value`);
@@ -98,7 +99,11 @@ function normalise(rec, seq) {
 /** What one event means in the chain: which hop it is. */
 function hopOf(e) {
   if (e.event === 'token.decision') {
-    const grant = e.grant_type?.endsWith(':token-exchange') ? 'exchange' : e.grant_type === 'client_credentials' ? 'client_credentials' : 'token';
+    const grant = e.grant_type?.endsWith(':token-exchange')
+      ? 'exchange'
+      : e.grant_type === 'client_credentials'
+        ? 'client_credentials'
+        : 'token';
     return `${grant} → ${e.aud ?? '?'}`;
   }
   if (e.event === 'auth.decision') return e.act ? `${e.act} → ${e.service}` : `user → ${e.service}`;
@@ -126,17 +131,21 @@ function printTable(events, opts, out) {
           `act=${cell(e.act)}`,
           `aud=${cell(e.aud)}`,
           `scope=${cell(e.scope)}`,
-          ...(e.event === 'token.decision' ? [`client_id=${cell(e.client_id)}`, `grant=${cell(GRANT_SHORT[e.grant_type] ?? e.grant_type)}`] : []),
+          ...(e.event === 'token.decision'
+            ? [`client_id=${cell(e.client_id)}`, `grant=${cell(GRANT_SHORT[e.grant_type] ?? e.grant_type)}`]
+            : []),
           `token_fp=${cell(e.token_fp)}`,
           ...(e.issued_token_fp ? [`issued_fp=${e.issued_token_fp}`] : []),
         ]
       : [`status=${cell(e.status)}`, `path=${cell(e.path)}`];
     out.push(`${head} ${fields.join(' ')}`);
   });
-  const chain = events.filter((e) => e.audit).map((e) => {
-    if (e.event === 'token.decision') return `exchange(${cell(e.aud)}: ${cell(e.decision)})`;
-    return `${cell(e.service)}(${cell(e.decision)}${e.act ? ` act=${e.act}` : ''})`;
-  });
+  const chain = events
+    .filter((e) => e.audit)
+    .map((e) => {
+      if (e.event === 'token.decision') return `exchange(${cell(e.aud)}: ${cell(e.decision)})`;
+      return `${cell(e.service)}(${cell(e.decision)}${e.act ? ` act=${e.act}` : ''})`;
+    });
   const user = events.find((e) => e.audit && e.sub)?.sub;
   if (chain.length) out.push(`chain: user ${cell(user)} → ${chain.join(' → ')}`);
 }
@@ -162,8 +171,10 @@ async function main() {
 
   // Which trace ids belong to the run: the one asked for, and those of lines with the request id.
   const traces = new Set(opts.traceId ? [opts.traceId] : []);
-  if (opts.requestId) for (const r of records) if (r.request_id === opts.requestId && typeof r.trace_id === 'string') traces.add(r.trace_id);
-  const belongs = (r) => (opts.requestId !== undefined && r.request_id === opts.requestId) || (typeof r.trace_id === 'string' && traces.has(r.trace_id));
+  if (opts.requestId)
+    for (const r of records) if (r.request_id === opts.requestId && typeof r.trace_id === 'string') traces.add(r.trace_id);
+  const belongs = (r) =>
+    (opts.requestId !== undefined && r.request_id === opts.requestId) || (typeof r.trace_id === 'string' && traces.has(r.trace_id));
   const wanted = (r) => belongs(r) && (opts.all || r.audit === true);
 
   const events = records
@@ -174,14 +185,22 @@ async function main() {
     .sort((a, b) => (Date.parse(a.time ?? '') || 0) - (Date.parse(b.time ?? '') || 0) || a.seq - b.seq);
 
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify(events.map(({ seq: _seq, ...e }) => e), null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify(
+        events.map(({ seq: _seq, ...e }) => e),
+        null,
+        2,
+      )}\n`,
+    );
   } else if (events.length) {
     const out = [];
     printTable(events, opts, out);
     process.stdout.write(`${out.join('\n')}\n`);
   }
   if (!events.length) {
-    process.stderr.write(`audit-trail: no ${opts.all ? 'log lines' : 'audit events'} for ${opts.requestId ? `request_id ${opts.requestId}` : `trace_id ${opts.traceId}`} (${records.length} JSON lines read)\n`);
+    process.stderr.write(
+      `audit-trail: no ${opts.all ? 'log lines' : 'audit events'} for ${opts.requestId ? `request_id ${opts.requestId}` : `trace_id ${opts.traceId}`} (${records.length} JSON lines read)\n`,
+    );
     process.exit(1);
   }
 }

@@ -68,7 +68,13 @@ const services = [
     name: 'issuer',
     dir: 'apps/issuer',
     health: `${url('issuer')}/.well-known/jwks.json`,
-    env: { ...shared, ...tlsEnv('issuer'), PORT: ports.issuer, ISSUER_DATA_DIR: path.join(dataDir, 'issuer'), WORKFLOW_CLIENT_SECRET: clientSecret },
+    env: {
+      ...shared,
+      ...tlsEnv('issuer'),
+      PORT: ports.issuer,
+      ISSUER_DATA_DIR: path.join(dataDir, 'issuer'),
+      WORKFLOW_CLIENT_SECRET: clientSecret,
+    },
   },
   ...['research', 'writer', 'reviewer'].map((agent) => ({
     name: `agent-${agent}`,
@@ -144,10 +150,14 @@ async function probe(svc) {
   }
   const f = devCertFiles(certsDir, svc.name);
   return new Promise((resolve) => {
-    const req = https.get(svc.health, { ca: readFileSync(f.ca), cert: readFileSync(f.cert), key: readFileSync(f.key), agent: false, timeout: 2_000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
+    const req = https.get(
+      svc.health,
+      { ca: readFileSync(f.ca), cert: readFileSync(f.cert), key: readFileSync(f.key), agent: false, timeout: 2_000 },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      },
+    );
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(false));
   });

@@ -14,7 +14,9 @@ for (const dir of dirs) rmSync(resultFile(dir), { force: true });
 const turboEnv = { ...process.env, TURBO_TELEMETRY_DISABLED: '1' };
 const run = (args) => spawnSync('pnpm', ['exec', 'turbo', ...args], { cwd: root, stdio: 'inherit', env: turboEnv }).status ?? 1;
 const extra = process.argv.slice(2);
-let status = run(['run', 'build', 'lint', 'check-types', '--output-logs=errors-only']);
+// Layout is the formatter's: a file Prettier would change fails the run (`pnpm format` fixes it).
+let status = spawnSync('pnpm', ['exec', 'prettier', '--check', '--log-level=warn', '.'], { cwd: root, stdio: 'inherit' }).status ?? 1;
+if (status === 0) status = run(['run', 'build', 'lint', 'check-types', '--output-logs=errors-only']);
 if (status === 0) {
   status = run(['run', 'test', '--concurrency=1', '--', '--json', '--outputFile=.jest-results.json', ...extra]);
 }

@@ -58,12 +58,18 @@ function devCa() {
 function postHttps(target, json) {
   const ca = devCa();
   return new Promise((resolve, reject) => {
-    const req = https.request(target, { method: 'POST', headers: { 'content-type': 'application/json' }, ...(ca ? { ca } : {}), timeout: 10_000 }, (r) => {
-      let text = '';
-      r.on('data', (d) => (text += d));
-      r.on('end', () => resolve({ status: r.statusCode, ok: r.statusCode >= 200 && r.statusCode < 300, json: async () => JSON.parse(text) }));
-      r.on('error', reject);
-    });
+    const req = https.request(
+      target,
+      { method: 'POST', headers: { 'content-type': 'application/json' }, ...(ca ? { ca } : {}), timeout: 10_000 },
+      (r) => {
+        let text = '';
+        r.on('data', (d) => (text += d));
+        r.on('end', () =>
+          resolve({ status: r.statusCode, ok: r.statusCode >= 200 && r.statusCode < 300, json: async () => JSON.parse(text) }),
+        );
+        r.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
     req.on('error', reject);
     req.end(JSON.stringify(json));

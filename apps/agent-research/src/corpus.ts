@@ -25,7 +25,7 @@ export const corpus: readonly Article[] = Object.freeze([
   ]),
   article('multi-agent-workflows', 'Designing multi-agent workflows', 'agents/multi-agent-workflows', [
     'A multi-agent workflow splits a task into steps owned by different agents: one gathers material, another writes, a third reviews. The workflow is the conductor; it passes state from one step to the next and decides when the job is done.',
-    'Loops need limits. A writer and a reviewer that disagree can revise forever, so the workflow caps the number of revisions and returns the best draft with the reviewer\'s remaining notes when the cap is reached.',
+    "Loops need limits. A writer and a reviewer that disagree can revise forever, so the workflow caps the number of revisions and returns the best draft with the reviewer's remaining notes when the cap is reached.",
     'Each hop between agents is a network call with its own failure modes. Timeouts, retries for idempotent calls and clear error codes keep one slow agent from stalling the whole workflow.',
   ]),
   article('agent-contracts', 'Input and output contracts for agents', 'agents/contracts', [
@@ -56,7 +56,7 @@ export const corpus: readonly Article[] = Object.freeze([
   article('delegation-vs-impersonation', 'Delegation versus impersonation', 'oauth/delegation-vs-impersonation', [
     'In impersonation, a service obtains a token that looks exactly as if the user had called directly. The downstream service cannot tell that an intermediary was involved.',
     'In delegation, the token records the chain of actors in the act claim. Auditing becomes honest: a log line says that the workflow acted for the user, not merely that the user called.',
-    'Delegation also allows policy on the actor. An agent can accept exchanged tokens only when the acting service is on an allow-list, which stops an unexpected service from reusing a user\'s authority.',
+    "Delegation also allows policy on the actor. An agent can accept exchanged tokens only when the acting service is on an allow-list, which stops an unexpected service from reusing a user's authority.",
   ]),
   article('audience-restriction', 'Audience restriction', 'oauth/audience', [
     'The aud claim says which service a token is for. A resource server must reject a token whose audience does not name it, otherwise a token issued for one service can be replayed against another.',
@@ -89,9 +89,9 @@ export const corpus: readonly Article[] = Object.freeze([
     'A compiled graph is itself a runnable: it can be invoked, streamed and served over the same protocol as any other LangChain component.',
   ]),
   article('langgraph-context', 'Per-run context in LangGraph', 'langgraph/context', [
-    'LangGraph passes per-run runtime context to every node through config.context. It is the right place for a caller\'s credentials, because it reaches nested runnables and subgraphs without being copied into traces.',
+    "LangGraph passes per-run runtime context to every node through config.context. It is the right place for a caller's credentials, because it reaches nested runnables and subgraphs without being copied into traces.",
     'Values in configurable, by contrast, are recorded in traced child runs and can appear in debug streams. Tokens placed there travel further than anyone intended.',
-    'Because context is per run, two users\' runs interleaving on one process never share credentials. No node reads a global, so there is nothing to mix up.',
+    "Because context is per run, two users' runs interleaving on one process never share credentials. No node reads a global, so there is nothing to mix up.",
   ]),
   article('langgraph-checkpoints', 'Checkpoints and state persistence', 'langgraph/checkpoints', [
     'A checkpointer saves the graph state after each step so a run can resume after a failure or continue a conversation later. Memory, SQLite and Postgres checkpointers share one interface.',
@@ -110,8 +110,8 @@ export const corpus: readonly Article[] = Object.freeze([
   ]),
   article('backpressure-abort', 'Cancellation and abort signals', 'streaming/abort', [
     'An AbortSignal lets a caller cancel work it no longer needs. A service should pass the signal down to every call it makes, so a user closing the browser tab stops the model, the HTTP requests and the timers behind it.',
-    'Cancellation is not an error from the caller\'s point of view. Logs should record it at a low level, and retries must never fire for an aborted call.',
-    'Timeouts are a kind of abort. Giving each hop its own deadline, shorter than the caller\'s, leaves time to report a clean error instead of a dropped connection.',
+    "Cancellation is not an error from the caller's point of view. Logs should record it at a low level, and retries must never fire for an aborted call.",
+    "Timeouts are a kind of abort. Giving each hop its own deadline, shorter than the caller's, leaves time to report a clean error instead of a dropped connection.",
   ]),
   article('service-mesh', 'Service meshes and zero trust', 'networking/service-mesh', [
     'A service mesh puts a proxy next to every service to handle encryption, retries and traffic policy outside the application. Istio and Linkerd are common examples.',
@@ -120,7 +120,7 @@ export const corpus: readonly Article[] = Object.freeze([
   ]),
   article('mtls', 'Mutual TLS between services', 'networking/mtls', [
     'In mutual TLS both sides present certificates. The server proves its identity to the client as in ordinary TLS, and the client proves its identity to the server with its own certificate.',
-    'Mutual TLS adds a second, independent check to token authentication: an agent can require that the peer presenting a token holds the workflow\'s certificate, so a stolen token alone is not enough.',
+    "Mutual TLS adds a second, independent check to token authentication: an agent can require that the peer presenting a token holds the workflow's certificate, so a stolen token alone is not enough.",
     'Certificates expire and must be rotated. Short-lived certificates issued automatically, for example by a mesh or an internal certificate authority, keep rotation routine instead of an annual emergency.',
   ]),
   article('observability-logs', 'Structured logging for services', 'observability/logging', [
@@ -149,18 +149,18 @@ export const corpus: readonly Article[] = Object.freeze([
     'Model-backed agents are expensive, so quotas often count tokens or requests per user per day in addition to a short-term rate limit.',
   ]),
   article('retrieval', 'Retrieval for grounded answers', 'agents/retrieval', [
-    'Retrieval grounds an agent\'s output in sources. The agent searches a corpus for passages relevant to the question and hands them to the writer, which cites them.',
+    "Retrieval grounds an agent's output in sources. The agent searches a corpus for passages relevant to the question and hands them to the writer, which cites them.",
     'Full-text search with prefix matching, fuzzy matching and field boosts is a strong baseline. It is fast, deterministic and easy to explain, and it needs no model at all.',
     'Returning passages rather than whole documents keeps the writer focused: a paragraph that answers the question is more useful than a ten-page article that mentions it once.',
   ]),
   article('citations', 'Citations and review', 'agents/citations', [
     'A report that cites its sources can be checked. Numbered citations such as [1] tie each claim to an entry in a source list, and a reviewer can confirm that every source is used and no citation points nowhere.',
-    'Automated review works best with explicit rules: every source cited, length within bounds, the topic\'s key terms covered. Rules make the verdict reproducible and the notes actionable.',
+    "Automated review works best with explicit rules: every source cited, length within bounds, the topic's key terms covered. Rules make the verdict reproducible and the notes actionable.",
     'A model can add judgement on top of the rules, for example about tone or clarity, but the rules should stay authoritative so that the same draft always gets the same verdict.',
   ]),
   article('prompt-injection', 'Prompt injection and tool permissions', 'security/prompt-injection', [
     'Prompt injection hides instructions in content a model reads, such as a web page or a retrieved passage. A model that obeys them can leak data or call tools it should not.',
-    'The strongest defence is to limit what the agent can do. If an agent\'s token only allows it to call one downstream service for one user, an injected instruction cannot reach further.',
+    "The strongest defence is to limit what the agent can do. If an agent's token only allows it to call one downstream service for one user, an injected instruction cannot reach further.",
     'Treat model output as untrusted input: validate it against a schema, never execute it directly and never let it choose credentials.',
   ]),
   article('secrets-handling', 'Handling secrets in services', 'security/secrets', [
@@ -169,8 +169,8 @@ export const corpus: readonly Article[] = Object.freeze([
     'Bearer tokens in request bodies or query strings end up in access logs and traces. Keep them in the Authorization header and nowhere else.',
   ]),
   article('passthrough-mode', 'Token passthrough and its trade-offs', 'oauth/passthrough', [
-    'In passthrough mode a service forwards the caller\'s token unchanged to the next hop. Some identity providers offer no token exchange, which leaves passthrough as the only option.',
-    'The downstream service must then accept the workflow\'s audience, and any service holding the token can call any other that accepts it. The blast radius of a leaked token grows with every hop.',
+    "In passthrough mode a service forwards the caller's token unchanged to the next hop. Some identity providers offer no token exchange, which leaves passthrough as the only option.",
+    "The downstream service must then accept the workflow's audience, and any service holding the token can call any other that accepts it. The blast radius of a leaked token grows with every hop.",
     'Passthrough should be an explicit configuration choice, visible in the config and the logs, never a silent fallback when token exchange fails.',
   ]),
 ]);

@@ -21,7 +21,12 @@ describe('research runnable', () => {
   it('returns the token exchange article first for "token exchange", with its best passage', async () => {
     const out = await research.invoke({ topic: 'token exchange' });
     expect(out.topic).toBe('token exchange');
-    expect(out.sources[0]).toMatchObject({ id: 'token-exchange', title: 'RFC 8693 token exchange', url: 'https://docs.baton.local/oauth/token-exchange', score: 1 });
+    expect(out.sources[0]).toMatchObject({
+      id: 'token-exchange',
+      title: 'RFC 8693 token exchange',
+      url: 'https://docs.baton.local/oauth/token-exchange',
+      score: 1,
+    });
     expect(out.sources[0]!.excerpt).toMatch(/exchange/i);
   });
 

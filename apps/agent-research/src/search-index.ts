@@ -57,9 +57,7 @@ export function createPassageIndex(articles: readonly Article[]): PassageIndex {
           best.set(passage.docId, { passage, score: r.score });
         }
       }
-      return [...best.values()]
-        .sort((a, b) => b.score - a.score || compare(a.passage.docId, b.passage.docId))
-        .slice(0, limit);
+      return [...best.values()].sort((a, b) => b.score - a.score || compare(a.passage.docId, b.passage.docId)).slice(0, limit);
     },
   };
 }

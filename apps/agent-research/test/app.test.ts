@@ -40,18 +40,31 @@ describe('research agent over HTTP', () => {
 
   it('writes an audit line naming the service, sub and act', async () => {
     await post(agent.url, '/research/invoke', { input: { topic: 'jwt' } }, exchanged());
-    const audit = capture.lines().filter((l) => l.audit === true).pop();
+    const audit = capture
+      .lines()
+      .filter((l) => l.audit === true)
+      .pop();
     expect(audit).toMatchObject({ service: 'agent-research', decision: 'allow', sub: 'alice', act: { sub: 'workflow' } });
   });
 
   it('refuses the workflow-audience token in exchange mode with 401', async () => {
-    const res = await post(agent.url, '/research/invoke', { input: { topic: 'jwt' } }, issuer.mint({ aud: 'baton-workflow', scope: 'workflow:invoke' }));
+    const res = await post(
+      agent.url,
+      '/research/invoke',
+      { input: { topic: 'jwt' } },
+      issuer.mint({ aud: 'baton-workflow', scope: 'workflow:invoke' }),
+    );
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toMatch(/invalid_token/);
   });
 
   it('refuses a token without research:invoke with 403', async () => {
-    const res = await post(agent.url, '/research/invoke', { input: { topic: 'jwt' } }, issuer.mint({ aud: 'agent-research', scope: 'writer:invoke', act: { sub: 'workflow' } }));
+    const res = await post(
+      agent.url,
+      '/research/invoke',
+      { input: { topic: 'jwt' } },
+      issuer.mint({ aud: 'agent-research', scope: 'writer:invoke', act: { sub: 'workflow' } }),
+    );
     expect(res.status).toBe(403);
     expect(res.headers.get('www-authenticate')).toMatch(/insufficient_scope/);
   });

@@ -19,7 +19,8 @@ export async function createApp(deps: ReviewerDeps): Promise<Express> {
   const runnable = createReviewerRunnable({
     rules: { minChars: config.REVIEW_MIN_CHARS, maxChars: config.REVIEW_MAX_CHARS },
     ...(model ? { model } : {}),
-    onModelError: (err) => logger.warn({ err: { message: scrubSecrets(String((err as Error)?.message ?? err)) } }, 'model notes failed; rule checks only'),
+    onModelError: (err) =>
+      logger.warn({ err: { message: scrubSecrets(String((err as Error)?.message ?? err)) } }, 'model notes failed; rule checks only'),
   });
   return createAgentApp({ ...fromDeps(deps), runnable, inputSchema: reviewInputSchema, outputSchema: reviewOutputSchema });
 }

@@ -12,7 +12,11 @@ const SYSTEM = [
 ].join(' ');
 
 /** Ask the model for advisory notes. Never decides approval; the rule checks do. */
-export async function modelNotes(model: BaseChatModel, input: ParsedReviewInput, options: { signal?: AbortSignal } = {}): Promise<string[]> {
+export async function modelNotes(
+  model: BaseChatModel,
+  input: ParsedReviewInput,
+  options: { signal?: AbortSignal } = {},
+): Promise<string[]> {
   const sources = input.sources.map((s, i) => `[${i + 1}] ${s.title}: ${s.excerpt}`).join('\n');
   const reply = await model.invoke(
     [new SystemMessage(SYSTEM), new HumanMessage(`Topic: ${input.topic}\n\nSources:\n${sources || '(none)'}\n\nReport:\n${input.report}`)],

@@ -52,14 +52,22 @@ describe('reviewer rules', () => {
   });
 
   it('names each significant topic term the report misses, ignoring stop-words and plural forms', async () => {
-    const out = await reviewer.invoke({ topic: 'token exchange for agents with mTLS and service meshes', report: good.replace(/agents/g, 'agent'), sources: SOURCES });
+    const out = await reviewer.invoke({
+      topic: 'token exchange for agents with mTLS and service meshes',
+      report: good.replace(/agents/g, 'agent'),
+      sources: SOURCES,
+    });
     expect(out.checks.coverage).toBe(false);
     expect(out.notes).toEqual([
       'Cover the topic term "mtls", which the report never mentions.',
       'Cover the topic term "service", which the report never mentions.',
       'Cover the topic term "meshes", which the report never mentions.',
     ]);
-    const plural = await reviewer.invoke({ topic: 'agents and meshes', report: good.replace("## Sources", "One mesh per agent.\n\n## Sources"), sources: SOURCES });
+    const plural = await reviewer.invoke({
+      topic: 'agents and meshes',
+      report: good.replace('## Sources', 'One mesh per agent.\n\n## Sources'),
+      sources: SOURCES,
+    });
     expect(plural.checks.coverage).toBe(true);
   });
 
@@ -84,7 +92,9 @@ describe('citation parsing', () => {
 
 describe('LLM notes', () => {
   it('appends the model suggestions but keeps the rule verdict authoritative', async () => {
-    const model = new FakeListChatModel({ responses: ['- Define RFC 8693 before using it.\n- Merge the second and third paragraphs.\nnot a bullet'] });
+    const model = new FakeListChatModel({
+      responses: ['- Define RFC 8693 before using it.\n- Merge the second and third paragraphs.\nnot a bullet'],
+    });
     const out = await createReviewerRunnable({ model }).invoke({ topic, report: good, sources: SOURCES });
     expect(out.approved).toBe(true);
     expect(out.checks).toEqual({ citations: true, length: true, coverage: true });
@@ -102,7 +112,11 @@ describe('LLM notes', () => {
     const model = new FakeListChatModel({ responses: ['x'] });
     jest.spyOn(model, 'invoke').mockRejectedValue(new Error('connect ECONNREFUSED'));
     const errors: unknown[] = [];
-    const out = await createReviewerRunnable({ model, onModelError: (e) => errors.push(e) }).invoke({ topic, report: good, sources: SOURCES });
+    const out = await createReviewerRunnable({ model, onModelError: (e) => errors.push(e) }).invoke({
+      topic,
+      report: good,
+      sources: SOURCES,
+    });
     expect(out.approved).toBe(true);
     expect(errors).toHaveLength(1);
   });

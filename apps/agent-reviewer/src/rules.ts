@@ -35,7 +35,9 @@ export function checkReport(input: ParsedReviewInput, rules: ReviewRules = DEFAU
   const outside = [...new Set(cited.filter((k) => k < 1 || k > n))].sort((a, b) => a - b);
   for (const k of missing) notes.push(`Cite source [${k}] ("${input.sources[k - 1]!.title}") at least once.`);
   for (const k of outside) {
-    notes.push(`Remove citation [${k}]: it points outside the ${n === 1 ? 'single source' : `${n} sources`} (valid: ${n === 0 ? 'none' : `[1]-[${n}]`}).`);
+    notes.push(
+      `Remove citation [${k}]: it points outside the ${n === 1 ? 'single source' : `${n} sources`} (valid: ${n === 0 ? 'none' : `[1]-[${n}]`}).`,
+    );
   }
   const citations = missing.length === 0 && outside.length === 0;
 

@@ -23,7 +23,7 @@ export const reviewOutputSchema = z
     checks: z.object({
       citations: z.boolean().describe('Every source cited at least once and no citation outside 1..sources.length'),
       length: z.boolean().describe('Report length within the configured bounds'),
-      coverage: z.boolean().describe("Every significant term of the topic appears in the report"),
+      coverage: z.boolean().describe('Every significant term of the topic appears in the report'),
     }),
   })
   .describe('Review verdict');

@@ -33,11 +33,20 @@ describe('reviewer agent over HTTP', () => {
   it('approves a compliant report (REVIEW_MIN_CHARS from env)', async () => {
     const res = await post(agent.url, '/reviewer/invoke', { input: { topic, report, sources: SOURCES } }, exchanged());
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { output: unknown }).output).toEqual({ approved: true, notes: [], checks: { citations: true, length: true, coverage: true } });
+    expect(((await res.json()) as { output: unknown }).output).toEqual({
+      approved: true,
+      notes: [],
+      checks: { citations: true, length: true, coverage: true },
+    });
   });
 
   it('asks for a revision with actionable notes', async () => {
-    const res = await post(agent.url, '/reviewer/invoke', { input: { topic: `${topic} with mTLS`, report: report.replace(' [2]', ''), sources: SOURCES } }, exchanged());
+    const res = await post(
+      agent.url,
+      '/reviewer/invoke',
+      { input: { topic: `${topic} with mTLS`, report: report.replace(' [2]', ''), sources: SOURCES } },
+      exchanged(),
+    );
     const { output } = (await res.json()) as { output: { approved: boolean; notes: string[] } };
     expect(output.approved).toBe(false);
     expect(output.notes).toEqual([
@@ -48,16 +57,31 @@ describe('reviewer agent over HTTP', () => {
 
   it('writes an audit line naming the service, sub and act', async () => {
     await post(agent.url, '/reviewer/invoke', { input: { topic, report, sources: SOURCES } }, exchanged());
-    expect(capture.lines().filter((l) => l.audit === true).pop()).toMatchObject({ service: 'agent-reviewer', decision: 'allow', sub: 'alice', act: { sub: 'workflow' } });
+    expect(
+      capture
+        .lines()
+        .filter((l) => l.audit === true)
+        .pop(),
+    ).toMatchObject({ service: 'agent-reviewer', decision: 'allow', sub: 'alice', act: { sub: 'workflow' } });
   });
 
   it('refuses the workflow-audience token in exchange mode with 401', async () => {
-    const res = await post(agent.url, '/reviewer/invoke', { input: { topic, report, sources: SOURCES } }, issuer.mint({ aud: 'baton-workflow', scope: 'workflow:invoke' }));
+    const res = await post(
+      agent.url,
+      '/reviewer/invoke',
+      { input: { topic, report, sources: SOURCES } },
+      issuer.mint({ aud: 'baton-workflow', scope: 'workflow:invoke' }),
+    );
     expect(res.status).toBe(401);
   });
 
   it('refuses a token without reviewer:invoke with 403', async () => {
-    const res = await post(agent.url, '/reviewer/invoke', { input: { topic, report, sources: SOURCES } }, issuer.mint({ aud: 'agent-reviewer', scope: 'writer:invoke' }));
+    const res = await post(
+      agent.url,
+      '/reviewer/invoke',
+      { input: { topic, report, sources: SOURCES } },
+      issuer.mint({ aud: 'agent-reviewer', scope: 'writer:invoke' }),
+    );
     expect(res.status).toBe(403);
   });
 

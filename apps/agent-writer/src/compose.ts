@@ -47,7 +47,12 @@ const LEAD_INS: ReadonlyArray<(title: string, n: number, clause: string) => stri
   (t, n, c) => `In *${t}* [${n}], the central point is that ${c}`,
 ];
 
-const CONNECTIVES: readonly string[] = ['It adds that', 'It also notes that', 'The same source observes that', 'Beyond that, it argues that'];
+const CONNECTIVES: readonly string[] = [
+  'It adds that',
+  'It also notes that',
+  'The same source observes that',
+  'Beyond that, it argues that',
+];
 
 function render(input: ParsedWriterInput, plan: RevisionPlan, opts: RenderOptions): string {
   const topicTerms = significantTerms(input.topic);
@@ -119,7 +124,10 @@ function missingTermsParagraph(input: ParsedWriterInput, terms: readonly string[
   return sentences.length > 0 ? sentences.join(' ') : undefined;
 }
 
-function findSentenceWith(sources: readonly WriterSource[], term: string): { source: WriterSource; n: number; sentence: string } | undefined {
+function findSentenceWith(
+  sources: readonly WriterSource[],
+  term: string,
+): { source: WriterSource; n: number; sentence: string } | undefined {
   for (let i = 0; i < sources.length; i++) {
     for (const sentence of splitSentences(sources[i]!.excerpt)) {
       if (termSet(sentence).has(term)) return { source: sources[i]!, n: i + 1, sentence };

@@ -17,7 +17,9 @@ export function buildWriterMessages(input: ParsedWriterInput): BaseMessage[] {
     : '(no sources were found)';
   const parts = [`Topic: ${input.topic}`, `Sources:\n${sources}`];
   if (input.notes && input.notes.length > 0) {
-    parts.push(`This is revision ${input.revision ?? 1}. A reviewer asked for these changes; address every one:\n${input.notes.map((n) => `- ${n}`).join('\n')}`);
+    parts.push(
+      `This is revision ${input.revision ?? 1}. A reviewer asked for these changes; address every one:\n${input.notes.map((n) => `- ${n}`).join('\n')}`,
+    );
   }
   return [new SystemMessage(SYSTEM), new HumanMessage(parts.join('\n\n'))];
 }

@@ -9,7 +9,19 @@ export function splitSentences(text: string): string[] {
     .map((s) => (/[.!?]["')\]]?$/.test(s) ? s : `${s}.`));
 }
 
-const KEEP_CAPITALISED = new Set(['Istio', 'Linkerd', 'Postgres', 'Python', 'Keycloak', 'Okta', 'Express', 'Node', 'Docker', 'Kubernetes', 'I']);
+const KEEP_CAPITALISED = new Set([
+  'Istio',
+  'Linkerd',
+  'Postgres',
+  'Python',
+  'Keycloak',
+  'Okta',
+  'Express',
+  'Node',
+  'Docker',
+  'Kubernetes',
+  'I',
+]);
 
 /**
  * Make a sentence continue another clause ("... explains that <sentence>"): lowercase its

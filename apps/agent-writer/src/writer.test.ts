@@ -31,7 +31,9 @@ describe('offline writer', () => {
 
   it('builds each source paragraph from sentences of its excerpt, rephrased as reported speech', async () => {
     const report = await writer.invoke(input);
-    expect(report).toContain('According to *RFC 8693 token exchange* [1], token exchange, defined in RFC 8693, lets a service trade the token');
+    expect(report).toContain(
+      'According to *RFC 8693 token exchange* [1], token exchange, defined in RFC 8693, lets a service trade the token',
+    );
     expect(report).toContain('*Delegation versus impersonation* [2] explains that delegation also allows policy on the actor.');
     expect(report).toMatch(/Taken together, the sources keep returning to .+ for token exchange for agents\./);
   });
@@ -89,13 +91,21 @@ describe('revisions', () => {
 
   it('expands to the requested minimum length', async () => {
     const first = await writer.invoke(input);
-    const longer = await writer.invoke({ ...input, revision: 1, notes: [`Expand the report to at least ${first.length + 200} characters (it has ${first.length}).`] });
+    const longer = await writer.invoke({
+      ...input,
+      revision: 1,
+      notes: [`Expand the report to at least ${first.length + 200} characters (it has ${first.length}).`],
+    });
     expect(longer.length).toBeGreaterThanOrEqual(first.length + 200);
   });
 
   it('trims to the requested maximum length', async () => {
     const first = await writer.invoke(input);
-    const shorter = await writer.invoke({ ...input, revision: 1, notes: [`Shorten the report to at most ${first.length - 300} characters (it has ${first.length}).`] });
+    const shorter = await writer.invoke({
+      ...input,
+      revision: 1,
+      notes: [`Shorten the report to at most ${first.length - 300} characters (it has ${first.length}).`],
+    });
     expect(shorter.length).toBeLessThanOrEqual(first.length - 300);
     for (let n = 1; n <= SOURCES.length; n++) expect(bodyOf(shorter)).toContain(`[${n}]`);
   });
@@ -130,7 +140,9 @@ describe('text helpers', () => {
 
 describe('LLM writer', () => {
   it('streams the model output, then appends the Sources list; invoke returns the same text', async () => {
-    const model = new FakeListChatModel({ responses: ['# Token exchange\n\nExchange tokens per agent [1], with an actor [2], per audience [3].'] });
+    const model = new FakeListChatModel({
+      responses: ['# Token exchange\n\nExchange tokens per agent [1], with an actor [2], per audience [3].'],
+    });
     const llmWriter = new ReportWriter({ model, chunkDelayMs: 0 });
     expect(llmWriter.usesModel).toBe(true);
     const chunks = await collect(await llmWriter.stream(input));

@@ -72,11 +72,20 @@ export class ReportWriter extends Runnable<WriterInput, string> {
     );
   }
 
-  private async *writeAll(inputs: AsyncGenerator<WriterInput>, config?: Partial<RunnableConfig>, runManager?: CallbackManagerForChainRun): AsyncGenerator<string> {
+  private async *writeAll(
+    inputs: AsyncGenerator<WriterInput>,
+    config?: Partial<RunnableConfig>,
+    runManager?: CallbackManagerForChainRun,
+  ): AsyncGenerator<string> {
     for await (const value of inputs) yield* this.write(value, config, runManager, true);
   }
 
-  private async *write(raw: WriterInput, config: Partial<RunnableConfig> | undefined, runManager: CallbackManagerForChainRun | undefined, paced: boolean): AsyncGenerator<string> {
+  private async *write(
+    raw: WriterInput,
+    config: Partial<RunnableConfig> | undefined,
+    runManager: CallbackManagerForChainRun | undefined,
+    paced: boolean,
+  ): AsyncGenerator<string> {
     const input = parseInput(raw);
     const signal = config?.signal;
     signal?.throwIfAborted();

@@ -61,7 +61,12 @@ describe('writer agent over HTTP', () => {
 
   it('writes an audit line naming the service, sub and act', async () => {
     await post(agent.url, '/writer/invoke', { input }, exchanged());
-    expect(capture.lines().filter((l) => l.audit === true).pop()).toMatchObject({ service: 'agent-writer', decision: 'allow', sub: 'alice', act: { sub: 'workflow' } });
+    expect(
+      capture
+        .lines()
+        .filter((l) => l.audit === true)
+        .pop(),
+    ).toMatchObject({ service: 'agent-writer', decision: 'allow', sub: 'alice', act: { sub: 'workflow' } });
   });
 
   it('refuses the workflow-audience token in exchange mode with 401', async () => {
@@ -70,7 +75,12 @@ describe('writer agent over HTTP', () => {
   });
 
   it('refuses a token without writer:invoke with 403', async () => {
-    const res = await post(agent.url, '/writer/invoke', { input }, issuer.mint({ aud: 'agent-writer', scope: 'research:invoke', act: { sub: 'workflow' } }));
+    const res = await post(
+      agent.url,
+      '/writer/invoke',
+      { input },
+      issuer.mint({ aud: 'agent-writer', scope: 'research:invoke', act: { sub: 'workflow' } }),
+    );
     expect(res.status).toBe(403);
   });
 });

@@ -46,7 +46,8 @@ function setup(env: Record<string, string> = {}, mutatePolicy?: (p: Policy) => v
   return { app, keys, config, policy, clock, logs };
 }
 
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+const basic = (id: string, secret: string) =>
+  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
 async function devToken(s: Setup, body: Record<string, unknown>): Promise<string> {
   const res = await request(s.app).post('/dev/token').send(body);
@@ -79,7 +80,9 @@ describe('discovery and JWKS', () => {
         grant_types_supported: expect.arrayContaining(['client_credentials', TE]),
         token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       });
-      expect(res.body.scopes_supported).toEqual(expect.arrayContaining(['workflow:invoke', 'research:invoke', 'writer:invoke', 'reviewer:invoke']));
+      expect(res.body.scopes_supported).toEqual(
+        expect.arrayContaining(['workflow:invoke', 'research:invoke', 'writer:invoke', 'reviewer:invoke']),
+      );
     }
   });
 
@@ -125,14 +128,25 @@ describe('client_credentials', () => {
     const res = await request(s.app)
       .post('/oauth/token')
       .type('form')
-      .send(new URLSearchParams({ grant_type: 'client_credentials', client_id: 'workflow', client_secret: SECRET, resource: 'http://127.0.0.1:3002/writer' }).toString());
+      .send(
+        new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: 'workflow',
+          client_secret: SECRET,
+          resource: 'http://127.0.0.1:3002/writer',
+        }).toString(),
+      );
     expect(res.status).toBe(200);
     expect(verify(s, res.body.access_token).payload.aud).toBe('agent-writer');
   });
 
   it('refuses an audience the client may not have with invalid_target', async () => {
     const s = setup();
-    const res = await request(s.app).post('/oauth/token').type('form').set('Authorization', basic('workflow', SECRET)).send('grant_type=client_credentials&audience=baton-workflow');
+    const res = await request(s.app)
+      .post('/oauth/token')
+      .type('form')
+      .set('Authorization', basic('workflow', SECRET))
+      .send('grant_type=client_credentials&audience=baton-workflow');
     expect(res.status).toBe(400);
     expect(res.body.error).toBe('invalid_target');
   });
@@ -151,7 +165,14 @@ describe('token exchange (RFC 8693)', () => {
     expect(res.body.refresh_token).toBeUndefined();
     const { header, payload } = verify(s, res.body.access_token);
     expect(header).toMatchObject({ alg: 'RS256', typ: 'at+jwt', kid: s.keys.signingKey().kid });
-    expect(payload).toMatchObject({ iss: ISSUER, aud: 'agent-research', sub: 'alice', scope: 'research:invoke', act: { sub: 'workflow' }, client_id: 'workflow' });
+    expect(payload).toMatchObject({
+      iss: ISSUER,
+      aud: 'agent-research',
+      sub: 'alice',
+      scope: 'research:invoke',
+      act: { sub: 'workflow' },
+      client_id: 'workflow',
+    });
     expect(typeof payload.jti).toBe('string');
     expect(payload.exp).toBeLessThanOrEqual(subjectExp);
     expect(payload.exp! - payload.iat!).toBeLessThanOrEqual(300);
@@ -188,79 +209,313 @@ describe('token exchange (RFC 8693)', () => {
 
 describe('token endpoint refusals', () => {
   type Case = [name: string, run: (s: Setup) => Promise<request.Response>, status: number, error: string];
-  const foreignKey = jwt.sign({ sub: 'alice', aud: 'baton-workflow', scope: 'workflow:invoke', iss: ISSUER }, fs.readFileSync(__filename, 'utf8').slice(0, 40), { algorithm: 'HS256', expiresIn: 60 });
+  const foreignKey = jwt.sign(
+    { sub: 'alice', aud: 'baton-workflow', scope: 'workflow:invoke', iss: ISSUER },
+    fs.readFileSync(__filename, 'utf8').slice(0, 40),
+    { algorithm: 'HS256', expiresIn: 60 },
+  );
 
   const cases: Case[] = [
-    ['no client authentication', async (s) => exchange(s, { subject_token: await devToken(s, { user: 'alice' }), audience: 'agent-research' }, null), 401, 'invalid_client'],
-    ['a wrong client secret', async (s) => exchange(s, { subject_token: await devToken(s, { user: 'alice' }), audience: 'agent-research' }, basic('workflow', 'wrong-secret')), 401, 'invalid_client'],
-    ['an unknown client', async (s) => exchange(s, { subject_token: await devToken(s, { user: 'alice' }), audience: 'agent-research' }, basic('mallory', SECRET)), 401, 'invalid_client'],
-    ['a Bearer Authorization header instead of Basic', async (s) => exchange(s, { audience: 'agent-research', subject_token: 'x' }, 'Bearer abc'), 401, 'invalid_client'],
-    ['Basic and client_secret in the body at once', async (s) => exchange(s, { client_secret: SECRET, subject_token: await devToken(s, { user: 'alice' }), audience: 'agent-research' }), 400, 'invalid_request'],
-    ['a missing grant_type', (s) => request(s.app).post('/oauth/token').type('form').set('Authorization', basic('workflow', SECRET)).send('audience=agent-research'), 400, 'invalid_request'],
-    ['an unsupported grant_type', (s) => request(s.app).post('/oauth/token').type('form').set('Authorization', basic('workflow', SECRET)).send('grant_type=password&username=alice&password=x'), 400, 'unsupported_grant_type'],
-    ['a refresh_token grant (never issued)', (s) => request(s.app).post('/oauth/token').type('form').set('Authorization', basic('workflow', SECRET)).send('grant_type=refresh_token&refresh_token=abc'), 400, 'unsupported_grant_type'],
-    ['a JSON body', (s) => request(s.app).post('/oauth/token').set('Authorization', basic('workflow', SECRET)).send({ grant_type: 'client_credentials', audience: 'agent-research' }), 400, 'invalid_request'],
-    ['a repeated parameter', async (s) => exchange(s, { subject_token: await devToken(s, { user: 'alice' }), audience: 'agent-research' }).send(`grant_type=${encodeURIComponent(TE)}`), 400, 'invalid_request'],
-    ['a repeated parameter whose first value is empty', async (s) => exchange(s, { audience: 'agent-research' }).send(`subject_token=&subject_token=${await devToken(s, { user: 'alice' })}`), 400, 'invalid_request'],
-    ['two audiences (RFC 8693 allows several targets; this issuer issues for one)', async (s) => exchange(s, { subject_token: await devToken(s, { user: 'alice' }) }).send('audience=agent-research&audience=agent-writer'), 400, 'invalid_target'],
+    [
+      'no client authentication',
+      async (s) => exchange(s, { subject_token: await devToken(s, { user: 'alice' }), audience: 'agent-research' }, null),
+      401,
+      'invalid_client',
+    ],
+    [
+      'a wrong client secret',
+      async (s) =>
+        exchange(s, { subject_token: await devToken(s, { user: 'alice' }), audience: 'agent-research' }, basic('workflow', 'wrong-secret')),
+      401,
+      'invalid_client',
+    ],
+    [
+      'an unknown client',
+      async (s) =>
+        exchange(s, { subject_token: await devToken(s, { user: 'alice' }), audience: 'agent-research' }, basic('mallory', SECRET)),
+      401,
+      'invalid_client',
+    ],
+    [
+      'a Bearer Authorization header instead of Basic',
+      async (s) => exchange(s, { audience: 'agent-research', subject_token: 'x' }, 'Bearer abc'),
+      401,
+      'invalid_client',
+    ],
+    [
+      'Basic and client_secret in the body at once',
+      async (s) => exchange(s, { client_secret: SECRET, subject_token: await devToken(s, { user: 'alice' }), audience: 'agent-research' }),
+      400,
+      'invalid_request',
+    ],
+    [
+      'a missing grant_type',
+      (s) =>
+        request(s.app).post('/oauth/token').type('form').set('Authorization', basic('workflow', SECRET)).send('audience=agent-research'),
+      400,
+      'invalid_request',
+    ],
+    [
+      'an unsupported grant_type',
+      (s) =>
+        request(s.app)
+          .post('/oauth/token')
+          .type('form')
+          .set('Authorization', basic('workflow', SECRET))
+          .send('grant_type=password&username=alice&password=x'),
+      400,
+      'unsupported_grant_type',
+    ],
+    [
+      'a refresh_token grant (never issued)',
+      (s) =>
+        request(s.app)
+          .post('/oauth/token')
+          .type('form')
+          .set('Authorization', basic('workflow', SECRET))
+          .send('grant_type=refresh_token&refresh_token=abc'),
+      400,
+      'unsupported_grant_type',
+    ],
+    [
+      'a JSON body',
+      (s) =>
+        request(s.app)
+          .post('/oauth/token')
+          .set('Authorization', basic('workflow', SECRET))
+          .send({ grant_type: 'client_credentials', audience: 'agent-research' }),
+      400,
+      'invalid_request',
+    ],
+    [
+      'a repeated parameter',
+      async (s) =>
+        exchange(s, { subject_token: await devToken(s, { user: 'alice' }), audience: 'agent-research' }).send(
+          `grant_type=${encodeURIComponent(TE)}`,
+        ),
+      400,
+      'invalid_request',
+    ],
+    [
+      'a repeated parameter whose first value is empty',
+      async (s) => exchange(s, { audience: 'agent-research' }).send(`subject_token=&subject_token=${await devToken(s, { user: 'alice' })}`),
+      400,
+      'invalid_request',
+    ],
+    [
+      'two audiences (RFC 8693 allows several targets; this issuer issues for one)',
+      async (s) =>
+        exchange(s, { subject_token: await devToken(s, { user: 'alice' }) }).send('audience=agent-research&audience=agent-writer'),
+      400,
+      'invalid_target',
+    ],
     ['a missing subject_token', (s) => exchange(s, { audience: 'agent-research' }), 400, 'invalid_request'],
-    ['an unsupported subject_token_type', async (s) => exchange(s, { subject_token: await devToken(s, { user: 'alice' }), subject_token_type: 'urn:ietf:params:oauth:token-type:id_token', audience: 'agent-research' }), 400, 'invalid_request'],
-    ['an actor_token', async (s) => exchange(s, { subject_token: await devToken(s, { user: 'alice' }), actor_token: 'abc', actor_token_type: AT, audience: 'agent-research' }), 400, 'invalid_request'],
-    ['a requested_token_type other than access_token', async (s) => exchange(s, { subject_token: await devToken(s, { user: 'alice' }), requested_token_type: 'urn:ietf:params:oauth:token-type:refresh_token', audience: 'agent-research' }), 400, 'invalid_request'],
+    [
+      'an unsupported subject_token_type',
+      async (s) =>
+        exchange(s, {
+          subject_token: await devToken(s, { user: 'alice' }),
+          subject_token_type: 'urn:ietf:params:oauth:token-type:id_token',
+          audience: 'agent-research',
+        }),
+      400,
+      'invalid_request',
+    ],
+    [
+      'an actor_token',
+      async (s) =>
+        exchange(s, {
+          subject_token: await devToken(s, { user: 'alice' }),
+          actor_token: 'abc',
+          actor_token_type: AT,
+          audience: 'agent-research',
+        }),
+      400,
+      'invalid_request',
+    ],
+    [
+      'a requested_token_type other than access_token',
+      async (s) =>
+        exchange(s, {
+          subject_token: await devToken(s, { user: 'alice' }),
+          requested_token_type: 'urn:ietf:params:oauth:token-type:refresh_token',
+          audience: 'agent-research',
+        }),
+      400,
+      'invalid_request',
+    ],
     ['no target', async (s) => exchange(s, { subject_token: await devToken(s, { user: 'alice' }) }), 400, 'invalid_request'],
-    ['both audience and resource', async (s) => exchange(s, { subject_token: await devToken(s, { user: 'alice' }), audience: 'agent-research', resource: 'http://127.0.0.1:3001/research' }), 400, 'invalid_target'],
-    ['an unknown audience', async (s) => exchange(s, { subject_token: await devToken(s, { user: 'alice' }), audience: 'agent-evil' }), 400, 'invalid_target'],
-    ['a relative resource', async (s) => exchange(s, { subject_token: await devToken(s, { user: 'alice' }), resource: '/research' }), 400, 'invalid_target'],
-    ['a resource with a fragment', async (s) => exchange(s, { subject_token: await devToken(s, { user: 'alice' }), resource: 'http://127.0.0.1:3001/research#x' }), 400, 'invalid_target'],
-    ['the workflow audience as target', async (s) => exchange(s, { subject_token: await devToken(s, { user: 'alice' }), audience: 'baton-workflow' }), 400, 'invalid_target'],
-    ['a scope outside the target scope', async (s) => exchange(s, { subject_token: await devToken(s, { user: 'alice' }), audience: 'agent-research', scope: 'research:invoke writer:invoke' }), 400, 'invalid_scope'],
-    ['a subject token signed by someone else', (s) => exchange(s, { subject_token: foreignKey, audience: 'agent-research' }), 400, 'invalid_grant'],
-    ['a subject token signed with an unknown RSA key', (s) => {
-      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-      const now = Math.floor(s.clock.ms / 1000);
-      const t = jwt.sign({ iss: ISSUER, sub: 'alice', aud: 'baton-workflow', scope: 'workflow:invoke', iat: now, exp: now + 60 }, privateKey, { algorithm: 'RS256', header: { alg: 'RS256', typ: 'at+jwt', kid: s.keys.signingKey().kid } });
-      return exchange(s, { subject_token: t, audience: 'agent-research' });
-    }, 400, 'invalid_grant'],
+    [
+      'both audience and resource',
+      async (s) =>
+        exchange(s, {
+          subject_token: await devToken(s, { user: 'alice' }),
+          audience: 'agent-research',
+          resource: 'http://127.0.0.1:3001/research',
+        }),
+      400,
+      'invalid_target',
+    ],
+    [
+      'an unknown audience',
+      async (s) => exchange(s, { subject_token: await devToken(s, { user: 'alice' }), audience: 'agent-evil' }),
+      400,
+      'invalid_target',
+    ],
+    [
+      'a relative resource',
+      async (s) => exchange(s, { subject_token: await devToken(s, { user: 'alice' }), resource: '/research' }),
+      400,
+      'invalid_target',
+    ],
+    [
+      'a resource with a fragment',
+      async (s) => exchange(s, { subject_token: await devToken(s, { user: 'alice' }), resource: 'http://127.0.0.1:3001/research#x' }),
+      400,
+      'invalid_target',
+    ],
+    [
+      'the workflow audience as target',
+      async (s) => exchange(s, { subject_token: await devToken(s, { user: 'alice' }), audience: 'baton-workflow' }),
+      400,
+      'invalid_target',
+    ],
+    [
+      'a scope outside the target scope',
+      async (s) =>
+        exchange(s, {
+          subject_token: await devToken(s, { user: 'alice' }),
+          audience: 'agent-research',
+          scope: 'research:invoke writer:invoke',
+        }),
+      400,
+      'invalid_scope',
+    ],
+    [
+      'a subject token signed by someone else',
+      (s) => exchange(s, { subject_token: foreignKey, audience: 'agent-research' }),
+      400,
+      'invalid_grant',
+    ],
+    [
+      'a subject token signed with an unknown RSA key',
+      (s) => {
+        const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+        const now = Math.floor(s.clock.ms / 1000);
+        const t = jwt.sign(
+          { iss: ISSUER, sub: 'alice', aud: 'baton-workflow', scope: 'workflow:invoke', iat: now, exp: now + 60 },
+          privateKey,
+          { algorithm: 'RS256', header: { alg: 'RS256', typ: 'at+jwt', kid: s.keys.signingKey().kid } },
+        );
+        return exchange(s, { subject_token: t, audience: 'agent-research' });
+      },
+      400,
+      'invalid_grant',
+    ],
     ['a garbage subject token', (s) => exchange(s, { subject_token: 'not-a-jwt', audience: 'agent-research' }), 400, 'invalid_grant'],
-    ['an expired subject token', async (s) => {
-      const t = await devToken(s, { user: 'alice', ttl: 60 });
-      s.clock.ms += 120_000;
-      return exchange(s, { subject_token: t, audience: 'agent-research' });
-    }, 400, 'invalid_grant'],
-    ['a subject token for another audience', async (s) => exchange(s, { subject_token: await devToken(s, { user: 'alice', audience: 'agent-research' }), audience: 'agent-writer' }), 400, 'invalid_grant'],
-    ['a subject token that already has act (re-exchange)', async (s) => {
-      const first = await exchange(s, { subject_token: await devToken(s, { user: 'alice' }), audience: 'agent-research' });
-      // Even if an exchanged token had the workflow audience, act is refused: mint one by hand.
-      const { kid, privateKey } = s.keys.signingKey();
-      const now = Math.floor(s.clock.ms / 1000);
-      const t = jwt.sign({ iss: ISSUER, sub: 'alice', aud: 'baton-workflow', scope: 'workflow:invoke', act: { sub: 'workflow' }, iat: now, exp: now + 60 }, privateKey, { algorithm: 'RS256', header: { alg: 'RS256', typ: 'at+jwt', kid } });
-      expect(first.status).toBe(200);
-      return exchange(s, { subject_token: t, audience: 'agent-writer' });
-    }, 400, 'invalid_grant'],
-    ['a subject token without typ at+jwt', async (s) => {
-      const { kid, privateKey } = s.keys.signingKey();
-      const now = Math.floor(s.clock.ms / 1000);
-      const t = jwt.sign({ iss: ISSUER, sub: 'alice', aud: 'baton-workflow', scope: 'workflow:invoke', iat: now, exp: now + 60 }, privateKey, { algorithm: 'RS256', keyid: kid });
-      return exchange(s, { subject_token: t, audience: 'agent-research' });
-    }, 400, 'invalid_grant'],
-    ['a subject token without exp', async (s) => {
-      const { kid, privateKey } = s.keys.signingKey();
-      const t = jwt.sign({ iss: ISSUER, sub: 'alice', aud: 'baton-workflow', scope: 'workflow:invoke' }, privateKey, { algorithm: 'RS256', header: { alg: 'RS256', typ: 'at+jwt', kid } });
-      return exchange(s, { subject_token: t, audience: 'agent-research' });
-    }, 400, 'invalid_grant'],
-    ['a subject token from another issuer', async (s) => {
-      const { kid, privateKey } = s.keys.signingKey();
-      const now = Math.floor(s.clock.ms / 1000);
-      const t = jwt.sign({ iss: 'http://evil.test', sub: 'alice', aud: 'baton-workflow', scope: 'workflow:invoke', iat: now, exp: now + 60 }, privateKey, { algorithm: 'RS256', header: { alg: 'RS256', typ: 'at+jwt', kid } });
-      return exchange(s, { subject_token: t, audience: 'agent-research' });
-    }, 400, 'invalid_grant'],
-    ['a subject without workflow:invoke (eve)', async (s) => exchange(s, { subject_token: await devToken(s, { user: 'eve' }), audience: 'agent-research' }), 400, 'invalid_grant'],
-    ['a client not allowed to exchange', async (s) => exchange(s, { subject_token: await devToken(s, { user: 'alice' }), audience: 'agent-research' }, basic('reporter', SECRET)), 400, 'unauthorized_client'],
+    [
+      'an expired subject token',
+      async (s) => {
+        const t = await devToken(s, { user: 'alice', ttl: 60 });
+        s.clock.ms += 120_000;
+        return exchange(s, { subject_token: t, audience: 'agent-research' });
+      },
+      400,
+      'invalid_grant',
+    ],
+    [
+      'a subject token for another audience',
+      async (s) =>
+        exchange(s, { subject_token: await devToken(s, { user: 'alice', audience: 'agent-research' }), audience: 'agent-writer' }),
+      400,
+      'invalid_grant',
+    ],
+    [
+      'a subject token that already has act (re-exchange)',
+      async (s) => {
+        const first = await exchange(s, { subject_token: await devToken(s, { user: 'alice' }), audience: 'agent-research' });
+        // Even if an exchanged token had the workflow audience, act is refused: mint one by hand.
+        const { kid, privateKey } = s.keys.signingKey();
+        const now = Math.floor(s.clock.ms / 1000);
+        const t = jwt.sign(
+          { iss: ISSUER, sub: 'alice', aud: 'baton-workflow', scope: 'workflow:invoke', act: { sub: 'workflow' }, iat: now, exp: now + 60 },
+          privateKey,
+          { algorithm: 'RS256', header: { alg: 'RS256', typ: 'at+jwt', kid } },
+        );
+        expect(first.status).toBe(200);
+        return exchange(s, { subject_token: t, audience: 'agent-writer' });
+      },
+      400,
+      'invalid_grant',
+    ],
+    [
+      'a subject token without typ at+jwt',
+      async (s) => {
+        const { kid, privateKey } = s.keys.signingKey();
+        const now = Math.floor(s.clock.ms / 1000);
+        const t = jwt.sign(
+          { iss: ISSUER, sub: 'alice', aud: 'baton-workflow', scope: 'workflow:invoke', iat: now, exp: now + 60 },
+          privateKey,
+          { algorithm: 'RS256', keyid: kid },
+        );
+        return exchange(s, { subject_token: t, audience: 'agent-research' });
+      },
+      400,
+      'invalid_grant',
+    ],
+    [
+      'a subject token without exp',
+      async (s) => {
+        const { kid, privateKey } = s.keys.signingKey();
+        const t = jwt.sign({ iss: ISSUER, sub: 'alice', aud: 'baton-workflow', scope: 'workflow:invoke' }, privateKey, {
+          algorithm: 'RS256',
+          header: { alg: 'RS256', typ: 'at+jwt', kid },
+        });
+        return exchange(s, { subject_token: t, audience: 'agent-research' });
+      },
+      400,
+      'invalid_grant',
+    ],
+    [
+      'a subject token from another issuer',
+      async (s) => {
+        const { kid, privateKey } = s.keys.signingKey();
+        const now = Math.floor(s.clock.ms / 1000);
+        const t = jwt.sign(
+          { iss: 'http://evil.test', sub: 'alice', aud: 'baton-workflow', scope: 'workflow:invoke', iat: now, exp: now + 60 },
+          privateKey,
+          { algorithm: 'RS256', header: { alg: 'RS256', typ: 'at+jwt', kid } },
+        );
+        return exchange(s, { subject_token: t, audience: 'agent-research' });
+      },
+      400,
+      'invalid_grant',
+    ],
+    [
+      'a subject without workflow:invoke (eve)',
+      async (s) => exchange(s, { subject_token: await devToken(s, { user: 'eve' }), audience: 'agent-research' }),
+      400,
+      'invalid_grant',
+    ],
+    [
+      'a client not allowed to exchange',
+      async (s) =>
+        exchange(s, { subject_token: await devToken(s, { user: 'alice' }), audience: 'agent-research' }, basic('reporter', SECRET)),
+      400,
+      'unauthorized_client',
+    ],
   ];
 
   it.each(cases)('refuses %s', async (_name, run, status, error) => {
     const s = setup({}, (p) => {
-      p.clients.push({ clientId: 'reporter', secret: SECRET, grantTypes: ['client_credentials'], audience: 'reporter', delegateTo: [], credentialsAudiences: [] });
+      p.clients.push({
+        clientId: 'reporter',
+        secret: SECRET,
+        grantTypes: ['client_credentials'],
+        audience: 'reporter',
+        delegateTo: [],
+        credentialsAudiences: [],
+      });
     });
     const res = await run(s);
     expect(res.status).toBe(status);
@@ -334,7 +589,9 @@ describe('development token endpoint', () => {
     const s = setup();
     expect((await request(s.app).post('/dev/token').send({ user: 'alice', ttl: 999_999 })).body.expires_in).toBe(3600);
     expect((await request(s.app).post('/dev/token').send({ user: 'mallory' })).body.error.code).toBe('ISSUER_UNKNOWN_USER');
-    expect((await request(s.app).post('/dev/token').send({ user: 'alice', audience: 'nope' })).body.error.code).toBe('ISSUER_UNKNOWN_AUDIENCE');
+    expect((await request(s.app).post('/dev/token').send({ user: 'alice', audience: 'nope' })).body.error.code).toBe(
+      'ISSUER_UNKNOWN_AUDIENCE',
+    );
     expect((await request(s.app).post('/dev/token').send({ user: 'alice', admin: true })).status).toBe(400);
   });
 

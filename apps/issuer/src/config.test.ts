@@ -3,7 +3,18 @@ import { parseIssuerConfig } from './config.js';
 describe('issuer config', () => {
   it('has development defaults', () => {
     const c = parseIssuerConfig({}, '/srv');
-    expect(c).toMatchObject({ port: 4000, host: '127.0.0.1', issuer: 'http://127.0.0.1:4000', dataDir: '/srv/.data/issuer', mode: 'development', workflowClientId: 'workflow', workflowAudience: 'baton-workflow', accessTokenTtlSec: 600, exchangedTokenTtlSec: 300, tokenExchangeRateLimit: 600 });
+    expect(c).toMatchObject({
+      port: 4000,
+      host: '127.0.0.1',
+      issuer: 'http://127.0.0.1:4000',
+      dataDir: '/srv/.data/issuer',
+      mode: 'development',
+      workflowClientId: 'workflow',
+      workflowAudience: 'baton-workflow',
+      accessTokenTtlSec: 600,
+      exchangedTokenTtlSec: 300,
+      tokenExchangeRateLimit: 600,
+    });
     expect(c.workflowClientSecret).toBeUndefined();
     expect(c.agents).toEqual([
       { audience: 'agent-research', scope: ['research:invoke'], resources: ['http://127.0.0.1:3001/research'] },
@@ -17,9 +28,23 @@ describe('issuer config', () => {
   });
 
   it('requires the client secret, issuer URL and data dir in production, naming them', () => {
-    expect(() => parseIssuerConfig({ ISSUER_MODE: 'production' })).toThrow(/WORKFLOW_CLIENT_SECRET.*ISSUER_URL.*ISSUER_DATA_DIR|ISSUER_URL/);
-    expect(() => parseIssuerConfig({ ISSUER_MODE: 'production', ISSUER_URL: 'https://id.example', ISSUER_DATA_DIR: '/keys', WORKFLOW_CLIENT_SECRET: 'short' })).toThrow(/WORKFLOW_CLIENT_SECRET/);
-    const c = parseIssuerConfig({ ISSUER_MODE: 'production', ISSUER_URL: 'https://id.example', ISSUER_DATA_DIR: '/keys', WORKFLOW_CLIENT_SECRET: 'x'.repeat(32) });
+    expect(() => parseIssuerConfig({ ISSUER_MODE: 'production' })).toThrow(
+      /WORKFLOW_CLIENT_SECRET.*ISSUER_URL.*ISSUER_DATA_DIR|ISSUER_URL/,
+    );
+    expect(() =>
+      parseIssuerConfig({
+        ISSUER_MODE: 'production',
+        ISSUER_URL: 'https://id.example',
+        ISSUER_DATA_DIR: '/keys',
+        WORKFLOW_CLIENT_SECRET: 'short',
+      }),
+    ).toThrow(/WORKFLOW_CLIENT_SECRET/);
+    const c = parseIssuerConfig({
+      ISSUER_MODE: 'production',
+      ISSUER_URL: 'https://id.example',
+      ISSUER_DATA_DIR: '/keys',
+      WORKFLOW_CLIENT_SECRET: 'x'.repeat(32),
+    });
     expect(c.mode).toBe('production');
   });
 

@@ -12,7 +12,10 @@ const DEFAULT_AGENT_RESOURCES =
 /** `aud=scope[ scope...]` items separated by commas. */
 function parsePairs(text: string): Array<[string, string]> | undefined {
   const out: Array<[string, string]> = [];
-  for (const item of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const eq = item.indexOf('=');
     if (eq <= 0 || eq === item.length - 1) return undefined;
     out.push([item.slice(0, eq).trim(), item.slice(eq + 1).trim()]);
@@ -36,7 +39,10 @@ export const envSchema = z
     ISSUER_URL: url().optional(),
     ISSUER_DATA_DIR: z.string().min(1).optional(),
     ISSUER_MODE: z.enum(['development', 'production']).default('development'),
-    WORKFLOW_CLIENT_ID: z.string().regex(/^[\x21-\x7e]{1,128}$/, { error: 'must be 1-128 printable ASCII characters' }).default('workflow'),
+    WORKFLOW_CLIENT_ID: z
+      .string()
+      .regex(/^[\x21-\x7e]{1,128}$/, { error: 'must be 1-128 printable ASCII characters' })
+      .default('workflow'),
     WORKFLOW_CLIENT_SECRET: z.string().optional(),
     WORKFLOW_AUDIENCE: z.string().min(1).default('baton-workflow'),
     ACCESS_TOKEN_TTL_SEC: int(600, { min: 1, max: 86_400 }),
@@ -49,7 +55,9 @@ export const envSchema = z
     AGENT_RESOURCES: z
       .string()
       .default(DEFAULT_AGENT_RESOURCES)
-      .refine((s) => parsePairs(s)?.every(([, u]) => isHttpUrl(u)) ?? false, { error: "must be 'audience=http(s)://url,...' (no fragment)" }),
+      .refine((s) => parsePairs(s)?.every(([, u]) => isHttpUrl(u)) ?? false, {
+        error: "must be 'audience=http(s)://url,...' (no fragment)",
+      }),
     TOKEN_EXCHANGE_RATE_LIMIT: int(600, { min: 0, max: 1_000_000 }),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** TLS (mutual-TLS mode): HTTPS with this certificate; no client certificate is asked (users call /dev/token). */
@@ -57,7 +65,8 @@ export const envSchema = z
   })
   .superRefine((env, ctx) => {
     if (env.ISSUER_MODE === 'production') {
-      if (!env.WORKFLOW_CLIENT_SECRET) ctx.addIssue({ code: 'custom', path: ['WORKFLOW_CLIENT_SECRET'], message: 'is required in production mode' });
+      if (!env.WORKFLOW_CLIENT_SECRET)
+        ctx.addIssue({ code: 'custom', path: ['WORKFLOW_CLIENT_SECRET'], message: 'is required in production mode' });
       if (!env.ISSUER_URL) ctx.addIssue({ code: 'custom', path: ['ISSUER_URL'], message: 'is required in production mode' });
       if (!env.ISSUER_DATA_DIR) ctx.addIssue({ code: 'custom', path: ['ISSUER_DATA_DIR'], message: 'is required in production mode' });
     }
@@ -68,7 +77,8 @@ export const envSchema = z
     if (agents.some(([aud]) => aud === env.WORKFLOW_AUDIENCE)) {
       ctx.addIssue({ code: 'custom', path: ['AGENT_AUDIENCES'], message: 'must not contain WORKFLOW_AUDIENCE' });
     }
-    if (new Set(agents.map(([a]) => a)).size !== agents.length) ctx.addIssue({ code: 'custom', path: ['AGENT_AUDIENCES'], message: 'lists an audience twice' });
+    if (new Set(agents.map(([a]) => a)).size !== agents.length)
+      ctx.addIssue({ code: 'custom', path: ['AGENT_AUDIENCES'], message: 'lists an audience twice' });
     const known = new Set(agents.map(([a]) => a));
     if ((parsePairs(env.AGENT_RESOURCES) ?? []).some(([a]) => !known.has(a))) {
       ctx.addIssue({ code: 'custom', path: ['AGENT_RESOURCES'], message: 'names an audience not in AGENT_AUDIENCES' });

@@ -55,7 +55,9 @@ export function devRoutes(deps: DevRoutesDeps): Router {
       if (!agent) throw new BatonError('ISSUER_UNKNOWN_AUDIENCE', 'unknown audience', { status: 400 });
       // An agent's scope is only ever granted on behalf of a user who may use the workflow.
       if (!user.scope.includes(WORKFLOW_SCOPE)) {
-        throw new BatonError('ISSUER_SCOPE_NOT_ALLOWED', `user does not hold ${WORKFLOW_SCOPE}, so no agent token can be issued`, { status: 403 });
+        throw new BatonError('ISSUER_SCOPE_NOT_ALLOWED', `user does not hold ${WORKFLOW_SCOPE}, so no agent token can be issued`, {
+          status: 403,
+        });
       }
       allowed = agent.scope;
     }
@@ -75,7 +77,10 @@ export function devRoutes(deps: DevRoutesDeps): Router {
       iat: nowSec,
       exp: nowSec + expiresIn,
     });
-    req.log?.info({ event: 'dev_token_issued', sub: user.sub, aud: audience, scope: requested.join(' '), jti, kid }, 'development token issued');
+    req.log?.info(
+      { event: 'dev_token_issued', sub: user.sub, aud: audience, scope: requested.join(' '), jti, kid },
+      'development token issued',
+    );
     res.status(200).json({ access_token: token, token_type: 'Bearer', expires_in: expiresIn, scope: requested.join(' ') });
   });
 

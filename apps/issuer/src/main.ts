@@ -13,18 +13,33 @@ async function main(): Promise<void> {
   if (secret === undefined) {
     const dev = devClientSecret(config.dataDir, () => randomBytes(32).toString('base64url'));
     secret = dev.secret;
-    logger.info({ file: dev.file, created: dev.created, client_id: config.workflowClientId }, 'development client secret (value in file, not logged)');
+    logger.info(
+      { file: dev.file, created: dev.created, client_id: config.workflowClientId },
+      'development client secret (value in file, not logged)',
+    );
   }
   const policy = buildPolicy(config, secret);
   const app = createApp({ config, keys, policy, logger });
   // HTTPS when TLS_* are set; no client certificate is required of callers (users fetch dev tokens;
   // the workflow authenticates at the token endpoint with its client secret).
   const tls = loadTlsFiles(config.tls, SERVICE);
-  const server = await listen(app, { port: config.port, host: config.host, ...(tls ? { tls: serverTlsOptions(tls, { requireClientCert: false }) } : {}) });
+  const server = await listen(app, {
+    port: config.port,
+    host: config.host,
+    ...(tls ? { tls: serverTlsOptions(tls, { requireClientCert: false }) } : {}),
+  });
   installShutdown(server, { logger });
   const addr = server.address();
   logger.info(
-    { issuer: config.issuer, mode: config.mode, port: typeof addr === 'object' && addr ? addr.port : config.port, host: config.host, kid: keys.signingKey().kid, data_dir: config.dataDir, tls: tls ? { id: tls.id ?? null } : false },
+    {
+      issuer: config.issuer,
+      mode: config.mode,
+      port: typeof addr === 'object' && addr ? addr.port : config.port,
+      host: config.host,
+      kid: keys.signingKey().kid,
+      data_dir: config.dataDir,
+      tls: tls ? { id: tls.id ?? null } : false,
+    },
     'issuer listening',
   );
 }

@@ -60,7 +60,19 @@ function parseForm(body: string): { params: Params; multiTarget: boolean } {
 }
 
 /** Only names we know are echoed in descriptions. */
-const KNOWN_PARAMS = new Set(['grant_type', 'client_id', 'client_secret', 'scope', 'audience', 'resource', 'subject_token', 'subject_token_type', 'actor_token', 'actor_token_type', 'requested_token_type']);
+const KNOWN_PARAMS = new Set([
+  'grant_type',
+  'client_id',
+  'client_secret',
+  'scope',
+  'audience',
+  'resource',
+  'subject_token',
+  'subject_token_type',
+  'actor_token',
+  'actor_token_type',
+  'requested_token_type',
+]);
 const safeName = (k: string) => (KNOWN_PARAMS.has(k) ? k : '(unknown)');
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest();
@@ -88,15 +100,34 @@ interface TokenAudit {
 
 const AUDIT_VALUE = /^[\x20-\x7e]{1,256}$/;
 /** Only printable values, cut short: a client-chosen value must not forge log structure. */
-const auditStr = (v: string | undefined | null): string | null => (typeof v === 'string' && AUDIT_VALUE.test(v) ? v : typeof v === 'string' ? '(invalid)' : null);
+const auditStr = (v: string | undefined | null): string | null =>
+  typeof v === 'string' && AUDIT_VALUE.test(v) ? v : typeof v === 'string' ? '(invalid)' : null;
 
 function auditOf(res: Response): TokenAudit {
   const locals = res.locals as { tokenAudit?: TokenAudit };
-  locals.tokenAudit ??= { grant_type: null, client_id: null, sub: null, act: null, aud: null, scope: null, token_fp: null, issued_token_fp: null, jti: null };
+  locals.tokenAudit ??= {
+    grant_type: null,
+    client_id: null,
+    sub: null,
+    act: null,
+    aud: null,
+    scope: null,
+    token_fp: null,
+    issued_token_fp: null,
+    jti: null,
+  };
   return locals.tokenAudit;
 }
 
-function writeAudit(logger: Logger, req: Request, res: Response, decision: 'allow' | 'deny', reason: string, status: number, now: () => number): void {
+function writeAudit(
+  logger: Logger,
+  req: Request,
+  res: Response,
+  decision: 'allow' | 'deny',
+  reason: string,
+  status: number,
+  now: () => number,
+): void {
   const a = auditOf(res);
   logger.info(
     {
@@ -144,7 +175,8 @@ function authenticateClient(req: Request, params: Params, policy: Policy): Clien
       throw invalidClient('malformed Basic credentials');
     }
     const bodyId = params.get('client_id');
-    if (bodyId !== undefined && bodyId !== clientId) throw new OAuthError('invalid_request', 'client_id does not match the authenticated client');
+    if (bodyId !== undefined && bodyId !== clientId)
+      throw new OAuthError('invalid_request', 'client_id does not match the authenticated client');
   } else {
     clientId = params.get('client_id');
     secret = params.get('client_secret');
@@ -169,8 +201,10 @@ function resolveTarget(params: Params, multiTarget: boolean, policy: Policy, all
   const audience = params.get('audience');
   const resource = params.get('resource');
   if (multiTarget) throw new OAuthError('invalid_target', 'give exactly one target: one audience or one resource');
-  if (audience !== undefined && resource !== undefined) throw new OAuthError('invalid_target', 'give exactly one target: audience or resource, not both');
-  if (audience === undefined && resource === undefined) throw new OAuthError('invalid_request', 'a target is required: audience or resource');
+  if (audience !== undefined && resource !== undefined)
+    throw new OAuthError('invalid_target', 'give exactly one target: audience or resource, not both');
+  if (audience === undefined && resource === undefined)
+    throw new OAuthError('invalid_request', 'a target is required: audience or resource');
   let target: AgentTarget | undefined;
   if (resource !== undefined) {
     let u: URL | undefined;
@@ -224,7 +258,12 @@ export function tokenEndpoint(deps: TokenEndpointDeps): Router {
       const grantType = params.get('grant_type');
       const audit = auditOf(res);
       // Only values this issuer knows are recorded: a client-chosen string never reaches the audit line.
-      audit.grant_type = grantType === undefined ? null : grantType === GRANT_CLIENT_CREDENTIALS || grantType === GRANT_TOKEN_EXCHANGE ? grantType : '(unsupported)';
+      audit.grant_type =
+        grantType === undefined
+          ? null
+          : grantType === GRANT_CLIENT_CREDENTIALS || grantType === GRANT_TOKEN_EXCHANGE
+            ? grantType
+            : '(unsupported)';
       const presented = params.get('subject_token');
       if (presented !== undefined) audit.token_fp = fingerprint(presented);
       if (grantType === undefined) throw new OAuthError('invalid_request', 'grant_type is required');
@@ -254,8 +293,26 @@ export function tokenEndpoint(deps: TokenEndpointDeps): Router {
           iat: nowSec,
           exp,
         });
-        log.info({ event: 'token_issued', grant_type: grantType, client_id: client.clientId, sub: client.clientId, aud: target.audience, scope: granted.join(' '), jti, kid }, 'token issued');
-        Object.assign(audit, { sub: client.clientId, aud: target.audience, scope: granted.join(' '), issued_token_fp: fingerprint(token), jti });
+        log.info(
+          {
+            event: 'token_issued',
+            grant_type: grantType,
+            client_id: client.clientId,
+            sub: client.clientId,
+            aud: target.audience,
+            scope: granted.join(' '),
+            jti,
+            kid,
+          },
+          'token issued',
+        );
+        Object.assign(audit, {
+          sub: client.clientId,
+          aud: target.audience,
+          scope: granted.join(' '),
+          issued_token_fp: fingerprint(token),
+          jti,
+        });
         writeAudit(logger, req, res, 'allow', 'ok', 200, now);
         res.status(200).json({ access_token: token, token_type: 'Bearer', expires_in: exp - nowSec, scope: granted.join(' ') });
         return;
@@ -263,15 +320,19 @@ export function tokenEndpoint(deps: TokenEndpointDeps): Router {
 
       // RFC 8693 token exchange.
       const retryAfter = limiter.hit(client.clientId, nowMs);
-      if (retryAfter > 0) throw new OAuthError('slow_down', 'too many token exchange requests; retry later', 429, { 'Retry-After': String(retryAfter) });
+      if (retryAfter > 0)
+        throw new OAuthError('slow_down', 'too many token exchange requests; retry later', 429, { 'Retry-After': String(retryAfter) });
       const subjectToken = params.get('subject_token');
       const subjectTokenType = params.get('subject_token_type');
       if (subjectToken === undefined) throw new OAuthError('invalid_request', 'subject_token is required');
       if (subjectTokenType === undefined) throw new OAuthError('invalid_request', 'subject_token_type is required');
-      if (subjectTokenType !== TOKEN_TYPE_ACCESS_TOKEN) throw new OAuthError('invalid_request', 'unsupported subject_token_type (only access_token)');
-      if (params.has('actor_token') || params.has('actor_token_type')) throw new OAuthError('invalid_request', 'actor_token is not supported (the authenticated client is the actor)');
+      if (subjectTokenType !== TOKEN_TYPE_ACCESS_TOKEN)
+        throw new OAuthError('invalid_request', 'unsupported subject_token_type (only access_token)');
+      if (params.has('actor_token') || params.has('actor_token_type'))
+        throw new OAuthError('invalid_request', 'actor_token is not supported (the authenticated client is the actor)');
       const requestedType = params.get('requested_token_type');
-      if (requestedType !== undefined && requestedType !== TOKEN_TYPE_ACCESS_TOKEN) throw new OAuthError('invalid_request', 'unsupported requested_token_type (only access_token)');
+      if (requestedType !== undefined && requestedType !== TOKEN_TYPE_ACCESS_TOKEN)
+        throw new OAuthError('invalid_request', 'unsupported requested_token_type (only access_token)');
       const scope = parseScope(params);
       const target = resolveTarget(params, multiTarget, policy, client.delegateTo);
       audit.aud = target.audience;
@@ -285,7 +346,8 @@ export function tokenEndpoint(deps: TokenEndpointDeps): Router {
         throw err;
       }
       audit.sub = auditStr(subject.sub);
-      if (subject.act !== undefined) throw new OAuthError('invalid_grant', 'subject_token is already a delegated token (has act); re-exchange is not allowed');
+      if (subject.act !== undefined)
+        throw new OAuthError('invalid_grant', 'subject_token is already a delegated token (has act); re-exchange is not allowed');
       if (!subject.scope.includes(WORKFLOW_SCOPE)) throw new OAuthError('invalid_grant', `subject does not hold ${WORKFLOW_SCOPE}`);
       const exp = Math.min(nowSec + config.exchangedTokenTtlSec, subject.exp);
       if (exp <= nowSec) throw new OAuthError('invalid_grant', 'subject_token has expired');
@@ -300,12 +362,31 @@ export function tokenEndpoint(deps: TokenEndpointDeps): Router {
         exp,
       });
       log.info(
-        { event: 'token_exchanged', grant_type: grantType, client_id: client.clientId, sub: subject.sub, act_sub: client.clientId, aud: target.audience, scope: granted.join(' '), subject_jti: subject.jti, jti, kid },
+        {
+          event: 'token_exchanged',
+          grant_type: grantType,
+          client_id: client.clientId,
+          sub: subject.sub,
+          act_sub: client.clientId,
+          aud: target.audience,
+          scope: granted.join(' '),
+          subject_jti: subject.jti,
+          jti,
+          kid,
+        },
         'token exchanged',
       );
       Object.assign(audit, { act: { sub: client.clientId }, scope: granted.join(' '), issued_token_fp: fingerprint(token), jti });
       writeAudit(logger, req, res, 'allow', 'ok', 200, now);
-      res.status(200).json({ access_token: token, issued_token_type: TOKEN_TYPE_ACCESS_TOKEN, token_type: 'Bearer', expires_in: exp - nowSec, scope: granted.join(' ') });
+      res
+        .status(200)
+        .json({
+          access_token: token,
+          issued_token_type: TOKEN_TYPE_ACCESS_TOKEN,
+          token_type: 'Bearer',
+          expires_in: exp - nowSec,
+          scope: granted.join(' '),
+        });
     },
   );
 
@@ -325,8 +406,10 @@ export function tokenEndpoint(deps: TokenEndpointDeps): Router {
     else {
       const type = (err as { type?: string } | undefined)?.type;
       if (type === 'entity.too.large') oauth = new OAuthError('invalid_request', 'request body too large', 413);
-      else if (type === 'charset.unsupported' || type === 'encoding.unsupported') oauth = new OAuthError('invalid_request', 'unsupported request encoding', 415);
-      else if (typeof (err as { status?: unknown })?.status === 'number' && (err as { status: number }).status < 500) oauth = new OAuthError('invalid_request', 'malformed request');
+      else if (type === 'charset.unsupported' || type === 'encoding.unsupported')
+        oauth = new OAuthError('invalid_request', 'unsupported request encoding', 415);
+      else if (typeof (err as { status?: unknown })?.status === 'number' && (err as { status: number }).status < 500)
+        oauth = new OAuthError('invalid_request', 'malformed request');
       else {
         (req.log ?? logger).error({ err: { name: (err as Error)?.name, message: 'token endpoint failure' } }, 'token endpoint failed');
         writeAudit(logger, req, res, 'deny', 'server_error', 500, now);
@@ -334,7 +417,10 @@ export function tokenEndpoint(deps: TokenEndpointDeps): Router {
         return;
       }
     }
-    (req.log ?? logger).info({ event: 'token_refused', error: oauth.error, status: oauth.status, reason: oauth.description }, 'token request refused');
+    (req.log ?? logger).info(
+      { event: 'token_refused', error: oauth.error, status: oauth.status, reason: oauth.description },
+      'token request refused',
+    );
     writeAudit(logger, req, res, 'deny', oauth.error, oauth.status, now);
     for (const [k, v] of Object.entries(oauth.headers)) res.setHeader(k, v);
     res.status(oauth.status).json({ error: oauth.error, error_description: oauth.description });

@@ -15,10 +15,7 @@ export interface AccessTokenClaims {
 }
 
 /** Sign an RFC 9068 JWT access token (`typ: at+jwt`) with the newest key. */
-export function mintAccessToken(
-  keys: KeyStore,
-  claims: Omit<AccessTokenClaims, 'jti'>,
-): { token: string; kid: string; jti: string } {
+export function mintAccessToken(keys: KeyStore, claims: Omit<AccessTokenClaims, 'jti'>): { token: string; kid: string; jti: string } {
   const { kid, privateKey } = keys.signingKey();
   const jti = randomUUID();
   const payload: AccessTokenClaims = { ...claims, jti };
@@ -26,10 +23,22 @@ export function mintAccessToken(
   return { token, kid, jti };
 }
 
-export type VerifyFailure = 'malformed' | 'unknown_key' | 'bad_signature' | 'expired' | 'not_yet_valid' | 'wrong_issuer' | 'wrong_audience' | 'wrong_type' | 'missing_claims';
+export type VerifyFailure =
+  | 'malformed'
+  | 'unknown_key'
+  | 'bad_signature'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'wrong_issuer'
+  | 'wrong_audience'
+  | 'wrong_type'
+  | 'missing_claims';
 
 export class SubjectTokenError extends Error {
-  constructor(readonly reason: VerifyFailure, message: string) {
+  constructor(
+    readonly reason: VerifyFailure,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -55,11 +64,13 @@ export function verifyOwnToken(
   options: { issuer: string; audience: string; nowSec: number; clockToleranceSec?: number },
 ): VerifiedToken {
   const decoded = jwt.decode(token, { complete: true });
-  if (!decoded || typeof decoded.payload !== 'object' || decoded.payload === null) throw new SubjectTokenError('malformed', 'subject_token is not a JWT');
+  if (!decoded || typeof decoded.payload !== 'object' || decoded.payload === null)
+    throw new SubjectTokenError('malformed', 'subject_token is not a JWT');
   const { header } = decoded;
   if (header.alg !== SIGNING_ALG) throw new SubjectTokenError('malformed', 'subject_token uses an algorithm that is not allowed');
   const typ = typeof header.typ === 'string' ? header.typ.toLowerCase() : '';
-  if (typ !== 'at+jwt' && typ !== 'application/at+jwt') throw new SubjectTokenError('wrong_type', 'subject_token is not an access token (typ at+jwt)');
+  if (typ !== 'at+jwt' && typ !== 'application/at+jwt')
+    throw new SubjectTokenError('wrong_type', 'subject_token is not an access token (typ at+jwt)');
   const publicKey = typeof header.kid === 'string' ? keys.publicKey(header.kid) : undefined;
   if (!publicKey) throw new SubjectTokenError('unknown_key', 'subject_token was not signed by this issuer');
   let payload: jwt.JwtPayload;
@@ -78,7 +89,8 @@ export function verifyOwnToken(
     throw new SubjectTokenError('bad_signature', 'subject_token signature is invalid');
   }
   if (typeof payload.exp !== 'number') throw new SubjectTokenError('missing_claims', 'subject_token has no exp');
-  if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw new SubjectTokenError('missing_claims', 'subject_token has no sub');
+  if (typeof payload.sub !== 'string' || payload.sub.length === 0)
+    throw new SubjectTokenError('missing_claims', 'subject_token has no sub');
   const aud = Array.isArray(payload.aud) ? payload.aud : typeof payload.aud === 'string' ? [payload.aud] : [];
   if (!aud.includes(options.audience)) throw new SubjectTokenError('wrong_audience', 'subject_token audience is not this client');
   const scope = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [];

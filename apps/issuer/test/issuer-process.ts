@@ -47,7 +47,14 @@ export async function startIssuer(options: StartOptions = {}): Promise<IssuerPro
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'baton-issuer-proc-'));
   const port = await freePort();
   const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...options.env, PORT: String(port), HOST: '127.0.0.1', ISSUER_DATA_DIR: dataDir },
+    env: {
+      PATH: process.env.PATH ?? '',
+      LOG_LEVEL: 'info',
+      ...options.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ISSUER_DATA_DIR: dataDir,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -14,7 +14,11 @@ describe('issuer process (dist/main.js)', () => {
       const meta = (await (await fetch(`${base}/.well-known/oauth-authorization-server`)).json()) as { issuer: string };
       expect(meta.issuer).toBe(base);
 
-      const dev = await fetch(`${base}/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'alice' }) });
+      const dev = await fetch(`${base}/dev/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ user: 'alice' }),
+      });
       expect(dev.status).toBe(200);
       const { access_token: userToken } = (await dev.json()) as { access_token: string };
 
@@ -23,7 +27,10 @@ describe('issuer process (dist/main.js)', () => {
       const secret = fs.readFileSync(secretFile, 'utf8').trim();
       const res = await fetch(`${base}/oauth/token`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`workflow:${secret}`).toString('base64')}` },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`workflow:${secret}`).toString('base64')}`,
+        },
         body: new URLSearchParams({
           grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
           subject_token: userToken,

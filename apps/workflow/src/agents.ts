@@ -33,8 +33,23 @@ export function createAgentClients(
     ...(dispatcher ? { dispatcher: typeof dispatcher === 'function' ? dispatcher(agent) : dispatcher } : {}),
   });
   return {
-    research: new RemoteRunnable({ ...common('research'), url: config.RESEARCH_URL, name: 'research agent', credentials: credentials(config.RESEARCH_AUDIENCE, config.RESEARCH_SCOPE) }),
-    writer: new RemoteRunnable({ ...common('writer'), url: config.WRITER_URL, name: 'writer agent', credentials: credentials(config.WRITER_AUDIENCE, config.WRITER_SCOPE) }),
-    reviewer: new RemoteRunnable({ ...common('reviewer'), url: config.REVIEWER_URL, name: 'reviewer agent', credentials: credentials(config.REVIEWER_AUDIENCE, config.REVIEWER_SCOPE) }),
+    research: new RemoteRunnable({
+      ...common('research'),
+      url: config.RESEARCH_URL,
+      name: 'research agent',
+      credentials: credentials(config.RESEARCH_AUDIENCE, config.RESEARCH_SCOPE),
+    }),
+    writer: new RemoteRunnable({
+      ...common('writer'),
+      url: config.WRITER_URL,
+      name: 'writer agent',
+      credentials: credentials(config.WRITER_AUDIENCE, config.WRITER_SCOPE),
+    }),
+    reviewer: new RemoteRunnable({
+      ...common('reviewer'),
+      url: config.REVIEWER_URL,
+      name: 'reviewer agent',
+      credentials: credentials(config.REVIEWER_AUDIENCE, config.REVIEWER_SCOPE),
+    }),
   } as unknown as WorkflowAgents;
 }

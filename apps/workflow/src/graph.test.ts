@@ -62,9 +62,7 @@ describe('workflow graph', () => {
     const graph = createWorkflowGraph({ agents: agents({}, seen) });
     const wf = new WorkflowRunnable({ graph });
     const subs = Array.from({ length: 20 }, (_, i) => (i % 2 ? 'alice' : 'bob'));
-    const outs = await Promise.all(
-      subs.map((sub) => wf.invoke({ topic: sub }, { context: { principal: { sub } } } as never)),
-    );
+    const outs = await Promise.all(subs.map((sub) => wf.invoke({ topic: sub }, { context: { principal: { sub } } } as never)));
     expect(outs.map((o) => o.topic)).toEqual(subs);
     expect(seen.sort()).toEqual([...subs].sort());
   });

@@ -61,7 +61,8 @@ export function createWorkflowGraph(options: WorkflowGraphOptions) {
 
   const research = guarded('research', async (state, config) => {
     const out = await agents.research.invoke({ topic: state.topic, limit: sourceLimit }, config as RunnableConfig);
-    if (!out || !Array.isArray(out.sources)) throw new BatonError('REMOTE_PROTOCOL', 'research agent returned no sources list', { status: 502 });
+    if (!out || !Array.isArray(out.sources))
+      throw new BatonError('REMOTE_PROTOCOL', 'research agent returned no sources list', { status: 502 });
     return { sources: out.sources, report: '', verdict: null, revisions: 0 };
   });
 
@@ -79,9 +80,19 @@ export function createWorkflowGraph(options: WorkflowGraphOptions) {
   });
 
   const review = guarded('review', async (state, config) => {
-    const verdict = await agents.reviewer.invoke({ topic: state.topic, report: state.report, sources: state.sources }, config as RunnableConfig);
-    if (!verdict || typeof verdict.approved !== 'boolean') throw new BatonError('REMOTE_PROTOCOL', 'reviewer agent returned no verdict', { status: 502 });
-    return { verdict: { approved: verdict.approved, notes: Array.isArray(verdict.notes) ? verdict.notes : [], ...(verdict.checks ? { checks: verdict.checks } : {}) } };
+    const verdict = await agents.reviewer.invoke(
+      { topic: state.topic, report: state.report, sources: state.sources },
+      config as RunnableConfig,
+    );
+    if (!verdict || typeof verdict.approved !== 'boolean')
+      throw new BatonError('REMOTE_PROTOCOL', 'reviewer agent returned no verdict', { status: 502 });
+    return {
+      verdict: {
+        approved: verdict.approved,
+        notes: Array.isArray(verdict.notes) ? verdict.notes : [],
+        ...(verdict.checks ? { checks: verdict.checks } : {}),
+      },
+    };
   });
 
   const afterReview = (state: WorkflowStateType): 'write' | typeof END =>

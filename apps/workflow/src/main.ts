@@ -31,14 +31,23 @@ const exchanger =
         tokenEndpoint: config.TOKEN_ENDPOINT,
         clientId: config.WORKFLOW_CLIENT_ID,
         clientSecret: config.WORKFLOW_CLIENT_SECRET ?? '',
-        ...(tls && overMtls(config.TOKEN_ENDPOINT) ? { dispatcher: tlsDispatcher(clientTlsOptions(tls, config.ISSUER_SPIFFE_ID), { connectMs }) } : {}),
+        ...(tls && overMtls(config.TOKEN_ENDPOINT)
+          ? { dispatcher: tlsDispatcher(clientTlsOptions(tls, config.ISSUER_SPIFFE_ID), { connectMs }) }
+          : {}),
       })
     : undefined;
 if (config.TOKEN_FORWARDING === 'passthrough') {
-  logger.warn({ token_forwarding: 'passthrough' }, 'passthrough mode: agents receive the caller\'s own token (no per-agent audience, no act claim)');
+  logger.warn(
+    { token_forwarding: 'passthrough' },
+    "passthrough mode: agents receive the caller's own token (no per-agent audience, no act claim)",
+  );
 }
 
-const agentTls = { research: [config.RESEARCH_URL, config.RESEARCH_SPIFFE_ID], writer: [config.WRITER_URL, config.WRITER_SPIFFE_ID], reviewer: [config.REVIEWER_URL, config.REVIEWER_SPIFFE_ID] } as const;
+const agentTls = {
+  research: [config.RESEARCH_URL, config.RESEARCH_SPIFFE_ID],
+  writer: [config.WRITER_URL, config.WRITER_SPIFFE_ID],
+  reviewer: [config.REVIEWER_URL, config.REVIEWER_SPIFFE_ID],
+} as const;
 const agents = createAgentClients(
   config,
   exchanger,
@@ -57,7 +66,11 @@ const threadedGraph = checkpointer ? createWorkflowGraph({ ...options, checkpoin
 const workflow = new WorkflowRunnable({ graph, ...(threadedGraph ? { threadedGraph } : {}) });
 
 const app = createApp({ logger, verifier, auditor, workflow, scope: config.WORKFLOW_SCOPE, ...(threadedGraph ? { threadedGraph } : {}) });
-const server = await listen(app, { port: config.PORT, host: config.HOST, ...(tls ? { tls: serverTlsOptions(tls, { requireClientCert: false }) } : {}) });
+const server = await listen(app, {
+  port: config.PORT,
+  host: config.HOST,
+  ...(tls ? { tls: serverTlsOptions(tls, { requireClientCert: false }) } : {}),
+});
 installShutdown(server, {
   logger,
   timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
@@ -67,6 +80,12 @@ installShutdown(server, {
   },
 });
 logger.info(
-  { port: config.PORT, host: config.HOST, token_forwarding: config.TOKEN_FORWARDING, checkpointer: checkpointer?.kind ?? 'none', mtls: tls ? { id: tls.id ?? null } : false },
+  {
+    port: config.PORT,
+    host: config.HOST,
+    token_forwarding: config.TOKEN_FORWARDING,
+    checkpointer: checkpointer?.kind ?? 'none',
+    mtls: tls ? { id: tls.id ?? null } : false,
+  },
   'workflow listening',
 );

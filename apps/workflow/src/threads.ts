@@ -54,7 +54,9 @@ export async function createCheckpointer(
     };
   } catch (err) {
     if (kind === 'sqlite') {
-      throw new BatonError('WORKFLOW_CHECKPOINTER_UNAVAILABLE', 'CHECKPOINTER=sqlite but better-sqlite3 could not be loaded', { cause: err });
+      throw new BatonError('WORKFLOW_CHECKPOINTER_UNAVAILABLE', 'CHECKPOINTER=sqlite but better-sqlite3 could not be loaded', {
+        cause: err,
+      });
     }
     warn(
       'better-sqlite3 is not available (native build skipped at install?); threads are kept in memory only. ' +

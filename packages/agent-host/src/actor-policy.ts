@@ -12,16 +12,23 @@ export const ACTOR_NOT_ALLOWED = 'AUTH_ACTOR_NOT_ALLOWED';
  * A refusal is 403 `AUTH_ACTOR_NOT_ALLOWED` (the token is valid; this caller may not use it here).
  * Returns undefined when there is nothing to check.
  */
-export function actorPolicy(options: { allowedActors: readonly string[]; mode: AuthMode }): ((req: Request, principal: Principal) => void) | undefined {
+export function actorPolicy(options: {
+  allowedActors: readonly string[];
+  mode: AuthMode;
+}): ((req: Request, principal: Principal) => void) | undefined {
   const allowed = new Set(options.allowedActors);
   if (allowed.size === 0) return undefined;
   return (_req, principal) => {
     const actor = principal.act?.sub;
     if (actor === undefined && options.mode === 'passthrough') return;
     if (typeof actor !== 'string' || !allowed.has(actor)) {
-      throw new BatonError(ACTOR_NOT_ALLOWED, actor === undefined ? 'The token names no acting service' : 'The acting service may not call this agent', {
-        status: 403,
-      });
+      throw new BatonError(
+        ACTOR_NOT_ALLOWED,
+        actor === undefined ? 'The token names no acting service' : 'The acting service may not call this agent',
+        {
+          status: 403,
+        },
+      );
     }
   };
 }

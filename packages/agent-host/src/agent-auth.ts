@@ -1,4 +1,12 @@
-import { createAuditor, createJwksKeyStore, createVerifier, type Auditor, type JwksKeyStoreOptions, type KeyStore, type Verifier } from '@baton/auth';
+import {
+  createAuditor,
+  createJwksKeyStore,
+  createVerifier,
+  type Auditor,
+  type JwksKeyStoreOptions,
+  type KeyStore,
+  type Verifier,
+} from '@baton/auth';
 import type { AgentSettings } from './config.js';
 
 /** pino-compatible. */
@@ -18,7 +26,10 @@ export interface AgentAuth {
  * `requestAgent`: the https.Agent for the JWKS requests (mutual TLS: the dev CA and this agent's
  * certificate, see `clientHttpsAgent`).
  */
-export function createAgentAuth(settings: AgentSettings, options: { logger: AgentAuthLogger; requestAgent?: JwksKeyStoreOptions['requestAgent'] }): AgentAuth {
+export function createAgentAuth(
+  settings: AgentSettings,
+  options: { logger: AgentAuthLogger; requestAgent?: JwksKeyStoreOptions['requestAgent'] },
+): AgentAuth {
   const keys = createJwksKeyStore({
     jwksUri: settings.jwksUri,
     cooldownMs: settings.jwksCooldownMs,

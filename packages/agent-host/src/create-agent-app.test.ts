@@ -78,7 +78,12 @@ describe('agent config', () => {
   it('lets AUTH_AUDIENCE, AUTH_SCOPE, JWKS_URI and ALLOWED_ACTORS override', () => {
     const s = agentSettings(
       ECHO,
-      agentConfigSchema(ECHO).parse({ AUTH_AUDIENCE: 'x', AUTH_SCOPE: 'x:y', JWKS_URI: 'https://idp.example/keys/', ALLOWED_ACTORS: 'workflow, ops' }),
+      agentConfigSchema(ECHO).parse({
+        AUTH_AUDIENCE: 'x',
+        AUTH_SCOPE: 'x:y',
+        JWKS_URI: 'https://idp.example/keys/',
+        ALLOWED_ACTORS: 'workflow, ops',
+      }),
     );
     expect(s).toMatchObject({ audience: 'x', scopes: ['x:y'], jwksUri: 'https://idp.example/keys', allowedActors: ['workflow', 'ops'] });
   });
@@ -158,6 +163,20 @@ describe('createAgentApp', () => {
   });
 
   it('refuses to build without a scope', () => {
-    expect(() => createAgentApp({ name: 'x', path: '/x', runnable: echo, verifier: { verify: async () => { throw new Error(); } }, auditor: { record: () => ({}) as never }, logger: createLogger({ service: 'x', level: 'silent' }), scopes: [] })).toThrow(TypeError);
+    expect(() =>
+      createAgentApp({
+        name: 'x',
+        path: '/x',
+        runnable: echo,
+        verifier: {
+          verify: async () => {
+            throw new Error();
+          },
+        },
+        auditor: { record: () => ({}) as never },
+        logger: createLogger({ service: 'x', level: 'silent' }),
+        scopes: [],
+      }),
+    ).toThrow(TypeError);
   });
 });

@@ -93,7 +93,8 @@ export function createAgentApp(options: CreateAgentAppOptions): Express {
   if (actorCheck) checks.push(actorCheck);
   const peers = options.allowedPeers;
   if (peers !== undefined && mode === 'exchange') checks.push(actorPeerBinding());
-  const onPrincipal = checks.length > 0 ? (req: Request, principal: Principal) => checks.forEach((check) => check(req, principal)) : undefined;
+  const onPrincipal =
+    checks.length > 0 ? (req: Request, principal: Principal) => checks.forEach((check) => check(req, principal)) : undefined;
   const verify = requireAuth({
     verifier: options.verifier,
     scopes: options.scopes,

@@ -52,7 +52,15 @@ async function start(env: Record<string, string> = {}) {
     definition: ECHO,
     schema,
     createApp,
-    env: { PORT: '0', HOST: '127.0.0.1', ISSUER_URL: issuer.issuer, TLS_CERT_FILE: files.cert, TLS_KEY_FILE: files.key, TLS_CA_FILE: files.ca, ...env },
+    env: {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      ISSUER_URL: issuer.issuer,
+      TLS_CERT_FILE: files.cert,
+      TLS_KEY_FILE: files.key,
+      TLS_CA_FILE: files.ca,
+      ...env,
+    },
     logDestination: capture.stream,
     signals: [],
     exit: () => {},
@@ -71,7 +79,16 @@ function invoke(base: string, client: { cert?: string; key?: string; ca?: string
   const url = new URL(`${base}/echo/invoke`);
   return new Promise((resolve, reject) => {
     const req = https.request(
-      { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent: false, ca, ...client, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        agent: false,
+        ca,
+        ...client,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      },
       (res) => {
         let text = '';
         res.on('data', (d: Buffer) => (text += d.toString()));
@@ -87,7 +104,7 @@ function invoke(base: string, client: { cert?: string; key?: string; ca?: string
 const exchanged = (act = 'workflow') => issuer.mint({ sub: 'alice', aud: 'agent-echo', scope: 'echo:invoke', act: { sub: act } });
 
 describe('agent over mutual TLS', () => {
-  it('listens HTTPS and serves the workflow\'s certificate with a token whose act names the workflow, auditing allow', async () => {
+  it("listens HTTPS and serves the workflow's certificate with a token whose act names the workflow, auditing allow", async () => {
     const { agent, logs } = await start();
     expect(agent.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     const res = await invoke(agent.url, pem('workflow'), exchanged());
@@ -95,7 +112,11 @@ describe('agent over mutual TLS', () => {
     expect(logs()).toContainEqual(
       expect.objectContaining({
         msg: 'agent listening',
-        mtls: { id: 'spiffe://baton.local/agent-echo', allowed_peers: ['spiffe://baton.local/workflow'], connection_peers: ['spiffe://baton.local/workflow', 'spiffe://baton.local/agent-echo'] },
+        mtls: {
+          id: 'spiffe://baton.local/agent-echo',
+          allowed_peers: ['spiffe://baton.local/workflow'],
+          connection_peers: ['spiffe://baton.local/workflow', 'spiffe://baton.local/agent-echo'],
+        },
       }),
     );
     expect(logs().find((l) => l.audit === true)).toMatchObject({ decision: 'allow', sub: 'alice', act: { sub: 'workflow' } });
@@ -126,7 +147,7 @@ describe('agent over mutual TLS', () => {
     await expect(invoke(agent.url, { cert: ca, key: caKey }, exchanged())).rejects.toThrow(HANDSHAKE_REFUSED);
   });
 
-  it('closes the connection of a peer off the allow-list (the writer\'s certificate) right after the handshake: no HTTP response, one deny log line, no audit', async () => {
+  it("closes the connection of a peer off the allow-list (the writer's certificate) right after the handshake: no HTTP response, one deny log line, no audit", async () => {
     const { agent, logs } = await start();
     await expect(invoke(agent.url, pem('agent-writer'), exchanged())).rejects.toThrow(CONNECTION_CLOSED);
     expect(logs().filter((l) => l.msg === 'peer refused at connection')).toEqual([
@@ -164,14 +185,18 @@ describe('agent over mutual TLS', () => {
     const token = exchanged('workflow');
     const replayed = await invoke(agent.url, pem('agent-writer'), token);
     expect(replayed).toEqual({ status: 403, body: { error: expect.objectContaining({ code: 'AUTH_ACTOR_PEER_MISMATCH' }) } });
-    expect(logs().filter((l) => l.audit === true).at(-1)).toMatchObject({ decision: 'deny', reason: 'AUTH_ACTOR_PEER_MISMATCH', act: { sub: 'workflow' } });
+    expect(
+      logs()
+        .filter((l) => l.audit === true)
+        .at(-1),
+    ).toMatchObject({ decision: 'deny', reason: 'AUTH_ACTOR_PEER_MISMATCH', act: { sub: 'workflow' } });
     expect((await invoke(agent.url, pem('agent-writer'), exchanged('agent-writer'))).status).toBe(200);
     expect((await invoke(agent.url, pem('workflow'), token)).status).toBe(200);
     const userOwn = issuer.mint({ sub: 'alice', aud: 'agent-echo', scope: 'echo:invoke' });
     expect((await invoke(agent.url, pem('workflow'), userOwn)).body.error?.code).toBe('AUTH_ACTOR_PEER_MISMATCH');
   });
 
-  it('in passthrough mode checks the allow-list (at the connection) but not act (the user\'s token has none)', async () => {
+  it("in passthrough mode checks the allow-list (at the connection) but not act (the user's token has none)", async () => {
     const { agent } = await start({ AUTH_MODE: 'passthrough' });
     const token = issuer.mint({ sub: 'alice', aud: 'baton-workflow', scope: 'workflow:invoke' });
     expect((await invoke(agent.url, pem('workflow'), token)).status).toBe(200);
@@ -185,7 +210,14 @@ describe('agent over mutual TLS', () => {
         definition: ECHO,
         schema,
         createApp: () => express(),
-        env: { PORT: '0', ISSUER_URL: issuer.issuer, LOG_LEVEL: 'silent', TLS_CERT_FILE: files.cert, TLS_KEY_FILE: files.key, TLS_CA_FILE: files.ca },
+        env: {
+          PORT: '0',
+          ISSUER_URL: issuer.issuer,
+          LOG_LEVEL: 'silent',
+          TLS_CERT_FILE: files.cert,
+          TLS_KEY_FILE: files.key,
+          TLS_CA_FILE: files.ca,
+        },
         signals: [],
         exit: () => {},
       }),
@@ -201,7 +233,9 @@ describe('agent mTLS settings', () => {
   });
 
   it('rejects ALLOWED_PEERS without mutual TLS and entries that are not SPIFFE ids', () => {
-    expect(() => agentSettings(ECHO, schema.parse({ ALLOWED_PEERS: 'spiffe://baton.local/workflow' }))).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+    expect(() => agentSettings(ECHO, schema.parse({ ALLOWED_PEERS: 'spiffe://baton.local/workflow' }))).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID' }),
+    );
     expect(schema.safeParse({ ALLOWED_PEERS: 'workflow' }).success).toBe(false);
   });
 });

@@ -4,7 +4,19 @@ import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { z } from 'zod';
 import type { BatonError } from '@baton/errors';
-import { allowPeers, clientHttpsAgent, createLogger, installShutdown, listen, loadConfig, loadTlsFiles, serverTlsOptions, type ConfigIssue, type Env, type Logger } from '@baton/service';
+import {
+  allowPeers,
+  clientHttpsAgent,
+  createLogger,
+  installShutdown,
+  listen,
+  loadConfig,
+  loadTlsFiles,
+  serverTlsOptions,
+  type ConfigIssue,
+  type Env,
+  type Logger,
+} from '@baton/service';
 import { createAgentAuth, type AgentAuth } from './agent-auth.js';
 import { PEER_POLICY } from './create-agent-app.js';
 import { agentSettings, type AgentDefinition, type AgentEnv, type AgentSettings } from './config.js';
@@ -75,7 +87,9 @@ export async function runAgent<S extends z.ZodObject>(options: RunAgentOptions<S
   const app = await options.createApp({ ...auth, config, settings, logger });
   if (tls && !Array.isArray(app.locals[PEER_POLICY])) {
     // Fail closed: over mutual TLS an app without the peer allow-list would serve any certificate the CA signed.
-    throw new Error(`${definition.name}: mutual TLS is on but the app enforces no peer allow-list (pass allowedPeers: settings.allowedPeers to createAgentApp)`);
+    throw new Error(
+      `${definition.name}: mutual TLS is on but the app enforces no peer allow-list (pass allowedPeers: settings.allowedPeers to createAgentApp)`,
+    );
   }
   // Connection-level allow-list: ALLOWED_PEERS plus this agent's own identity (health checks inside
   // its container / from the launcher present the service's own certificate). Any other peer is
@@ -108,7 +122,10 @@ export async function runAgent<S extends z.ZodObject>(options: RunAgentOptions<S
   const address = server.address() as AddressInfo;
   const url = `${tls ? 'https' : 'http'}://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${address.port}`;
   if (settings.mode === 'passthrough') {
-    logger.warn({ audience: settings.audience, scope: settings.scopes }, 'AUTH_MODE=passthrough: accepting the workflow audience, not this agent\'s own');
+    logger.warn(
+      { audience: settings.audience, scope: settings.scopes },
+      "AUTH_MODE=passthrough: accepting the workflow audience, not this agent's own",
+    );
   }
   logger.info(
     {
@@ -134,7 +151,9 @@ function settingsOrExit(definition: AgentDefinition, env: AgentEnv): AgentSettin
   } catch (err) {
     const issues = ((err as BatonError).detail as { issues?: ConfigIssue[] } | undefined)?.issues;
     if (!issues) throw err;
-    process.stderr.write(`${definition.name}: invalid configuration (values not shown):\n${issues.map((i) => `  ${i.variable}: ${i.message}`).join('\n')}\n`);
+    process.stderr.write(
+      `${definition.name}: invalid configuration (values not shown):\n${issues.map((i) => `  ${i.variable}: ${i.message}`).join('\n')}\n`,
+    );
     process.exit(1);
   }
 }

@@ -11,8 +11,18 @@ describe('llmEnvFields', () => {
   });
 
   it('coerces the temperature, trims the model and strips trailing slashes from URLs', () => {
-    const c = schema.parse({ LLM_PROVIDER: 'openai', LLM_MODEL: ' gpt-x ', LLM_TEMPERATURE: '0.5', OPENAI_BASE_URL: 'https://llm.example/v1/' });
-    expect(c).toMatchObject({ LLM_PROVIDER: 'openai', LLM_MODEL: 'gpt-x', LLM_TEMPERATURE: 0.5, OPENAI_BASE_URL: 'https://llm.example/v1' });
+    const c = schema.parse({
+      LLM_PROVIDER: 'openai',
+      LLM_MODEL: ' gpt-x ',
+      LLM_TEMPERATURE: '0.5',
+      OPENAI_BASE_URL: 'https://llm.example/v1/',
+    });
+    expect(c).toMatchObject({
+      LLM_PROVIDER: 'openai',
+      LLM_MODEL: 'gpt-x',
+      LLM_TEMPERATURE: 0.5,
+      OPENAI_BASE_URL: 'https://llm.example/v1',
+    });
   });
 
   it('rejects an unknown provider, a temperature above 2 and a non-http URL', () => {
@@ -28,7 +38,11 @@ describe('llmSettings', () => {
   });
 
   it('passes model, temperature, key and base URL for openai', () => {
-    expect(llmSettings(schema.parse({ LLM_PROVIDER: 'openai', LLM_MODEL: 'm', LLM_TEMPERATURE: '0', OPENAI_API_KEY: 'k', OPENAI_BASE_URL: 'http://h/v1' }))).toEqual({
+    expect(
+      llmSettings(
+        schema.parse({ LLM_PROVIDER: 'openai', LLM_MODEL: 'm', LLM_TEMPERATURE: '0', OPENAI_API_KEY: 'k', OPENAI_BASE_URL: 'http://h/v1' }),
+      ),
+    ).toEqual({
       provider: 'openai',
       model: 'm',
       temperature: 0,
@@ -39,7 +53,10 @@ describe('llmSettings', () => {
   });
 
   it('uses the Ollama base URL for ollama', () => {
-    expect(llmSettings(schema.parse({ LLM_PROVIDER: 'ollama', OPENAI_API_KEY: 'k' }))).toEqual({ provider: 'ollama', baseUrl: 'http://127.0.0.1:11434' });
+    expect(llmSettings(schema.parse({ LLM_PROVIDER: 'ollama', OPENAI_API_KEY: 'k' }))).toEqual({
+      provider: 'ollama',
+      baseUrl: 'http://127.0.0.1:11434',
+    });
   });
 });
 
@@ -64,7 +81,9 @@ describe('createChatModel', () => {
   });
 
   it('rejects an unknown provider with a TypeError', async () => {
-    await expect(createChatModel({ provider: 'other' } as unknown as LlmSettings)).rejects.toThrow(new TypeError('Unknown LLM provider: other'));
+    await expect(createChatModel({ provider: 'other' } as unknown as LlmSettings)).rejects.toThrow(
+      new TypeError('Unknown LLM provider: other'),
+    );
   });
 });
 

@@ -39,7 +39,12 @@ export function llmSettings(config: LlmEnv): LlmSettings {
   };
   switch (config.LLM_PROVIDER) {
     case 'openai':
-      return { provider: 'openai', ...base, ...(config.OPENAI_API_KEY ? { apiKey: config.OPENAI_API_KEY } : {}), ...(config.OPENAI_BASE_URL ? { baseUrl: config.OPENAI_BASE_URL } : {}) };
+      return {
+        provider: 'openai',
+        ...base,
+        ...(config.OPENAI_API_KEY ? { apiKey: config.OPENAI_API_KEY } : {}),
+        ...(config.OPENAI_BASE_URL ? { baseUrl: config.OPENAI_BASE_URL } : {}),
+      };
     case 'ollama':
       return { provider: 'ollama', ...base, baseUrl: config.OLLAMA_BASE_URL };
     default:
@@ -83,7 +88,13 @@ export function contentText(content: unknown): string {
   if (typeof content === 'string') return content;
   if (Array.isArray(content)) {
     return content
-      .map((part) => (typeof part === 'string' ? part : part && typeof part === 'object' && (part as { type?: unknown }).type === 'text' ? String((part as { text?: unknown }).text ?? '') : ''))
+      .map((part) =>
+        typeof part === 'string'
+          ? part
+          : part && typeof part === 'object' && (part as { type?: unknown }).type === 'text'
+            ? String((part as { text?: unknown }).text ?? '')
+            : '',
+      )
       .join('');
   }
   return '';

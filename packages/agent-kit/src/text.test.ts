@@ -20,7 +20,15 @@ describe('normalizeTerm', () => {
 
 describe('words', () => {
   it('keeps inner hyphens, dots, colons and apostrophes and drops other punctuation', () => {
-    expect(words('Token-exchange (RFC 8693): v1.2, what\'s a:b? -x')).toEqual(['Token-exchange', 'RFC', '8693', 'v1.2', "what's", 'a:b', 'x']);
+    expect(words("Token-exchange (RFC 8693): v1.2, what's a:b? -x")).toEqual([
+      'Token-exchange',
+      'RFC',
+      '8693',
+      'v1.2',
+      "what's",
+      'a:b',
+      'x',
+    ]);
   });
 
   it('returns an empty list for text without words', () => {
@@ -54,9 +62,20 @@ describe('significant terms', () => {
 describe('stop-word lists', () => {
   it('search stop-words are the term stop-words plus pronouns and contractions', () => {
     for (const w of TERM_STOP_WORDS) expect(SEARCH_STOP_WORDS.has(w)).toBe(true);
-    expect([...SEARCH_STOP_WORDS].filter((w) => !TERM_STOP_WORDS.has(w)).sort()).toEqual(
-      ['herself', 'himself', "how's", 'myself', 'ours', 'ourselves', 'theirs', 'themselves', "what's", 'yours', 'yourself', 'yourselves'],
-    );
+    expect([...SEARCH_STOP_WORDS].filter((w) => !TERM_STOP_WORDS.has(w)).sort()).toEqual([
+      'herself',
+      'himself',
+      "how's",
+      'myself',
+      'ours',
+      'ourselves',
+      'theirs',
+      'themselves',
+      "what's",
+      'yours',
+      'yourself',
+      'yourselves',
+    ]);
     expect(TERM_STOP_WORDS.size).toBe(123);
   });
 

@@ -16,7 +16,7 @@ export const TERM_STOP_WORDS: ReadonlySet<string> = new Set(COMMON_STOP_WORDS.sp
  */
 export const SEARCH_STOP_WORDS: ReadonlySet<string> = new Set([
   ...TERM_STOP_WORDS,
-  ...'herself himself myself ours ourselves theirs themselves yours yourself yourselves what\'s how\'s'.split(' '),
+  ..."herself himself myself ours ourselves theirs themselves yours yourself yourselves what's how's".split(' '),
 ]);
 
 /** Normal form of one word for matching. */

@@ -29,7 +29,9 @@ describe('AuthError', () => {
 
   it('escapes quotes and backslashes and strips CR/LF and non-ASCII from header values', () => {
     expect(quoteHeaderValue('a"b\\c\r\nSet-Cookie: x\u00e9')).toBe('"a\\"b\\\\cSet-Cookie: x"');
-    expect(bearerChallenge('AUTH_TOKEN_MALFORMED', { realm: 'r"\n', description: 'd\r\n' })).toBe('Bearer realm="r\\"", error="invalid_token", error_description="d"');
+    expect(bearerChallenge('AUTH_TOKEN_MALFORMED', { realm: 'r"\n', description: 'd\r\n' })).toBe(
+      'Bearer realm="r\\"", error="invalid_token", error_description="d"',
+    );
   });
 });
 

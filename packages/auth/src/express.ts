@@ -98,9 +98,11 @@ export function requireAuth(options: RequireAuthOptions): RequestHandler {
     throw new TypeError('requireAuth: verifier is required');
   }
   const required = typeof options.scopes === 'string' ? parseScope(options.scopes) : [...(options.scopes ?? [])];
-  if (!required.every((s) => typeof s === 'string' && s !== '' && !/\s/.test(s))) throw new TypeError('requireAuth: scopes must be scope tokens');
+  if (!required.every((s) => typeof s === 'string' && s !== '' && !/\s/.test(s)))
+    throw new TypeError('requireAuth: scopes must be scope tokens');
   const realm = options.realm ?? DEFAULT_REALM;
-  if (typeof realm !== 'string' || realm === '' || /[^\x20-\x7e]|["\\]/.test(realm)) throw new TypeError('requireAuth: realm must be printable ASCII without quotes');
+  if (typeof realm !== 'string' || realm === '' || /[^\x20-\x7e]|["\\]/.test(realm))
+    throw new TypeError('requireAuth: realm must be printable ASCII without quotes');
   const { verifier, auditor, onPrincipal } = options;
 
   return async function requireAuthMiddleware(req: Request, _res: Response, next: NextFunction) {

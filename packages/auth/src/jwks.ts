@@ -141,7 +141,10 @@ export function createJwksKeyStore(options: JwksKeyStoreOptions): KeyStore {
           continue;
         }
       }
-      if ((key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss') && (key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_BITS) {
+      if (
+        (key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss') &&
+        (key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_BITS
+      ) {
         continue;
       }
       const alg = (sk as { alg?: string }).alg;
@@ -162,17 +165,19 @@ export function createJwksKeyStore(options: JwksKeyStoreOptions): KeyStore {
     if (inflight) return inflight;
     attemptedAt = now();
     fetches += 1;
-    inflight = load().then(
-      () => {
-        fetchedAt = now();
-        lastFailed = false;
-      },
-      () => {
-        lastFailed = true;
-      },
-    ).finally(() => {
-      inflight = undefined;
-    });
+    inflight = load()
+      .then(
+        () => {
+          fetchedAt = now();
+          lastFailed = false;
+        },
+        () => {
+          lastFailed = true;
+        },
+      )
+      .finally(() => {
+        inflight = undefined;
+      });
     return inflight;
   }
 

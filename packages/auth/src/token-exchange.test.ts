@@ -87,7 +87,12 @@ describe('createTokenExchangeClient', () => {
     const c = client({ now: () => clock });
     const st = subjectToken();
     const out = await c.exchange({ subjectToken: st, audience: 'agent-research', scope: 'research:invoke' });
-    expect(out).toEqual({ accessToken: expect.stringMatching(/^exchanged-\d+-agent-research$/), expiresAt: T0 + 300_000, scope: 'research:invoke', issuedTokenType: TOKEN_TYPE_ACCESS_TOKEN });
+    expect(out).toEqual({
+      accessToken: expect.stringMatching(/^exchanged-\d+-agent-research$/),
+      expiresAt: T0 + 300_000,
+      scope: 'research:invoke',
+      issuedTokenType: TOKEN_TYPE_ACCESS_TOKEN,
+    });
     expect(seen).toHaveLength(1);
     const s = seen[0]!;
     expect(s.contentType).toBe('application/x-www-form-urlencoded');
@@ -185,7 +190,10 @@ describe('createTokenExchangeClient', () => {
   it('maps invalid_client (our own misconfiguration) to AUTH_EXCHANGE_DENIED with status 502', async () => {
     mode = 'invalid_client';
     const c = client();
-    await expect(c.exchange({ subjectToken: subjectToken(), audience: 'a' })).rejects.toMatchObject({ code: 'AUTH_EXCHANGE_DENIED', status: 502 });
+    await expect(c.exchange({ subjectToken: subjectToken(), audience: 'a' })).rejects.toMatchObject({
+      code: 'AUTH_EXCHANGE_DENIED',
+      status: 502,
+    });
     await c.close();
   });
 
@@ -197,7 +205,10 @@ describe('createTokenExchangeClient', () => {
   ])('maps %s to 503 AUTH_EXCHANGE_UNAVAILABLE', async (_name, m) => {
     mode = m;
     const c = client();
-    await expect(c.exchange({ subjectToken: subjectToken(), audience: 'a' })).rejects.toMatchObject({ code: 'AUTH_EXCHANGE_UNAVAILABLE', status: 503 });
+    await expect(c.exchange({ subjectToken: subjectToken(), audience: 'a' })).rejects.toMatchObject({
+      code: 'AUTH_EXCHANGE_UNAVAILABLE',
+      status: 503,
+    });
     await c.close();
   });
 
@@ -213,7 +224,10 @@ describe('createTokenExchangeClient', () => {
   it('maps a timeout to 503 AUTH_EXCHANGE_UNAVAILABLE', async () => {
     mode = 'hang';
     const c = client({ timeoutMs: 200 });
-    await expect(c.exchange({ subjectToken: subjectToken(), audience: 'a' })).rejects.toMatchObject({ code: 'AUTH_EXCHANGE_UNAVAILABLE', status: 503 });
+    await expect(c.exchange({ subjectToken: subjectToken(), audience: 'a' })).rejects.toMatchObject({
+      code: 'AUTH_EXCHANGE_UNAVAILABLE',
+      status: 503,
+    });
     await c.close();
   });
 
@@ -232,7 +246,9 @@ describe('createTokenExchangeClient', () => {
     const writes: string[] = [];
     const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => (writes.push(String(chunk)), true));
     const errw = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: unknown) => (writes.push(String(chunk)), true));
-    const logs = (['log', 'info', 'warn', 'error', 'debug'] as const).map((m) => jest.spyOn(console, m).mockImplementation((...a: unknown[]) => void writes.push(a.join(' '))));
+    const logs = (['log', 'info', 'warn', 'error', 'debug'] as const).map((m) =>
+      jest.spyOn(console, m).mockImplementation((...a: unknown[]) => void writes.push(a.join(' '))),
+    );
     try {
       const c = client();
       const st = subjectToken(Date.now() / 1000 + 3600, 'quiet');

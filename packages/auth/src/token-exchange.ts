@@ -127,15 +127,19 @@ export function createTokenExchangeClient(options: TokenExchangeClientOptions): 
   } catch {
     throw new TypeError('createTokenExchangeClient: tokenEndpoint must be an absolute URL');
   }
-  if (endpoint.protocol !== 'https:' && endpoint.protocol !== 'http:') throw new TypeError('createTokenExchangeClient: tokenEndpoint must be http(s)');
-  if (typeof options.clientId !== 'string' || options.clientId === '') throw new TypeError('createTokenExchangeClient: clientId is required');
-  if (typeof options.clientSecret !== 'string' || options.clientSecret === '') throw new TypeError('createTokenExchangeClient: clientSecret is required');
+  if (endpoint.protocol !== 'https:' && endpoint.protocol !== 'http:')
+    throw new TypeError('createTokenExchangeClient: tokenEndpoint must be http(s)');
+  if (typeof options.clientId !== 'string' || options.clientId === '')
+    throw new TypeError('createTokenExchangeClient: clientId is required');
+  if (typeof options.clientSecret !== 'string' || options.clientSecret === '')
+    throw new TypeError('createTokenExchangeClient: clientSecret is required');
   const timeoutMs = options.timeoutMs ?? 5_000;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new TypeError('createTokenExchangeClient: timeoutMs must be positive');
   const refreshSkewSec = options.refreshSkewSec ?? 30;
   if (!Number.isFinite(refreshSkewSec) || refreshSkewSec < 0) throw new TypeError('createTokenExchangeClient: refreshSkewSec must be >= 0');
   const maxEntries = options.maxEntries ?? 10_000;
-  if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new TypeError('createTokenExchangeClient: maxEntries must be a positive integer');
+  if (!Number.isInteger(maxEntries) || maxEntries < 1)
+    throw new TypeError('createTokenExchangeClient: maxEntries must be a positive integer');
   const now = options.now ?? Date.now;
 
   const ownAgent = options.dispatcher ? undefined : new Agent({ keepAliveTimeout: 30_000, connections: 64 });
@@ -160,7 +164,12 @@ export function createTokenExchangeClient(options: TokenExchangeClientOptions): 
       res = await request(endpoint, {
         method: 'POST',
         dispatcher,
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', authorization, ...correlationHeaders(req) },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          accept: 'application/json',
+          authorization,
+          ...correlationHeaders(req),
+        },
         body: form.toString(),
         signal: AbortSignal.timeout(timeoutMs),
         headersTimeout: timeoutMs,
@@ -218,11 +227,13 @@ export function createTokenExchangeClient(options: TokenExchangeClientOptions): 
 
   return {
     async exchange(req) {
-      if (!req || typeof req.subjectToken !== 'string' || req.subjectToken === '') throw new TypeError('exchange: subjectToken is required');
+      if (!req || typeof req.subjectToken !== 'string' || req.subjectToken === '')
+        throw new TypeError('exchange: subjectToken is required');
       if (typeof req.audience !== 'string' || req.audience === '') throw new TypeError('exchange: audience is required');
       if (req.scope !== undefined && typeof req.scope !== 'string') throw new TypeError('exchange: scope must be a string');
       if (req.requestId !== undefined && typeof req.requestId !== 'string') throw new TypeError('exchange: requestId must be a string');
-      if (req.traceparent !== undefined && typeof req.traceparent !== 'string') throw new TypeError('exchange: traceparent must be a string');
+      if (req.traceparent !== undefined && typeof req.traceparent !== 'string')
+        throw new TypeError('exchange: traceparent must be a string');
       const key = `${sha256(req.subjectToken)}\n${req.audience}\n${req.scope ?? ''}`;
       const hit = cache.get(key);
       if (hit) {

@@ -49,7 +49,14 @@ describe('createVerifier', () => {
     const { verifier } = setup();
     const token = mint(rsa, { client_id: 'cli', act: { sub: 'workflow' } }, {}, clock);
     const p = await verifier.verify(token);
-    expect(p).toMatchObject({ sub: 'alice', iss: ISSUER, aud: [AUDIENCE], scope: ['research:invoke'], client_id: 'cli', act: { sub: 'workflow' } });
+    expect(p).toMatchObject({
+      sub: 'alice',
+      iss: ISSUER,
+      aud: [AUDIENCE],
+      scope: ['research:invoke'],
+      client_id: 'cli',
+      act: { sub: 'workflow' },
+    });
     expect(p.token_fp).toMatch(/^[0-9a-f]{16}$/);
     expect(accessTokenOf(p)).toBe(token);
     expect(JSON.stringify(p)).not.toContain(token);

@@ -88,7 +88,10 @@ function validateOptions(options: VerifierOptions) {
     throw new TypeError('createVerifier: maxTokenLength must be an integer >= 64');
   }
   const typOption = options.typ === undefined ? ['at+jwt', 'application/at+jwt'] : options.typ;
-  if (typOption !== false && (!Array.isArray(typOption) || typOption.length === 0 || !typOption.every((t) => typeof t === 'string' && t !== ''))) {
+  if (
+    typOption !== false &&
+    (!Array.isArray(typOption) || typOption.length === 0 || !typOption.every((t) => typeof t === 'string' && t !== ''))
+  ) {
     throw new TypeError('createVerifier: typ must be a non-empty array of strings or false');
   }
   const cache = options.cache === undefined ? { max: 10_000 } : options.cache;
@@ -117,7 +120,8 @@ function validateOptions(options: VerifierOptions) {
 export function createVerifier(options: VerifierOptions): Verifier {
   const o = validateOptions(options);
   const keys = options.keys;
-  const cache = o.cacheMax > 0 ? new LRUCache<string, Principal>({ max: o.cacheMax, ttlAutopurge: false, perf: { now: o.now } }) : undefined;
+  const cache =
+    o.cacheMax > 0 ? new LRUCache<string, Principal>({ max: o.cacheMax, ttlAutopurge: false, perf: { now: o.now } }) : undefined;
 
   async function verifyUncached(token: string): Promise<Principal> {
     const segments = token.split('.');
@@ -132,7 +136,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
     const alg = header.alg;
     for (const name of FORBIDDEN_HEADERS) {
-      if (Object.prototype.hasOwnProperty.call(header, name)) fail('AUTH_HEADER_NOT_ALLOWED', 'Token header contains a parameter that is not allowed');
+      if (Object.prototype.hasOwnProperty.call(header, name))
+        fail('AUTH_HEADER_NOT_ALLOWED', 'Token header contains a parameter that is not allowed');
     }
     if (o.typ !== false && (typeof header.typ !== 'string' || !o.typ.has(header.typ.toLowerCase()))) {
       fail('AUTH_TYP_INVALID', 'Token type is not an access token');
@@ -148,7 +153,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
     let payload: Json;
     try {
       // Signature and alg only: every claim is checked below against our own clock.
-      const decoded = jwt.verify(token, key, { algorithms: [alg as jwt.Algorithm], complete: true, ignoreExpiration: true, ignoreNotBefore: true });
+      const decoded = jwt.verify(token, key, {
+        algorithms: [alg as jwt.Algorithm],
+        complete: true,
+        ignoreExpiration: true,
+        ignoreNotBefore: true,
+      });
       if (!isObject(decoded.payload)) fail('AUTH_TOKEN_MALFORMED', 'Token payload is not a JSON object');
       payload = decoded.payload;
     } catch (err) {

@@ -26,12 +26,26 @@ export function ecKey(kid: string): TestKey {
 const HASH: Record<string, string> = { '256': 'sha256', '384': 'sha384', '512': 'sha512' };
 
 /** Sign header.payload with any asymmetric alg (or HS* with a secret) — no validation, so tests can forge. */
-export function signRaw(header: Record<string, unknown>, payload: unknown, key: crypto.KeyObject | string | Buffer, alg = String(header.alg)): string {
+export function signRaw(
+  header: Record<string, unknown>,
+  payload: unknown,
+  key: crypto.KeyObject | string | Buffer,
+  alg = String(header.alg),
+): string {
   const input = `${b64url(header)}.${typeof payload === 'string' ? b64url(payload) : b64url(payload)}`;
   const hash = HASH[alg.slice(2)] ?? 'sha256';
   let sig: Buffer;
-  if (alg.startsWith('HS')) sig = crypto.createHmac(hash, key as string | Buffer).update(input).digest();
-  else if (alg.startsWith('PS')) sig = crypto.sign(hash, Buffer.from(input), { key: key as crypto.KeyObject, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: Number(alg.slice(2)) / 8 });
+  if (alg.startsWith('HS'))
+    sig = crypto
+      .createHmac(hash, key as string | Buffer)
+      .update(input)
+      .digest();
+  else if (alg.startsWith('PS'))
+    sig = crypto.sign(hash, Buffer.from(input), {
+      key: key as crypto.KeyObject,
+      padding: crypto.constants.RSA_PKCS1_PSS_PADDING,
+      saltLength: Number(alg.slice(2)) / 8,
+    });
   else if (alg.startsWith('ES')) sig = crypto.sign(hash, Buffer.from(input), { key: key as crypto.KeyObject, dsaEncoding: 'ieee-p1363' });
   else sig = crypto.sign(hash, Buffer.from(input), key as crypto.KeyObject);
   return `${input}.${sig.toString('base64url')}`;
@@ -45,7 +59,12 @@ export function claims(overrides: Record<string, unknown> = {}, nowMs = Date.now
   return { iss: ISSUER, aud: AUDIENCE, sub: 'alice', scope: 'research:invoke', iat: now, exp: now + 300, ...overrides };
 }
 
-export function mint(key: TestKey, overrides: Record<string, unknown> = {}, header: Record<string, unknown> = {}, nowMs = Date.now()): string {
+export function mint(
+  key: TestKey,
+  overrides: Record<string, unknown> = {},
+  header: Record<string, unknown> = {},
+  nowMs = Date.now(),
+): string {
   return signRaw({ alg: key.alg, typ: 'at+jwt', kid: key.kid, ...header }, claims(overrides, nowMs), key.privateKey);
 }
 

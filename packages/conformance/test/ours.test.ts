@@ -4,11 +4,22 @@ import { describeConformance, type ConformanceClient } from './suite.js';
 
 /** @baton/remote's client: the caller's token travels in the run's context, forwarded as-is (passthrough). */
 describeConformance('@baton/remote RemoteRunnable', ({ url, token }): ConformanceClient => {
-  const remote = new RemoteRunnable({ url, credentials: token ? { strategy: 'passthrough' } : { strategy: 'none' }, retry: { attempts: 1 } });
+  const remote = new RemoteRunnable({
+    url,
+    credentials: token ? { strategy: 'passthrough' } : { strategy: 'none' },
+    retry: { attempts: 1 },
+  });
   const context = token
     ? {
         principal: attachAccessToken(
-          { sub: 'caller', iss: 'test', aud: [], scope: [], exp: Math.floor(Date.now() / 1000) + 300, token_fp: tokenFingerprint(token) } as Principal,
+          {
+            sub: 'caller',
+            iss: 'test',
+            aud: [],
+            scope: [],
+            exp: Math.floor(Date.now() / 1000) + 300,
+            token_fp: tokenFingerprint(token),
+          } as Principal,
           token,
         ),
       }

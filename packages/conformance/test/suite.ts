@@ -76,7 +76,11 @@ export function describeConformance(clientName: string, makeClient: ConformanceC
       const admin = makeAuth(issuer, [ADMIN_SCOPE]).auth;
       const app = express();
 
-      addRoutes(app, RunnableLambda.from(async (input: unknown) => ({ echoed: input })), { path: '/echo', auth });
+      addRoutes(
+        app,
+        RunnableLambda.from(async (input: unknown) => ({ echoed: input })),
+        { path: '/echo', auth },
+      );
       addRoutes(
         app,
         RunnableLambda.from(async function* (n: number) {
@@ -95,7 +99,11 @@ export function describeConformance(clientName: string, makeClient: ConformanceC
         }),
         { path: '/fail', auth },
       );
-      addRoutes(app, RunnableLambda.from(async () => 'admin-only'), { path: '/admin', auth: admin });
+      addRoutes(
+        app,
+        RunnableLambda.from(async () => 'admin-only'),
+        { path: '/admin', auth: admin },
+      );
       addRoutes(
         app,
         RunnableLambda.from(async (_input: unknown, config: any) => ({

@@ -69,7 +69,9 @@ beforeAll(async () => {
   requestId = res.headers.get('x-request-id')!;
   expect(requestId).toBeTruthy();
   // every service's lines reach us through the launcher's pipe: wait for the last agent's audit
-  await until('the reviewer audit line', () => stack.logs().some((l) => l.service === 'agent-reviewer' && l.audit === true && l.request_id === requestId));
+  await until('the reviewer audit line', () =>
+    stack.logs().some((l) => l.service === 'agent-reviewer' && l.audit === true && l.request_id === requestId),
+  );
   logFile = path.join(tmp, 'stack.log');
   writeFileSync(logFile, `${stack.lines.join('\n')}\n`);
 }, 120_000);
@@ -89,11 +91,19 @@ describe('scripts/audit-trail.mjs on a real run', () => {
   });
 
   it('starts the chain with the workflow allowing alice herself (no act)', () => {
-    expect(events[0]).toMatchObject({ service: 'workflow', event: 'auth.decision', decision: 'allow', reason: 'ok', sub: 'alice', act: null, aud: 'baton-workflow' });
+    expect(events[0]).toMatchObject({
+      service: 'workflow',
+      event: 'auth.decision',
+      decision: 'allow',
+      reason: 'ok',
+      sub: 'alice',
+      act: null,
+      aud: 'baton-workflow',
+    });
     expect(events[0]!.scope).toContain('workflow:invoke');
   });
 
-  it('shows the issuer exchanging alice\'s token for each agent before that agent allows her, acting through the workflow', () => {
+  it("shows the issuer exchanging alice's token for each agent before that agent allows her, acting through the workflow", () => {
     for (const agent of AGENTS) {
       const exchange = events.findIndex((e) => e.service === 'issuer' && e.event === 'token.decision' && e.aud === agent);
       const allow = events.findIndex((e) => e.service === agent && e.event === 'auth.decision');
@@ -107,14 +117,24 @@ describe('scripts/audit-trail.mjs on a real run', () => {
     expect(firstAllow('agent-research')).toBeLessThan(firstAllow('agent-writer'));
     expect(firstAllow('agent-writer')).toBeLessThan(firstAllow('agent-reviewer'));
     // exactly one exchange per agent (the rest came from the exchange cache), no denials
-    expect(events.filter((e) => e.service === 'issuer').map((e) => e.aud).sort()).toEqual([...AGENTS].sort());
+    expect(
+      events
+        .filter((e) => e.service === 'issuer')
+        .map((e) => e.aud)
+        .sort(),
+    ).toEqual([...AGENTS].sort());
     expect(events.filter((e) => e.decision !== 'allow')).toEqual([]);
   });
 
   it('links every hop by the same request id and trace id, and fingerprints the right tokens', () => {
     const traceId = events[0]!.trace_id;
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
-    for (const e of events) expect({ service: e.service, request_id: e.request_id, trace_id: e.trace_id }).toEqual({ service: e.service, request_id: requestId, trace_id: traceId });
+    for (const e of events)
+      expect({ service: e.service, request_id: e.request_id, trace_id: e.trace_id }).toEqual({
+        service: e.service,
+        request_id: requestId,
+        trace_id: traceId,
+      });
     // the workflow and the issuer saw the same subject token (alice's); the agents each saw another
     const userFp = events[0]!.token_fp;
     for (const e of events.filter((x) => x.service === 'issuer')) expect(e.token_fp).toBe(userFp);
@@ -132,7 +152,9 @@ describe('scripts/audit-trail.mjs on a real run', () => {
     const lines = text.stdout.trim().split('\n');
     expect(lines[0]).toContain(`request_id=${requestId}`);
     expect(lines[1]).toMatch(/workflow\s+auth\.decision\s+allow\s+ok\s+.*hop=user → workflow sub=alice act=- aud=baton-workflow/);
-    expect(text.stdout).toMatch(/issuer\s+token\.decision\s+allow\s+ok\s+.*hop=exchange → agent-research sub=alice act=workflow aud=agent-research scope=research:invoke client_id=workflow/);
+    expect(text.stdout).toMatch(
+      /issuer\s+token\.decision\s+allow\s+ok\s+.*hop=exchange → agent-research sub=alice act=workflow aud=agent-research scope=research:invoke client_id=workflow/,
+    );
     expect(lines.at(-1)).toMatch(
       /^chain: user alice → workflow\(allow\) → exchange\(agent-research: allow\) → agent-research\(allow act=workflow\) → exchange\(agent-writer: allow\) → agent-writer\(allow act=workflow\)( → agent-writer\(allow act=workflow\))* → exchange\(agent-reviewer: allow\) → agent-reviewer\(allow act=workflow\)/,
     );

@@ -22,7 +22,9 @@ type Service = {
   healthcheck?: { test: string[] };
 };
 
-const compose = YAML.parse(readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
+const compose = YAML.parse(readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, Service>;
+};
 const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
 const schemas: Record<string, z.ZodObject> = {
   issuer: IssuerConfig as z.ZodObject,
@@ -31,7 +33,13 @@ const schemas: Record<string, z.ZodObject> = {
   'agent-reviewer': ReviewerConfig as z.ZodObject,
   workflow: WorkflowConfig as z.ZodObject,
 };
-const defaultPorts: Record<string, number> = { workflow: 3000, 'agent-research': 3001, 'agent-writer': 3002, 'agent-reviewer': 3003, issuer: 4000 };
+const defaultPorts: Record<string, number> = {
+  workflow: 3000,
+  'agent-research': 3001,
+  'agent-writer': 3002,
+  'agent-reviewer': 3003,
+  issuer: 4000,
+};
 
 /** `${VAR:-default}` → default, as compose does when VAR is unset. */
 const substitute = (v: unknown) => String(v).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1');
@@ -103,18 +111,21 @@ describe('docker-compose.mtls.yml (mutual TLS override)', () => {
     expect(Object.keys(override.services).sort()).toEqual(names.sort());
   });
 
-  it.each(Object.keys(schemas))('gives %s only declared variables, a valid config, and its own certificate from the read-only /certs mount', (app) => {
-    const name = names.find((n) => appName(n) === app)!;
-    const schema = schemas[app]!;
-    const declared = Object.keys(schema.shape);
-    for (const key of Object.keys(override.services[name]!.environment ?? {})) expect(declared).toContain(key);
-    const e = merged(name);
-    const parsed = schema.safeParse(e);
-    expect(parsed.success ? [] : parsed.error.issues.map((i) => i.path.join('.'))).toEqual([]);
-    // the certificate names `pnpm run certs` writes (one per app, the app's own identity)
-    expect(e).toMatchObject({ TLS_CERT_FILE: `/certs/${app}.pem`, TLS_KEY_FILE: `/certs/${app}-key.pem`, TLS_CA_FILE: '/certs/ca.pem' });
-    expect(override.services[name]!.volumes).toContain('./certs:/certs:ro');
-  });
+  it.each(Object.keys(schemas))(
+    'gives %s only declared variables, a valid config, and its own certificate from the read-only /certs mount',
+    (app) => {
+      const name = names.find((n) => appName(n) === app)!;
+      const schema = schemas[app]!;
+      const declared = Object.keys(schema.shape);
+      for (const key of Object.keys(override.services[name]!.environment ?? {})) expect(declared).toContain(key);
+      const e = merged(name);
+      const parsed = schema.safeParse(e);
+      expect(parsed.success ? [] : parsed.error.issues.map((i) => i.path.join('.'))).toEqual([]);
+      // the certificate names `pnpm run certs` writes (one per app, the app's own identity)
+      expect(e).toMatchObject({ TLS_CERT_FILE: `/certs/${app}.pem`, TLS_KEY_FILE: `/certs/${app}-key.pem`, TLS_CA_FILE: '/certs/ca.pem' });
+      expect(override.services[name]!.volumes).toContain('./certs:/certs:ro');
+    },
+  );
 
   it.each(Object.keys(schemas))('health-checks %s over HTTPS with the dev CA and its certificate', (app) => {
     const name = names.find((n) => appName(n) === app)!;

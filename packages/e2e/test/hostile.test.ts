@@ -110,14 +110,23 @@ type SignKey = KeyObject | Buffer | string;
 function signature(alg: string, input: string, key: SignKey): string {
   const data = Buffer.from(input);
   const bits = alg.slice(2);
-  if (alg.startsWith('HS')) return crypto.createHmac(`sha${bits}`, key as crypto.BinaryLike).update(data).digest('base64url');
+  if (alg.startsWith('HS'))
+    return crypto
+      .createHmac(`sha${bits}`, key as crypto.BinaryLike)
+      .update(data)
+      .digest('base64url');
   if (alg.startsWith('RS')) return crypto.sign(`sha${bits}`, data, key as KeyObject).toString('base64url');
   if (alg.startsWith('PS')) {
     return crypto
-      .sign(`sha${bits}`, data, { key: key as KeyObject, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: crypto.constants.RSA_PSS_SALTLEN_DIGEST })
+      .sign(`sha${bits}`, data, {
+        key: key as KeyObject,
+        padding: crypto.constants.RSA_PKCS1_PSS_PADDING,
+        saltLength: crypto.constants.RSA_PSS_SALTLEN_DIGEST,
+      })
       .toString('base64url');
   }
-  if (alg.startsWith('ES')) return crypto.sign(`sha${bits}`, data, { key: key as KeyObject, dsaEncoding: 'ieee-p1363' }).toString('base64url');
+  if (alg.startsWith('ES'))
+    return crypto.sign(`sha${bits}`, data, { key: key as KeyObject, dsaEncoding: 'ieee-p1363' }).toString('base64url');
   throw new Error(`cannot sign ${alg}`);
 }
 
@@ -192,11 +201,22 @@ type Claims = Record<string, unknown>;
 
 const claimsFor = (t: Target, over: Claims = {}): Claims => {
   const now = nowSec();
-  return { iss: stack.urls.issuer, sub: 'alice', aud: t.aud, scope: t.scope, client_id: 'hostile-e2e', jti: uuid(), iat: now, exp: now + 300, ...over };
+  return {
+    iss: stack.urls.issuer,
+    sub: 'alice',
+    aud: t.aud,
+    scope: t.scope,
+    client_id: 'hostile-e2e',
+    jti: uuid(),
+    iat: now,
+    exp: now + 300,
+    ...over,
+  };
 };
 const headerFor = (over: Record<string, unknown> = {}) => ({ alg: 'RS256', typ: 'at+jwt', kid: issuerKey.kid, ...over });
 /** Genuinely signed by the issuer's key; valid for `t` except for what `over` changes. */
-const good = (t: Target, over: Claims = {}, header: Record<string, unknown> = {}) => jws(headerFor(header), claimsFor(t, over), issuerKey.privateKey);
+const good = (t: Target, over: Claims = {}, header: Record<string, unknown> = {}) =>
+  jws(headerFor(header), claimsFor(t, over), issuerKey.privateKey);
 const without = (t: Target, claim: string) => {
   const c = claimsFor(t);
   delete c[claim];
@@ -221,9 +241,15 @@ interface Case {
 }
 
 const bearer = (token: string): Array<[string, string]> => [['Authorization', `Bearer ${token}`]];
-const send = (headers: Array<[string, string]>, query = '') => (t: Target) => ({ path: `${t.path}${query}`, headers });
+const send =
+  (headers: Array<[string, string]>, query = '') =>
+  (t: Target) => ({ path: `${t.path}${query}`, headers });
 const withToken =
-  (make: (t: Target) => string | Promise<string>, fmt: (token: string) => Array<[string, string]> = bearer, query: (token: string) => string = () => '') =>
+  (
+    make: (t: Target) => string | Promise<string>,
+    fmt: (token: string) => Array<[string, string]> = bearer,
+    query: (token: string) => string = () => '',
+  ) =>
   async (t: Target) => {
     const token = await make(t);
     return { path: `${t.path}${query(token)}`, headers: fmt(token) };
@@ -265,33 +291,148 @@ const attackUrl = (p: string) => `${attacker.url}${p}`;
 
 const cases: Case[] = [
   // --- baseline: a genuine token from the issuer, and one forged with its key
-  { name: 'accepts a genuine token from the issuer', req: withToken((t) => stack.token('alice', t.name === 'workflow' ? {} : { audience: t.aud })), expect: ok },
+  {
+    name: 'accepts a genuine token from the issuer',
+    req: withToken((t) => stack.token('alice', t.name === 'workflow' ? {} : { audience: t.aud })),
+    expect: ok,
+  },
   { name: 'accepts a token signed with the issuer key (the forging baseline)', req: withToken((t) => good(t)), expect: ok },
 
   // --- Authorization header parsing
   { name: 'refuses a request without credentials', req: send([]), expect: missing },
   { name: 'refuses an empty Authorization header', req: send([['Authorization', '']]), expect: missing },
   { name: 'refuses the Basic scheme', req: send([['Authorization', 'Basic YWxpY2U6cGFzc3dvcmQ=']]), expect: missing },
-  { name: 'refuses a scheme that only starts with Bearer', req: withToken((t) => good(t), (tok) => [['Authorization', `BearerX ${tok}`]]), expect: missing },
+  {
+    name: 'refuses a scheme that only starts with Bearer',
+    req: withToken(
+      (t) => good(t),
+      (tok) => [['Authorization', `BearerX ${tok}`]],
+    ),
+    expect: missing,
+  },
   { name: 'refuses "Bearer" with no token', req: send([['Authorization', 'Bearer']]), expect: invalidRequest },
   { name: 'refuses "Bearer" followed by spaces only', req: send([['Authorization', 'Bearer    ']]), expect: invalidRequest },
-  { name: 'accepts a lower-case scheme', req: withToken((t) => good(t), (tok) => [['Authorization', `bearer ${tok}`]]), expect: ok },
-  { name: 'accepts an upper-case scheme', req: withToken((t) => good(t), (tok) => [['Authorization', `BEARER ${tok}`]]), expect: ok },
-  { name: 'accepts several spaces after the scheme', req: withToken((t) => good(t), (tok) => [['Authorization', `Bearer   ${tok}`]]), expect: ok },
-  { name: 'accepts whitespace around the header value (trimmed by HTTP)', req: withToken((t) => good(t), (tok) => [['Authorization', ` \t Bearer ${tok} \t `]]), expect: ok },
-  { name: 'refuses a tab between scheme and token', req: withToken((t) => good(t), (tok) => [['Authorization', `Bearer\t${tok}`]]), expect: invalidRequest },
-  { name: 'refuses a second token after the first', req: withToken((t) => good(t), (tok) => [['Authorization', `Bearer ${tok} ${tok}`]]), expect: invalidRequest },
-  { name: 'refuses a token list separated by a comma', req: withToken((t) => good(t), (tok) => [['Authorization', `Bearer ${tok},${tok}`]]), expect: invalidRequest },
-  { name: 'refuses characters outside b64token', req: withToken((t) => good(t), (tok) => [['Authorization', `Bearer ${tok}!`]]), expect: invalidRequest },
-  { name: 'refuses a quoted token', req: withToken((t) => good(t), (tok) => [['Authorization', `Bearer "${tok}"`]]), expect: invalidRequest },
-  { name: 'refuses two Authorization headers carrying the same valid token', req: withToken((t) => good(t), (tok) => [...bearer(tok), ...bearer(tok)]), expect: invalidRequest },
-  { name: 'refuses two Authorization headers, a valid one first', req: withToken((t) => good(t), (tok) => [...bearer(tok), ['Authorization', 'Bearer junk']]), expect: invalidRequest },
-  { name: 'refuses two Authorization headers, a valid one second', req: withToken((t) => good(t), (tok) => [['Authorization', 'Basic YWxpY2U6eA=='], ...bearer(tok)]), expect: invalidRequest },
-  { name: 'refuses a NUL byte in the header before the app sees it', req: send([['Authorization', 'Bearer a\x00b']]), expect: { status: 400, node: true } },
+  {
+    name: 'accepts a lower-case scheme',
+    req: withToken(
+      (t) => good(t),
+      (tok) => [['Authorization', `bearer ${tok}`]],
+    ),
+    expect: ok,
+  },
+  {
+    name: 'accepts an upper-case scheme',
+    req: withToken(
+      (t) => good(t),
+      (tok) => [['Authorization', `BEARER ${tok}`]],
+    ),
+    expect: ok,
+  },
+  {
+    name: 'accepts several spaces after the scheme',
+    req: withToken(
+      (t) => good(t),
+      (tok) => [['Authorization', `Bearer   ${tok}`]],
+    ),
+    expect: ok,
+  },
+  {
+    name: 'accepts whitespace around the header value (trimmed by HTTP)',
+    req: withToken(
+      (t) => good(t),
+      (tok) => [['Authorization', ` \t Bearer ${tok} \t `]],
+    ),
+    expect: ok,
+  },
+  {
+    name: 'refuses a tab between scheme and token',
+    req: withToken(
+      (t) => good(t),
+      (tok) => [['Authorization', `Bearer\t${tok}`]],
+    ),
+    expect: invalidRequest,
+  },
+  {
+    name: 'refuses a second token after the first',
+    req: withToken(
+      (t) => good(t),
+      (tok) => [['Authorization', `Bearer ${tok} ${tok}`]],
+    ),
+    expect: invalidRequest,
+  },
+  {
+    name: 'refuses a token list separated by a comma',
+    req: withToken(
+      (t) => good(t),
+      (tok) => [['Authorization', `Bearer ${tok},${tok}`]],
+    ),
+    expect: invalidRequest,
+  },
+  {
+    name: 'refuses characters outside b64token',
+    req: withToken(
+      (t) => good(t),
+      (tok) => [['Authorization', `Bearer ${tok}!`]],
+    ),
+    expect: invalidRequest,
+  },
+  {
+    name: 'refuses a quoted token',
+    req: withToken(
+      (t) => good(t),
+      (tok) => [['Authorization', `Bearer "${tok}"`]],
+    ),
+    expect: invalidRequest,
+  },
+  {
+    name: 'refuses two Authorization headers carrying the same valid token',
+    req: withToken(
+      (t) => good(t),
+      (tok) => [...bearer(tok), ...bearer(tok)],
+    ),
+    expect: invalidRequest,
+  },
+  {
+    name: 'refuses two Authorization headers, a valid one first',
+    req: withToken(
+      (t) => good(t),
+      (tok) => [...bearer(tok), ['Authorization', 'Bearer junk']],
+    ),
+    expect: invalidRequest,
+  },
+  {
+    name: 'refuses two Authorization headers, a valid one second',
+    req: withToken(
+      (t) => good(t),
+      (tok) => [['Authorization', 'Basic YWxpY2U6eA=='], ...bearer(tok)],
+    ),
+    expect: invalidRequest,
+  },
+  {
+    name: 'refuses a NUL byte in the header before the app sees it',
+    req: send([['Authorization', 'Bearer a\x00b']]),
+    expect: { status: 400, node: true },
+  },
 
   // --- tokens in the query string or the body
-  { name: 'refuses a valid token in the query string', req: withToken((t) => good(t), () => [], (tok) => `?access_token=${tok}`), expect: invalidRequest },
-  { name: 'refuses a token in the query string next to a valid header', req: withToken((t) => good(t), bearer, () => '?topic=x&access_token=x'), expect: invalidRequest },
+  {
+    name: 'refuses a valid token in the query string',
+    req: withToken(
+      (t) => good(t),
+      () => [],
+      (tok) => `?access_token=${tok}`,
+    ),
+    expect: invalidRequest,
+  },
+  {
+    name: 'refuses a token in the query string next to a valid header',
+    req: withToken(
+      (t) => good(t),
+      bearer,
+      () => '?topic=x&access_token=x',
+    ),
+    expect: invalidRequest,
+  },
   {
     name: 'does not take a token from the body',
     req: (t) => ({ path: t.path, headers: [], body: JSON.stringify({ access_token: good(t), input: { topic: 'x' } }) }),
@@ -300,10 +441,26 @@ const cases: Case[] = [
 
   // --- structure
   { name: 'refuses a token that is not a JWT', req: send(bearer('abc')), expect: invalidToken('AUTH_TOKEN_MALFORMED') },
-  { name: 'refuses a JWT with two segments', req: withToken((t) => good(t).split('.').slice(0, 2).join('.')), expect: invalidToken('AUTH_TOKEN_MALFORMED') },
-  { name: 'refuses a JWT with four segments', req: withToken((t) => `${good(t)}.${b64u('x')}`), expect: invalidToken('AUTH_TOKEN_MALFORMED') },
-  { name: 'refuses a header that is not JSON', req: withToken((t) => `${b64u('not json')}.${b64u(claimsFor(t))}.c2ln`), expect: invalidToken('AUTH_TOKEN_MALFORMED') },
-  { name: 'refuses a header that is a JSON array', req: withToken((t) => `${b64u([headerFor()])}.${b64u(claimsFor(t))}.c2ln`), expect: invalidToken('AUTH_TOKEN_MALFORMED') },
+  {
+    name: 'refuses a JWT with two segments',
+    req: withToken((t) => good(t).split('.').slice(0, 2).join('.')),
+    expect: invalidToken('AUTH_TOKEN_MALFORMED'),
+  },
+  {
+    name: 'refuses a JWT with four segments',
+    req: withToken((t) => `${good(t)}.${b64u('x')}`),
+    expect: invalidToken('AUTH_TOKEN_MALFORMED'),
+  },
+  {
+    name: 'refuses a header that is not JSON',
+    req: withToken((t) => `${b64u('not json')}.${b64u(claimsFor(t))}.c2ln`),
+    expect: invalidToken('AUTH_TOKEN_MALFORMED'),
+  },
+  {
+    name: 'refuses a header that is a JSON array',
+    req: withToken((t) => `${b64u([headerFor()])}.${b64u(claimsFor(t))}.c2ln`),
+    expect: invalidToken('AUTH_TOKEN_MALFORMED'),
+  },
   {
     name: 'refuses a payload that is not a JSON object (signed)',
     req: withToken(() => {
@@ -312,8 +469,16 @@ const cases: Case[] = [
     }),
     expect: invalidToken('AUTH_TOKEN_MALFORMED'),
   },
-  { name: 'refuses an empty signature', req: withToken((t) => good(t).replace(/[^.]+$/, '')), expect: invalidToken('AUTH_TOKEN_MALFORMED') },
-  { name: 'refuses padded base64 segments', req: withToken((t) => good(t).replace(/\.([^.]+)$/, '.$1==')), expect: invalidToken('AUTH_TOKEN_MALFORMED') },
+  {
+    name: 'refuses an empty signature',
+    req: withToken((t) => good(t).replace(/[^.]+$/, '')),
+    expect: invalidToken('AUTH_TOKEN_MALFORMED'),
+  },
+  {
+    name: 'refuses padded base64 segments',
+    req: withToken((t) => good(t).replace(/\.([^.]+)$/, '.$1==')),
+    expect: invalidToken('AUTH_TOKEN_MALFORMED'),
+  },
   {
     name: 'refuses standard (non-url) base64 segments',
     req: withToken((t) => {
@@ -324,13 +489,31 @@ const cases: Case[] = [
   },
 
   // --- algorithms and key confusion
-  { name: 'refuses alg none', req: withToken((t) => `${b64u({ alg: 'none', typ: 'at+jwt' })}.${b64u(claimsFor(t))}.`), expect: invalidToken('AUTH_ALG_NOT_ALLOWED') },
-  { name: 'refuses alg nOnE with a junk signature', req: withToken((t) => `${b64u({ alg: 'nOnE', typ: 'at+jwt', kid: issuerKey.kid })}.${b64u(claimsFor(t))}.c2ln`), expect: invalidToken('AUTH_ALG_NOT_ALLOWED') },
-  { name: 'refuses a header without alg', req: withToken((t) => `${b64u({ typ: 'at+jwt', kid: issuerKey.kid })}.${b64u(claimsFor(t))}.c2ln`), expect: invalidToken('AUTH_ALG_NOT_ALLOWED') },
-  { name: 'refuses alg given as an array', req: withToken((t) => jws(headerFor({ alg: ['RS256'] }), claimsFor(t), issuerKey.privateKey, 'RS256')), expect: invalidToken('AUTH_ALG_NOT_ALLOWED') },
+  {
+    name: 'refuses alg none',
+    req: withToken((t) => `${b64u({ alg: 'none', typ: 'at+jwt' })}.${b64u(claimsFor(t))}.`),
+    expect: invalidToken('AUTH_ALG_NOT_ALLOWED'),
+  },
+  {
+    name: 'refuses alg nOnE with a junk signature',
+    req: withToken((t) => `${b64u({ alg: 'nOnE', typ: 'at+jwt', kid: issuerKey.kid })}.${b64u(claimsFor(t))}.c2ln`),
+    expect: invalidToken('AUTH_ALG_NOT_ALLOWED'),
+  },
+  {
+    name: 'refuses a header without alg',
+    req: withToken((t) => `${b64u({ typ: 'at+jwt', kid: issuerKey.kid })}.${b64u(claimsFor(t))}.c2ln`),
+    expect: invalidToken('AUTH_ALG_NOT_ALLOWED'),
+  },
+  {
+    name: 'refuses alg given as an array',
+    req: withToken((t) => jws(headerFor({ alg: ['RS256'] }), claimsFor(t), issuerKey.privateKey, 'RS256')),
+    expect: invalidToken('AUTH_ALG_NOT_ALLOWED'),
+  },
   {
     name: 'refuses HS256 keyed with the issuer public key PEM (key confusion)',
-    req: withToken((t) => jws(headerFor({ alg: 'HS256' }), claimsFor(t), issuerKey.publicKey.export({ type: 'spki', format: 'pem' }) as string)),
+    req: withToken((t) =>
+      jws(headerFor({ alg: 'HS256' }), claimsFor(t), issuerKey.publicKey.export({ type: 'spki', format: 'pem' }) as string),
+    ),
     expect: invalidToken('AUTH_ALG_NOT_ALLOWED'),
   },
   {
@@ -338,8 +521,16 @@ const cases: Case[] = [
     req: withToken((t) => jws(headerFor({ alg: 'HS512' }), claimsFor(t), JSON.stringify(issuerKey.publicJwk))),
     expect: invalidToken('AUTH_ALG_NOT_ALLOWED'),
   },
-  { name: 'refuses RS512 (not on the allow-list) signed with the issuer key', req: withToken((t) => good(t, {}, { alg: 'RS512' })), expect: invalidToken('AUTH_ALG_NOT_ALLOWED') },
-  { name: 'refuses EdDSA', req: withToken((t) => `${b64u(headerFor({ alg: 'EdDSA' }))}.${b64u(claimsFor(t))}.c2ln`), expect: invalidToken('AUTH_ALG_NOT_ALLOWED') },
+  {
+    name: 'refuses RS512 (not on the allow-list) signed with the issuer key',
+    req: withToken((t) => good(t, {}, { alg: 'RS512' })),
+    expect: invalidToken('AUTH_ALG_NOT_ALLOWED'),
+  },
+  {
+    name: 'refuses EdDSA',
+    req: withToken((t) => `${b64u(headerFor({ alg: 'EdDSA' }))}.${b64u(claimsFor(t))}.c2ln`),
+    expect: invalidToken('AUTH_ALG_NOT_ALLOWED'),
+  },
   {
     name: 'refuses PS256 signed by the real issuer key whose JWK says RS256',
     req: withToken((t) => jws(headerFor({ alg: 'PS256' }), claimsFor(t), issuerKey.privateKey)),
@@ -375,38 +566,89 @@ const cases: Case[] = [
   {
     name: 'refuses an embedded jwk header (the attacker key)',
     req: withToken((t) =>
-      jws(headerFor({ kid: 'attacker', jwk: { ...attackerRsa.publicKey.export({ format: 'jwk' }), kid: 'attacker', x5u: attackUrl('/jwk-x5u') } }), claimsFor(t), attackerRsa.privateKey),
+      jws(
+        headerFor({
+          kid: 'attacker',
+          jwk: { ...attackerRsa.publicKey.export({ format: 'jwk' }), kid: 'attacker', x5u: attackUrl('/jwk-x5u') },
+        }),
+        claimsFor(t),
+        attackerRsa.privateKey,
+      ),
     ),
     expect: invalidToken('AUTH_HEADER_NOT_ALLOWED'),
   },
   {
     name: 'refuses an x5c header',
     req: withToken((t) =>
-      jws(headerFor({ kid: 'attacker', x5c: [attackerRsa.publicKey.export({ type: 'spki', format: 'der' }).toString('base64')], x5u: attackUrl('/x5c') }), claimsFor(t), attackerRsa.privateKey),
+      jws(
+        headerFor({
+          kid: 'attacker',
+          x5c: [attackerRsa.publicKey.export({ type: 'spki', format: 'der' }).toString('base64')],
+          x5u: attackUrl('/x5c'),
+        }),
+        claimsFor(t),
+        attackerRsa.privateKey,
+      ),
     ),
     expect: invalidToken('AUTH_HEADER_NOT_ALLOWED'),
   },
   { name: 'refuses a crit header', req: withToken((t) => good(t, {}, { crit: ['exp'] })), expect: invalidToken('AUTH_HEADER_NOT_ALLOWED') },
-  { name: 'refuses a kid that is a URL to the attacker (unknown kid, no request to it)', req: withToken((t) => good(t, {}, { kid: attackUrl('/kid') })), expect: invalidToken('AUTH_KEY_NOT_FOUND') },
+  {
+    name: 'refuses a kid that is a URL to the attacker (unknown kid, no request to it)',
+    req: withToken((t) => good(t, {}, { kid: attackUrl('/kid') })),
+    expect: invalidToken('AUTH_KEY_NOT_FOUND'),
+  },
 
   // --- typ
   { name: 'refuses a token without typ', req: withToken((t) => good(t, {}, { typ: undefined })), expect: invalidToken('AUTH_TYP_INVALID') },
-  { name: 'refuses typ JWT (an ID token or another JWT, not an access token)', req: withToken((t) => good(t, {}, { typ: 'JWT' })), expect: invalidToken('AUTH_TYP_INVALID') },
+  {
+    name: 'refuses typ JWT (an ID token or another JWT, not an access token)',
+    req: withToken((t) => good(t, {}, { typ: 'JWT' })),
+    expect: invalidToken('AUTH_TYP_INVALID'),
+  },
   { name: 'accepts typ AT+JWT (case-insensitive)', req: withToken((t) => good(t, {}, { typ: 'AT+JWT' })), expect: ok },
   { name: 'accepts typ application/at+jwt', req: withToken((t) => good(t, {}, { typ: 'application/at+jwt' })), expect: ok },
 
   // --- kid tricks
-  { name: 'refuses an unknown kid', req: withToken((t) => good(t, {}, { kid: `unknown-${uuid()}` })), expect: invalidToken('AUTH_KEY_NOT_FOUND') },
-  { name: 'refuses a path-traversal kid', req: withToken((t) => good(t, {}, { kid: '../../../../issuer/keys.json' })), expect: invalidToken('AUTH_KEY_NOT_FOUND') },
-  { name: 'refuses an SQL-injection kid', req: withToken((t) => good(t, {}, { kid: "' OR '1'='1" })), expect: invalidToken('AUTH_KEY_NOT_FOUND') },
+  {
+    name: 'refuses an unknown kid',
+    req: withToken((t) => good(t, {}, { kid: `unknown-${uuid()}` })),
+    expect: invalidToken('AUTH_KEY_NOT_FOUND'),
+  },
+  {
+    name: 'refuses a path-traversal kid',
+    req: withToken((t) => good(t, {}, { kid: '../../../../issuer/keys.json' })),
+    expect: invalidToken('AUTH_KEY_NOT_FOUND'),
+  },
+  {
+    name: 'refuses an SQL-injection kid',
+    req: withToken((t) => good(t, {}, { kid: "' OR '1'='1" })),
+    expect: invalidToken('AUTH_KEY_NOT_FOUND'),
+  },
   { name: 'refuses kid __proto__', req: withToken((t) => good(t, {}, { kid: '__proto__' })), expect: invalidToken('AUTH_KEY_NOT_FOUND') },
-  { name: 'refuses a kid with a NUL and a newline', req: withToken((t) => good(t, {}, { kid: `${issuerKey.kid}\u0000\n` })), expect: invalidToken('AUTH_KEY_NOT_FOUND') },
+  {
+    name: 'refuses a kid with a NUL and a newline',
+    req: withToken((t) => good(t, {}, { kid: `${issuerKey.kid}\u0000\n` })),
+    expect: invalidToken('AUTH_KEY_NOT_FOUND'),
+  },
   { name: 'refuses a numeric kid', req: withToken((t) => good(t, {}, { kid: 1 })), expect: invalidToken('AUTH_TOKEN_MALFORMED') },
-  { name: 'refuses an object kid', req: withToken((t) => good(t, {}, { kid: { toString: issuerKey.kid } })), expect: invalidToken('AUTH_TOKEN_MALFORMED') },
+  {
+    name: 'refuses an object kid',
+    req: withToken((t) => good(t, {}, { kid: { toString: issuerKey.kid } })),
+    expect: invalidToken('AUTH_TOKEN_MALFORMED'),
+  },
   { name: 'refuses an empty kid', req: withToken((t) => good(t, {}, { kid: '' })), expect: invalidToken('AUTH_TOKEN_MALFORMED') },
-  { name: 'refuses a 300-character kid', req: withToken((t) => good(t, {}, { kid: 'k'.repeat(300) })), expect: invalidToken('AUTH_TOKEN_MALFORMED') },
+  {
+    name: 'refuses a 300-character kid',
+    req: withToken((t) => good(t, {}, { kid: 'k'.repeat(300) })),
+    expect: invalidToken('AUTH_TOKEN_MALFORMED'),
+  },
   // The set holds exactly one key (before the rotation test): a token without kid is unambiguous.
-  { name: 'accepts a token without kid while the JWKS holds exactly one key', req: withToken((t) => good(t, {}, { kid: undefined })), expect: okButNotExchangeable },
+  {
+    name: 'accepts a token without kid while the JWKS holds exactly one key',
+    req: withToken((t) => good(t, {}, { kid: undefined })),
+    expect: okButNotExchangeable,
+  },
 
   // --- tampering with a genuinely signed token
   {
@@ -456,44 +698,144 @@ const cases: Case[] = [
 
   // --- claims (all signed with the issuer key)
   { name: 'refuses a token without exp', req: withToken((t) => without(t, 'exp')), expect: invalidToken('AUTH_CLAIM_INVALID') },
-  { name: 'refuses exp given as a string', req: withToken((t) => good(t, { exp: String(nowSec() + 300) })), expect: invalidToken('AUTH_CLAIM_INVALID') },
-  { name: `accepts exp ${TOLERANCE_SEC - 2} s in the past (inside the ${TOLERANCE_SEC} s tolerance)`, req: withToken((t) => good(t, { exp: nowSec() - (TOLERANCE_SEC - 2) })), expect: okButNotExchangeable },
-  { name: `refuses exp ${TOLERANCE_SEC + 2} s in the past (outside the tolerance)`, req: withToken((t) => good(t, { exp: nowSec() - (TOLERANCE_SEC + 2) })), expect: invalidToken('AUTH_TOKEN_EXPIRED') },
-  { name: 'refuses a token that expired an hour ago', req: withToken((t) => good(t, { iat: nowSec() - 3900, exp: nowSec() - 3600 })), expect: invalidToken('AUTH_TOKEN_EXPIRED') },
-  { name: `accepts nbf ${TOLERANCE_SEC - 2} s in the future (inside the tolerance)`, req: withToken((t) => good(t, { nbf: nowSec() + TOLERANCE_SEC - 2 })), expect: ok },
-  { name: `refuses nbf ${TOLERANCE_SEC + 55} s in the future`, req: withToken((t) => good(t, { nbf: nowSec() + TOLERANCE_SEC + 55 })), expect: invalidToken('AUTH_TOKEN_NOT_YET_VALID') },
-  { name: 'refuses iat a minute in the future', req: withToken((t) => good(t, { iat: nowSec() + 60 })), expect: invalidToken('AUTH_TOKEN_NOT_YET_VALID') },
-  { name: 'refuses another issuer', req: withToken((t) => good(t, { iss: 'https://evil.example' })), expect: invalidToken('AUTH_ISSUER_MISMATCH') },
-  { name: 'refuses the issuer URL with a trailing slash', req: withToken((t) => good(t, { iss: `${stack.urls.issuer}/` })), expect: invalidToken('AUTH_ISSUER_MISMATCH') },
-  { name: 'refuses the issuer under another host name (localhost)', req: withToken((t) => good(t, { iss: stack.urls.issuer.replace('127.0.0.1', 'localhost') })), expect: invalidToken('AUTH_ISSUER_MISMATCH') },
+  {
+    name: 'refuses exp given as a string',
+    req: withToken((t) => good(t, { exp: String(nowSec() + 300) })),
+    expect: invalidToken('AUTH_CLAIM_INVALID'),
+  },
+  {
+    name: `accepts exp ${TOLERANCE_SEC - 2} s in the past (inside the ${TOLERANCE_SEC} s tolerance)`,
+    req: withToken((t) => good(t, { exp: nowSec() - (TOLERANCE_SEC - 2) })),
+    expect: okButNotExchangeable,
+  },
+  {
+    name: `refuses exp ${TOLERANCE_SEC + 2} s in the past (outside the tolerance)`,
+    req: withToken((t) => good(t, { exp: nowSec() - (TOLERANCE_SEC + 2) })),
+    expect: invalidToken('AUTH_TOKEN_EXPIRED'),
+  },
+  {
+    name: 'refuses a token that expired an hour ago',
+    req: withToken((t) => good(t, { iat: nowSec() - 3900, exp: nowSec() - 3600 })),
+    expect: invalidToken('AUTH_TOKEN_EXPIRED'),
+  },
+  {
+    name: `accepts nbf ${TOLERANCE_SEC - 2} s in the future (inside the tolerance)`,
+    req: withToken((t) => good(t, { nbf: nowSec() + TOLERANCE_SEC - 2 })),
+    expect: ok,
+  },
+  {
+    name: `refuses nbf ${TOLERANCE_SEC + 55} s in the future`,
+    req: withToken((t) => good(t, { nbf: nowSec() + TOLERANCE_SEC + 55 })),
+    expect: invalidToken('AUTH_TOKEN_NOT_YET_VALID'),
+  },
+  {
+    name: 'refuses iat a minute in the future',
+    req: withToken((t) => good(t, { iat: nowSec() + 60 })),
+    expect: invalidToken('AUTH_TOKEN_NOT_YET_VALID'),
+  },
+  {
+    name: 'refuses another issuer',
+    req: withToken((t) => good(t, { iss: 'https://evil.example' })),
+    expect: invalidToken('AUTH_ISSUER_MISMATCH'),
+  },
+  {
+    name: 'refuses the issuer URL with a trailing slash',
+    req: withToken((t) => good(t, { iss: `${stack.urls.issuer}/` })),
+    expect: invalidToken('AUTH_ISSUER_MISMATCH'),
+  },
+  {
+    name: 'refuses the issuer under another host name (localhost)',
+    req: withToken((t) => good(t, { iss: stack.urls.issuer.replace('127.0.0.1', 'localhost') })),
+    expect: invalidToken('AUTH_ISSUER_MISMATCH'),
+  },
   { name: 'refuses a token without iss', req: withToken((t) => without(t, 'iss')), expect: invalidToken('AUTH_ISSUER_MISMATCH') },
-  { name: 'refuses a genuine issuer token for a sibling audience', req: withToken((t) => stack.token('alice', t.name === 'workflow' ? { audience: 'agent-writer' } : {})), expect: invalidToken('AUTH_AUDIENCE_MISMATCH') },
-  { name: 'refuses a sibling audience carrying this service scope', req: withToken((t) => good(t, { aud: t.siblings[0] })), expect: invalidToken('AUTH_AUDIENCE_MISMATCH') },
-  { name: 'refuses an audience list of siblings only', req: withToken((t) => good(t, { aud: t.siblings })), expect: invalidToken('AUTH_AUDIENCE_MISMATCH') },
-  { name: 'refuses an audience that extends this one', req: withToken((t) => good(t, { aud: `${t.aud}-evil` })), expect: invalidToken('AUTH_AUDIENCE_MISMATCH') },
-  { name: 'refuses an audience that is a prefix of this one', req: withToken((t) => good(t, { aud: t.aud.slice(0, 5) })), expect: invalidToken('AUTH_AUDIENCE_MISMATCH') },
-  { name: 'refuses an audience in another case', req: withToken((t) => good(t, { aud: t.aud.toUpperCase() })), expect: invalidToken('AUTH_AUDIENCE_MISMATCH') },
+  {
+    name: 'refuses a genuine issuer token for a sibling audience',
+    req: withToken((t) => stack.token('alice', t.name === 'workflow' ? { audience: 'agent-writer' } : {})),
+    expect: invalidToken('AUTH_AUDIENCE_MISMATCH'),
+  },
+  {
+    name: 'refuses a sibling audience carrying this service scope',
+    req: withToken((t) => good(t, { aud: t.siblings[0] })),
+    expect: invalidToken('AUTH_AUDIENCE_MISMATCH'),
+  },
+  {
+    name: 'refuses an audience list of siblings only',
+    req: withToken((t) => good(t, { aud: t.siblings })),
+    expect: invalidToken('AUTH_AUDIENCE_MISMATCH'),
+  },
+  {
+    name: 'refuses an audience that extends this one',
+    req: withToken((t) => good(t, { aud: `${t.aud}-evil` })),
+    expect: invalidToken('AUTH_AUDIENCE_MISMATCH'),
+  },
+  {
+    name: 'refuses an audience that is a prefix of this one',
+    req: withToken((t) => good(t, { aud: t.aud.slice(0, 5) })),
+    expect: invalidToken('AUTH_AUDIENCE_MISMATCH'),
+  },
+  {
+    name: 'refuses an audience in another case',
+    req: withToken((t) => good(t, { aud: t.aud.toUpperCase() })),
+    expect: invalidToken('AUTH_AUDIENCE_MISMATCH'),
+  },
   { name: 'refuses a token without aud', req: withToken((t) => without(t, 'aud')), expect: invalidToken('AUTH_AUDIENCE_MISMATCH') },
   { name: 'refuses an empty audience list', req: withToken((t) => good(t, { aud: [] })), expect: invalidToken('AUTH_AUDIENCE_MISMATCH') },
   { name: 'refuses a numeric aud', req: withToken((t) => good(t, { aud: 1 })), expect: invalidToken('AUTH_AUDIENCE_MISMATCH') },
-  { name: 'accepts an audience list that contains this service', req: withToken((t) => good(t, { aud: [t.siblings[1], t.aud] })), expect: ok },
+  {
+    name: 'accepts an audience list that contains this service',
+    req: withToken((t) => good(t, { aud: [t.siblings[1], t.aud] })),
+    expect: ok,
+  },
   { name: 'refuses a token without sub', req: withToken((t) => without(t, 'sub')), expect: invalidToken('AUTH_CLAIM_INVALID') },
   { name: 'refuses an empty sub', req: withToken((t) => good(t, { sub: '' })), expect: invalidToken('AUTH_CLAIM_INVALID') },
   { name: 'refuses a numeric sub', req: withToken((t) => good(t, { sub: 42 })), expect: invalidToken('AUTH_CLAIM_INVALID') },
-  { name: 'refuses scope given as an array', req: withToken((t) => good(t, { scope: [t.scope] })), expect: invalidToken('AUTH_CLAIM_INVALID') },
-  { name: 'refuses act that is not an object with sub', req: withToken((t) => good(t, { act: 'workflow' })), expect: invalidToken('AUTH_CLAIM_INVALID') },
+  {
+    name: 'refuses scope given as an array',
+    req: withToken((t) => good(t, { scope: [t.scope] })),
+    expect: invalidToken('AUTH_CLAIM_INVALID'),
+  },
+  {
+    name: 'refuses act that is not an object with sub',
+    req: withToken((t) => good(t, { act: 'workflow' })),
+    expect: invalidToken('AUTH_CLAIM_INVALID'),
+  },
   { name: 'refuses a numeric client_id', req: withToken((t) => good(t, { client_id: 7 })), expect: invalidToken('AUTH_CLAIM_INVALID') },
   { name: 'refuses a token without scope (403)', req: withToken((t) => without(t, 'scope')), expect: insufficientScope },
   { name: "refuses a sibling's scope (403)", req: withToken((t) => good(t, { scope: t.siblingScope })), expect: insufficientScope },
-  { name: 'refuses a scope that extends the required one (403)', req: withToken((t) => good(t, { scope: `${t.scope}x` })), expect: insufficientScope },
-  { name: 'refuses the required scope in another case (403)', req: withToken((t) => good(t, { scope: t.scope.toUpperCase() })), expect: insufficientScope },
-  { name: 'refuses the required scope split by a comma (403)', req: withToken((t) => good(t, { scope: `profile,${t.scope}` })), expect: insufficientScope },
+  {
+    name: 'refuses a scope that extends the required one (403)',
+    req: withToken((t) => good(t, { scope: `${t.scope}x` })),
+    expect: insufficientScope,
+  },
+  {
+    name: 'refuses the required scope in another case (403)',
+    req: withToken((t) => good(t, { scope: t.scope.toUpperCase() })),
+    expect: insufficientScope,
+  },
+  {
+    name: 'refuses the required scope split by a comma (403)',
+    req: withToken((t) => good(t, { scope: `profile,${t.scope}` })),
+    expect: insufficientScope,
+  },
 
   // --- sizes
-  { name: `accepts a signed token of exactly ${MAX_TOKEN_LENGTH} characters`, req: withToken((t) => tokenOfLength(t, MAX_TOKEN_LENGTH)), expect: ok },
-  { name: `refuses a signed token of ${MAX_TOKEN_LENGTH + 1} characters before parsing it`, req: withToken((t) => tokenOfLength(t, MAX_TOKEN_LENGTH + 1)), expect: invalidToken('AUTH_TOKEN_TOO_LARGE') },
+  {
+    name: `accepts a signed token of exactly ${MAX_TOKEN_LENGTH} characters`,
+    req: withToken((t) => tokenOfLength(t, MAX_TOKEN_LENGTH)),
+    expect: ok,
+  },
+  {
+    name: `refuses a signed token of ${MAX_TOKEN_LENGTH + 1} characters before parsing it`,
+    req: withToken((t) => tokenOfLength(t, MAX_TOKEN_LENGTH + 1)),
+    expect: invalidToken('AUTH_TOKEN_TOO_LARGE'),
+  },
   { name: 'refuses 12 KB of junk as a token', req: send(bearer('A'.repeat(12_000))), expect: invalidToken('AUTH_TOKEN_TOO_LARGE') },
-  { name: 'answers a 17 KB Authorization header with 431 from Node', req: withToken((t) => `${good(t)}.${'A'.repeat(17_000)}`), expect: { status: 431, node: true } },
+  {
+    name: 'answers a 17 KB Authorization header with 431 from Node',
+    req: withToken((t) => `${good(t)}.${'A'.repeat(17_000)}`),
+    expect: { status: 431, node: true },
+  },
   {
     name: 'answers many headers adding up to over 16 KB with 431 from Node',
     req: withToken(
@@ -552,10 +894,15 @@ async function run(t: Target, c: Case, i: number): Promise<Sent> {
 function check(t: Target, want: Expect, res: RawResponse): void {
   const www = res.headers['www-authenticate'];
   // status first, with the whole answer in the message when it is wrong
-  expect({ status: res.status }).toEqual({ status: want.status, ...(res.status === want.status ? {} : { got: `${JSON.stringify(www)} ${res.body.slice(0, 300)}` }) });
+  expect({ status: res.status }).toEqual({
+    status: want.status,
+    ...(res.status === want.status ? {} : { got: `${JSON.stringify(www)} ${res.body.slice(0, 300)}` }),
+  });
   if (want.status === 200) {
     expect(www).toBeUndefined();
-    expect(JSON.parse(res.body)).toEqual(expect.objectContaining({ output: expect.anything(), metadata: expect.objectContaining({ run_id: expect.any(String) }) }));
+    expect(JSON.parse(res.body)).toEqual(
+      expect.objectContaining({ output: expect.anything(), metadata: expect.objectContaining({ run_id: expect.any(String) }) }),
+    );
     return;
   }
   if ('afterAuth' in want) {
@@ -572,7 +919,9 @@ function check(t: Target, want: Expect, res: RawResponse): void {
   }
   expect(www).toHaveLength(1);
   if (want.challenge === 'insufficient_scope') {
-    expect(www![0]).toMatch(new RegExp(`^Bearer realm="baton", error="insufficient_scope", error_description="[\\x20\\x21\\x23-\\x7e]+", scope="${t.scope}"$`));
+    expect(www![0]).toMatch(
+      new RegExp(`^Bearer realm="baton", error="insufficient_scope", error_description="[\\x20\\x21\\x23-\\x7e]+", scope="${t.scope}"$`),
+    );
   } else {
     expect(www![0]).toMatch(CHALLENGE[want.challenge]!);
   }
@@ -585,7 +934,8 @@ function check(t: Target, want: Expect, res: RawResponse): void {
 async function jwksFetches(): Promise<number> {
   const text = await (await fetch(`${stack.urls.issuer}/metrics`)).text();
   let n = 0;
-  for (const m of text.matchAll(/^http_requests_total\{method="GET",route="\/\.well-known\/jwks\.json",status="\d+"\} (\d+)$/gm)) n += Number(m[1]);
+  for (const m of text.matchAll(/^http_requests_total\{method="GET",route="\/\.well-known\/jwks\.json",status="\d+"\} (\d+)$/gm))
+    n += Number(m[1]);
   return n;
 }
 
@@ -625,7 +975,12 @@ describe('outbound requests and the JWKS', () => {
   it('fetches no JWKS for jku / x5u / jwk / x5c headers', async () => {
     const before = await jwksFetches();
     for (const t of targets) {
-      for (const header of [{ jku: attackUrl('/a') }, { x5u: attackUrl('/b') }, { jwk: attackerRsa.publicKey.export({ format: 'jwk' }) }, { x5c: ['MIIB'] }]) {
+      for (const header of [
+        { jku: attackUrl('/a') },
+        { x5u: attackUrl('/b') },
+        { jwk: attackerRsa.publicKey.export({ format: 'jwk' }) },
+        { x5c: ['MIIB'] },
+      ]) {
         const token = jws(headerFor({ ...header, kid: `fresh-${uuid()}` }), claimsFor(t), attackerRsa.privateKey);
         const res = await rawRequest(t.url(), { path: t.path, headers: bearer(token), body: t.body });
         check(t, invalidToken('AUTH_HEADER_NOT_ALLOWED'), res);
@@ -641,7 +996,13 @@ describe('outbound requests and the JWKS', () => {
       const before = await jwksFetches();
       const started = Date.now();
       const results = await Promise.all(
-        Array.from({ length: 50 }, () => rawRequest(t.url(), { path: t.path, headers: bearer(good(t, {}, { kid: crypto.randomBytes(16).toString('base64url') })), body: t.body })),
+        Array.from({ length: 50 }, () =>
+          rawRequest(t.url(), {
+            path: t.path,
+            headers: bearer(good(t, {}, { kid: crypto.randomBytes(16).toString('base64url') })),
+            body: t.body,
+          }),
+        ),
       );
       const elapsed = Date.now() - started;
       const fetched = (await jwksFetches()) - before;
@@ -673,7 +1034,11 @@ describe('outbound requests and the JWKS', () => {
       const old = jws(headerFor({ kid: oldKey.kid }), claimsFor(t), oldKey.privateKey);
       check(t, ok, await rawRequest(t.url(), { path: t.path, headers: bearer(old), body: t.body }));
       // with two keys in the set, a token without kid is ambiguous
-      check(t, invalidToken('AUTH_KEY_NOT_FOUND'), await rawRequest(t.url(), { path: t.path, headers: bearer(good(t, {}, { kid: undefined })), body: t.body }));
+      check(
+        t,
+        invalidToken('AUTH_KEY_NOT_FOUND'),
+        await rawRequest(t.url(), { path: t.path, headers: bearer(good(t, {}, { kid: undefined })), body: t.body }),
+      );
     }
   });
 });
@@ -687,7 +1052,12 @@ describe('what the services wrote', () => {
     const wanted = new Set(audited.map((s) => s.requestId));
     // log lines travel through the launcher's stdout: give them a moment
     for (let i = 0; i < 50; i++) {
-      const seen = new Set(stack.logs().filter((l) => l.audit === true && wanted.has(l.request_id as string)).map((l) => l.request_id));
+      const seen = new Set(
+        stack
+          .logs()
+          .filter((l) => l.audit === true && wanted.has(l.request_id as string))
+          .map((l) => l.request_id),
+      );
       if (seen.size === wanted.size) break;
       await sleep(100);
     }

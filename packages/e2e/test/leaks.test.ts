@@ -99,7 +99,14 @@ class RecordingProxy {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    const rec: Recorded = { agent: this.agent, method: req.method ?? '', url: req.url ?? '', headers: { ...req.headers }, body: Buffer.concat(chunks).toString('utf8'), responseBody: '' };
+    const rec: Recorded = {
+      agent: this.agent,
+      method: req.method ?? '',
+      url: req.url ?? '',
+      headers: { ...req.headers },
+      body: Buffer.concat(chunks).toString('utf8'),
+      responseBody: '',
+    };
     this.records.push(rec);
     if (this.fault === 'drop') {
       rec.injected = 'drop';
@@ -110,7 +117,10 @@ class RecordingProxy {
       // A buggy agent that echoes what it was sent — its bearer token and its input — in its
       // error: the workflow must relay none of it.
       rec.injected = 'error500';
-      const echo = JSON.stringify({ error: { code: 'AGENT_EXPLODED', message: `cannot serve ${req.headers.authorization} for ${rec.body}` }, detail: req.headers });
+      const echo = JSON.stringify({
+        error: { code: 'AGENT_EXPLODED', message: `cannot serve ${req.headers.authorization} for ${rec.body}` },
+        detail: req.headers,
+      });
       rec.status = 500;
       rec.responseBody = echo;
       res.writeHead(500, { 'content-type': 'application/json' }).end(echo);
@@ -213,7 +223,11 @@ afterAll(async () => {
 });
 
 /** One HTTP exchange with a service, recorded whole (status, headers, raw body) as a sink. */
-async function call(name: string, url: string, init: RequestInit & { headers?: Record<string, string> }): Promise<{ status: number; headers: Headers; text: string }> {
+async function call(
+  name: string,
+  url: string,
+  init: RequestInit & { headers?: Record<string, string> },
+): Promise<{ status: number; headers: Headers; text: string }> {
   const res = await fetch(url, init);
   const text = await res.text();
   addText(`response ${name}`, `${res.status}\n${[...res.headers].map(([k, v]) => `${k}: ${v}`).join('\n')}\n\n${text}`);
@@ -256,56 +270,173 @@ it('leaks no token — user, exchanged or bad — into any log, response, SSE ev
   const threadId = `leaks-${Date.now()}`;
 
   // 1. invoke (with a thread: SQLite checkpoints) and stream, both complete
-  const inv = await call('invoke', `${W}/workflow/invoke`, { method: 'POST', headers: bearer(alice), body: JSON.stringify({ input: { topic: 'token exchange between services' }, config: { configurable: { thread_id: threadId } } }) });
+  const inv = await call('invoke', `${W}/workflow/invoke`, {
+    method: 'POST',
+    headers: bearer(alice),
+    body: JSON.stringify({ input: { topic: 'token exchange between services' }, config: { configurable: { thread_id: threadId } } }),
+  });
   expect(inv.status).toBe(200);
-  const str = await fetch(`${W}/workflow/stream`, { method: 'POST', headers: bearer(bob), body: JSON.stringify({ input: { topic: 'streaming agents' }, config: { configurable: { thread_id: threadId } } }) });
+  const str = await fetch(`${W}/workflow/stream`, {
+    method: 'POST',
+    headers: bearer(bob),
+    body: JSON.stringify({ input: { topic: 'streaming agents' }, config: { configurable: { thread_id: threadId } } }),
+  });
   const events = await readSse(str);
   addText('SSE /workflow/stream (bob)', JSON.stringify(events));
   expect(events.at(-1)!.event).toBe('end');
-  const ev = await call('stream_events', `${W}/workflow/stream_events`, { method: 'POST', headers: bearer(alice), body: JSON.stringify({ input: { topic: 'stream events' } }) });
+  const ev = await call('stream_events', `${W}/workflow/stream_events`, {
+    method: 'POST',
+    headers: bearer(alice),
+    body: JSON.stringify({ input: { topic: 'stream events' } }),
+  });
   expect(ev.status).toBe(200);
   const thread = await call('thread state', `${W}/workflow/threads/${threadId}`, { headers: bearer(alice) });
   expect(thread.status).toBe(200);
 
   // 2. failing agents: a reviewer answering 500 (echoing its token and input), a writer dropping the connection
   proxies.reviewer.fault = 'error500';
-  const failed = await call('invoke, reviewer 500', `${W}/workflow/invoke`, { method: 'POST', headers: bearer(alice), body: JSON.stringify({ input: { topic: 'failing reviewer' }, config: { configurable: { thread_id: `${threadId}-f` } } }) });
+  const failed = await call('invoke, reviewer 500', `${W}/workflow/invoke`, {
+    method: 'POST',
+    headers: bearer(alice),
+    body: JSON.stringify({ input: { topic: 'failing reviewer' }, config: { configurable: { thread_id: `${threadId}-f` } } }),
+  });
   proxies.reviewer.fault = undefined;
   expect(failed.status).toBe(502);
   expect(JSON.parse(failed.text).error).toMatchObject({ code: 'WORKFLOW_NODE_FAILED', detail: { node: 'review' } });
 
   proxies.writer.fault = 'drop';
-  const dropped = await call('stream, writer drops', `${W}/workflow/stream`, { method: 'POST', headers: bearer(alice), body: JSON.stringify({ input: { topic: 'failing writer' } }) });
+  const dropped = await call('stream, writer drops', `${W}/workflow/stream`, {
+    method: 'POST',
+    headers: bearer(alice),
+    body: JSON.stringify({ input: { topic: 'failing writer' } }),
+  });
   proxies.writer.fault = undefined;
   expect(dropped.status).toBe(200);
   const errorEvent = /event: error\r?\ndata: (.*)/.exec(dropped.text)?.[1];
-  expect(JSON.parse(errorEvent ?? 'null')).toMatchObject({ code: 'WORKFLOW_NODE_FAILED', status_code: 502, message: expect.stringContaining('"write"') });
+  expect(JSON.parse(errorEvent ?? 'null')).toMatchObject({
+    code: 'WORKFLOW_NODE_FAILED',
+    status_code: 502,
+    message: expect.stringContaining('"write"'),
+  });
 
   // 3. bad tokens and hostile requests: none may be echoed
   const exchangedSoFar = proxies.research.records.map((r) => String(r.headers.authorization ?? '').replace(/^Bearer /, '')).filter(Boolean);
   const badTokens = [tamper(alice), `${alice}x`, exchangedSoFar[0]!];
   const aliceForResearch = await stack.token('alice', { audience: 'agent-research' });
   const hostile: Array<[string, string, RequestInit & { headers?: Record<string, string> }, number]> = [
-    ['tampered signature', '/workflow/invoke', { method: 'POST', headers: bearer(badTokens[0]!), body: JSON.stringify({ input: { topic: 'x' } }) }, 401],
-    ['trailing garbage', '/workflow/invoke', { method: 'POST', headers: bearer(badTokens[1]!), body: JSON.stringify({ input: { topic: 'x' } }) }, 401],
-    ['an agent token at the workflow (wrong audience)', '/workflow/invoke', { method: 'POST', headers: bearer(badTokens[2]!), body: JSON.stringify({ input: { topic: 'x' } }) }, 401],
-    ['two tokens in one header', '/workflow/invoke', { method: 'POST', headers: { authorization: `Bearer ${alice} ${bob}`, ...json }, body: '{}' }, 400],
-    ['Basic scheme carrying the token', '/workflow/invoke', { method: 'POST', headers: { authorization: `Basic ${alice}`, ...json }, body: '{}' }, 401],
-    ['token in the query string', `/workflow/invoke?access_token=${alice}`, { method: 'POST', headers: json, body: JSON.stringify({ input: { topic: 'x' } }) }, 400],
-    ['token in the query string and the header', `/workflow/invoke?access_token=${alice}`, { method: 'POST', headers: bearer(alice), body: JSON.stringify({ input: { topic: 'x' } }) }, 400],
-    ['token in the body', '/workflow/invoke', { method: 'POST', headers: json, body: JSON.stringify({ access_token: alice, input: { topic: 'x' } }) }, 401],
-    ['malformed JSON: unterminated string holding the token', '/workflow/invoke', { method: 'POST', headers: bearer(alice), body: `{"input": "${alice}` }, 400],
-    ['malformed JSON: the token unquoted', '/workflow/invoke', { method: 'POST', headers: bearer(alice), body: `{"input": ${alice}}` }, 400],
+    [
+      'tampered signature',
+      '/workflow/invoke',
+      { method: 'POST', headers: bearer(badTokens[0]!), body: JSON.stringify({ input: { topic: 'x' } }) },
+      401,
+    ],
+    [
+      'trailing garbage',
+      '/workflow/invoke',
+      { method: 'POST', headers: bearer(badTokens[1]!), body: JSON.stringify({ input: { topic: 'x' } }) },
+      401,
+    ],
+    [
+      'an agent token at the workflow (wrong audience)',
+      '/workflow/invoke',
+      { method: 'POST', headers: bearer(badTokens[2]!), body: JSON.stringify({ input: { topic: 'x' } }) },
+      401,
+    ],
+    [
+      'two tokens in one header',
+      '/workflow/invoke',
+      { method: 'POST', headers: { authorization: `Bearer ${alice} ${bob}`, ...json }, body: '{}' },
+      400,
+    ],
+    [
+      'Basic scheme carrying the token',
+      '/workflow/invoke',
+      { method: 'POST', headers: { authorization: `Basic ${alice}`, ...json }, body: '{}' },
+      401,
+    ],
+    [
+      'token in the query string',
+      `/workflow/invoke?access_token=${alice}`,
+      { method: 'POST', headers: json, body: JSON.stringify({ input: { topic: 'x' } }) },
+      400,
+    ],
+    [
+      'token in the query string and the header',
+      `/workflow/invoke?access_token=${alice}`,
+      { method: 'POST', headers: bearer(alice), body: JSON.stringify({ input: { topic: 'x' } }) },
+      400,
+    ],
+    [
+      'token in the body',
+      '/workflow/invoke',
+      { method: 'POST', headers: json, body: JSON.stringify({ access_token: alice, input: { topic: 'x' } }) },
+      401,
+    ],
+    [
+      'malformed JSON: unterminated string holding the token',
+      '/workflow/invoke',
+      { method: 'POST', headers: bearer(alice), body: `{"input": "${alice}` },
+      400,
+    ],
+    [
+      'malformed JSON: the token unquoted',
+      '/workflow/invoke',
+      { method: 'POST', headers: bearer(alice), body: `{"input": ${alice}}` },
+      400,
+    ],
     ['malformed JSON: the token as a key', '/workflow/stream', { method: 'POST', headers: bearer(alice), body: `{${alice}: 1}` }, 400],
-    ['the token as the topic (too long)', '/workflow/invoke', { method: 'POST', headers: bearer(alice), body: JSON.stringify({ input: { topic: alice } }) }, 422],
+    [
+      'the token as the topic (too long)',
+      '/workflow/invoke',
+      { method: 'POST', headers: bearer(alice), body: JSON.stringify({ input: { topic: alice } }) },
+      422,
+    ],
     ['the token as the input', '/workflow/invoke', { method: 'POST', headers: bearer(alice), body: JSON.stringify({ input: alice }) }, 422],
-    ['the token as thread_id', '/workflow/invoke', { method: 'POST', headers: bearer(alice), body: JSON.stringify({ input: { topic: 'x' }, config: { configurable: { thread_id: alice } } }) }, 422],
-    ['the token in an unknown configurable key', '/workflow/invoke', { method: 'POST', headers: bearer(alice), body: JSON.stringify({ input: { topic: 'x' }, config: { configurable: { api_key: alice } } }) }, -1],
-    ['the token in config.metadata', '/workflow/invoke', { method: 'POST', headers: bearer(alice), body: JSON.stringify({ input: { topic: 'x' }, config: { metadata: { token: alice } } }) }, -1],
-    ['the token in kwargs', '/workflow/invoke', { method: 'POST', headers: bearer(alice), body: JSON.stringify({ input: { topic: 'x' }, kwargs: { token: alice } }) }, -1],
+    [
+      'the token as thread_id',
+      '/workflow/invoke',
+      {
+        method: 'POST',
+        headers: bearer(alice),
+        body: JSON.stringify({ input: { topic: 'x' }, config: { configurable: { thread_id: alice } } }),
+      },
+      422,
+    ],
+    [
+      'the token in an unknown configurable key',
+      '/workflow/invoke',
+      {
+        method: 'POST',
+        headers: bearer(alice),
+        body: JSON.stringify({ input: { topic: 'x' }, config: { configurable: { api_key: alice } } }),
+      },
+      -1,
+    ],
+    [
+      'the token in config.metadata',
+      '/workflow/invoke',
+      { method: 'POST', headers: bearer(alice), body: JSON.stringify({ input: { topic: 'x' }, config: { metadata: { token: alice } } }) },
+      -1,
+    ],
+    [
+      'the token in kwargs',
+      '/workflow/invoke',
+      { method: 'POST', headers: bearer(alice), body: JSON.stringify({ input: { topic: 'x' }, kwargs: { token: alice } }) },
+      -1,
+    ],
     ['the token as a thread path', `/workflow/threads/${alice}`, { headers: bearer(alice) }, -1],
-    ['malformed JSON straight to an agent', '', { method: 'POST', headers: bearer(aliceForResearch), body: `{"input": ${aliceForResearch}` }, 400],
-    ['the token as an agent\'s input', '', { method: 'POST', headers: bearer(aliceForResearch), body: JSON.stringify({ input: aliceForResearch }) }, 422],
+    [
+      'malformed JSON straight to an agent',
+      '',
+      { method: 'POST', headers: bearer(aliceForResearch), body: `{"input": ${aliceForResearch}` },
+      400,
+    ],
+    [
+      "the token as an agent's input",
+      '',
+      { method: 'POST', headers: bearer(aliceForResearch), body: JSON.stringify({ input: aliceForResearch }) },
+      422,
+    ],
   ];
   for (const [name, route, init, status] of hostile) {
     const url = route === '' ? `${stack.urls.research}/research/invoke` : `${W}${route}`;
@@ -338,7 +469,14 @@ it('leaks no token — user, exchanged or bad — into any log, response, SSE ev
   });
   const carol = await stack.token('alice');
   const principal = attachAccessToken(
-    { sub: 'alice', iss: stack.urls.issuer, aud: ['baton-workflow'], scope: ['workflow:invoke'], exp: Math.floor(Date.now() / 1000) + 600, token_fp: tokenFingerprint(carol) },
+    {
+      sub: 'alice',
+      iss: stack.urls.issuer,
+      aud: ['baton-workflow'],
+      scope: ['workflow:invoke'],
+      exp: Math.floor(Date.now() / 1000) + 600,
+      token_fp: tokenFingerprint(carol),
+    },
     carol,
   );
   const context = { principal, requestId: 'leaks-in-process', traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' };
@@ -346,27 +484,51 @@ it('leaks no token — user, exchanged or bad — into any log, response, SSE ev
   const checkpointer = (await createCheckpointer('sqlite', cpDir, () => {}))!;
   expect(checkpointer.kind).toBe('sqlite');
   const graph = createWorkflowGraph({ agents: viaProxies.agents, checkpointer: checkpointer.saver, maxRevisions: 1 });
-  const runConfig = (thread: string) => ({ context, callbacks: [recorder], configurable: { thread_id: thread }, metadata: { purpose: 'leak test' }, tags: ['leaks'] });
+  const runConfig = (thread: string) => ({
+    context,
+    callbacks: [recorder],
+    configurable: { thread_id: thread },
+    metadata: { purpose: 'leak test' },
+    tags: ['leaks'],
+  });
 
   const out = await graph.invoke({ topic: 'in-process invoke' }, runConfig('ip-1') as never);
   addText('in-process invoke output', deepDump(out));
   const debug: unknown[] = [];
-  for await (const chunk of await graph.stream({ topic: 'in-process debug stream' }, { ...runConfig('ip-2'), streamMode: 'debug' } as never)) debug.push(chunk);
+  for await (const chunk of await graph.stream({ topic: 'in-process debug stream' }, {
+    ...runConfig('ip-2'),
+    streamMode: 'debug',
+  } as never))
+    debug.push(chunk);
   expect(debug.length).toBeGreaterThan(3);
   addText('in-process streamMode debug', deepDump(debug));
   const streamEvents: unknown[] = [];
-  for await (const e of graph.streamEvents({ topic: 'in-process stream events' }, { ...runConfig('ip-3'), version: 'v2' } as never) as unknown as AsyncIterable<unknown>) streamEvents.push(e);
+  for await (const e of graph.streamEvents({ topic: 'in-process stream events' }, {
+    ...runConfig('ip-3'),
+    version: 'v2',
+  } as never) as unknown as AsyncIterable<unknown>)
+    streamEvents.push(e);
   addText('in-process streamEvents v2', deepDump(streamEvents));
   addText('in-process state history', deepDump(await graph.getState({ configurable: { thread_id: 'ip-1' } })));
 
   // failures in-process: an agent answering 500 through its proxy, and an agent on a closed port
   const errors: unknown[] = [];
   proxies.reviewer.fault = 'error500';
-  await graph.invoke({ topic: 'in-process failing reviewer' }, runConfig('ip-4') as never).then(() => errors.push('no error'), (e: unknown) => errors.push(e));
+  await graph.invoke({ topic: 'in-process failing reviewer' }, runConfig('ip-4') as never).then(
+    () => errors.push('no error'),
+    (e: unknown) => errors.push(e),
+  );
   proxies.reviewer.fault = undefined;
-  const closed = inProcess({ research: `http://127.0.0.1:${await closedPort()}/research`, writer: 'http://127.0.0.1:1/writer', reviewer: 'http://127.0.0.1:1/reviewer' });
+  const closed = inProcess({
+    research: `http://127.0.0.1:${await closedPort()}/research`,
+    writer: 'http://127.0.0.1:1/writer',
+    reviewer: 'http://127.0.0.1:1/reviewer',
+  });
   const closedGraph = createWorkflowGraph({ agents: closed.agents });
-  await closedGraph.invoke({ topic: 'in-process unreachable agent' }, { context, callbacks: [recorder] } as never).then(() => errors.push('no error'), (e: unknown) => errors.push(e));
+  await closedGraph.invoke({ topic: 'in-process unreachable agent' }, { context, callbacks: [recorder] } as never).then(
+    () => errors.push('no error'),
+    (e: unknown) => errors.push(e),
+  );
   expect(errors.map((e) => (e as { code?: string }).code)).toEqual(['WORKFLOW_NODE_FAILED', 'WORKFLOW_NODE_FAILED']);
   expect(errors.map((e) => (e as { detail?: { node?: string } }).detail?.node)).toEqual(['review', 'research']);
   addText('in-process errors', errors.map((e) => `${String(e)}\n${(e as Error).stack}\n${deepDump(e)}`).join('\n'));
@@ -392,18 +554,31 @@ it('leaks no token — user, exchanged or bad — into any log, response, SSE ev
     const file = path.join(dbDir, f);
     if (existsSync(file)) sinks.push({ name: `workflow ${f}`, bytes: readFileSync(file) });
   }
-  const dbAll = Buffer.concat(sinks.filter((s): s is { name: string; bytes: Buffer } => 'bytes' in s && s.name.startsWith('workflow ')).map((s) => s.bytes));
+  const dbAll = Buffer.concat(
+    sinks.filter((s): s is { name: string; bytes: Buffer } => 'bytes' in s && s.name.startsWith('workflow ')).map((s) => s.bytes),
+  );
   expect(dbAll.includes(Buffer.from('token exchange between services'))).toBe(true); // we read the right file
 
   const downstream = Object.values(proxies).flatMap((p) => p.records);
-  const exchanged = [...new Set(downstream.map((r) => String(r.headers.authorization ?? '')).filter((h) => h.startsWith('Bearer ')).map((h) => h.slice(7)))];
+  const exchanged = [
+    ...new Set(
+      downstream
+        .map((r) => String(r.headers.authorization ?? ''))
+        .filter((h) => h.startsWith('Bearer '))
+        .map((h) => h.slice(7)),
+    ),
+  ];
   // one exchanged token per agent for each caller token (alice, bob, and the in-process one)
   expect(exchanged.length).toBeGreaterThanOrEqual(AGENTS.length * 3);
   for (const r of downstream) {
     const { authorization: _authorization, ...otherHeaders } = r.headers;
-    addText(`downstream ${r.agent} ${r.url}: request body + other headers`, `${r.method} ${r.url}\n${JSON.stringify(otherHeaders)}\n\n${r.body}`);
+    addText(
+      `downstream ${r.agent} ${r.url}: request body + other headers`,
+      `${r.method} ${r.url}\n${JSON.stringify(otherHeaders)}\n\n${r.body}`,
+    );
     // the proxy's own injected 500 echoes its token on purpose (it is the bug being simulated)
-    if (!r.injected) addText(`downstream ${r.agent} ${r.url}: response`, `${r.status}\n${JSON.stringify(r.responseHeaders)}\n\n${r.responseBody}`);
+    if (!r.injected)
+      addText(`downstream ${r.agent} ${r.url}: response`, `${r.status}\n${JSON.stringify(r.responseHeaders)}\n\n${r.responseBody}`);
   }
   expect(downstream.some((r) => r.injected === 'error500')).toBe(true);
   expect(downstream.some((r) => r.injected === 'drop')).toBe(true);
@@ -442,7 +617,8 @@ it('leaks no token — user, exchanged or bad — into any log, response, SSE ev
   // The user's tokens never travel downstream at all, not even as a bearer token (exchange mode).
   for (const r of downstream) {
     const h = String(r.headers.authorization ?? '');
-    for (const n of needles.filter((x) => !x.name.startsWith('exchanged'))) if (h.includes(n.value)) hits.push(`${n.name} in downstream authorization header to ${r.agent}`);
+    for (const n of needles.filter((x) => !x.name.startsWith('exchanged')))
+      if (h.includes(n.value)) hits.push(`${n.name} in downstream authorization header to ${r.agent}`);
   }
   expect(sinks.length).toBeGreaterThan(40);
   expect(hits).toEqual([]);

@@ -11,7 +11,11 @@ afterAll(async () => {
 });
 
 const post = (url: string, token: string, body: unknown) =>
-  fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  fetch(url, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 describe('TOKEN_FORWARDING=passthrough', () => {
   it("runs alice's workflow with her own token at every agent, with no actor and no exchange", async () => {

@@ -22,7 +22,13 @@ export interface Stack {
 }
 
 export async function startStack(extraEnv: Record<string, string> = {}): Promise<Stack> {
-  const ports = { workflow: await freePort(), research: await freePort(), writer: await freePort(), reviewer: await freePort(), issuer: await freePort() };
+  const ports = {
+    workflow: await freePort(),
+    research: await freePort(),
+    writer: await freePort(),
+    reviewer: await freePort(),
+    issuer: await freePort(),
+  };
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'baton-e2e-'));
   const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'scripts/start.mjs')], {
     cwd: ROOT,
@@ -63,7 +69,13 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     await new Promise((r) => setTimeout(r, 100));
   }
   const base = (p: number) => `http://127.0.0.1:${p}`;
-  const urls = { workflow: base(ports.workflow), research: base(ports.research), writer: base(ports.writer), reviewer: base(ports.reviewer), issuer: base(ports.issuer) };
+  const urls = {
+    workflow: base(ports.workflow),
+    research: base(ports.research),
+    writer: base(ports.writer),
+    reviewer: base(ports.reviewer),
+    issuer: base(ports.issuer),
+  };
   return {
     urls,
     dataDir,

@@ -53,7 +53,10 @@ describe('the running system', () => {
     const output = data.find((d) => d.event === 'output') as unknown as { output: { report: string } };
     // the deltas of the final draft add up to the report; they came before the output event
     const lastRevision = Math.max(...deltas.map((d) => (d as { revision?: number }).revision ?? 0));
-    const finalText = deltas.filter((d) => ((d as { revision?: number }).revision ?? 0) === lastRevision).map((d) => d.delta).join('');
+    const finalText = deltas
+      .filter((d) => ((d as { revision?: number }).revision ?? 0) === lastRevision)
+      .map((d) => d.delta)
+      .join('');
     expect(finalText).toBe(output.output.report);
     expect(data.findIndex((d) => d.event === 'delta')).toBeLessThan(data.findIndex((d) => d.event === 'output'));
   });
@@ -79,7 +82,11 @@ describe('the running system', () => {
       [stack.urls.writer, '/writer/invoke'],
       [stack.urls.reviewer, '/reviewer/invoke'],
     ] as const) {
-      const res = await fetch(`${url}${route}`, { method: 'POST', headers: bearer(alice), body: JSON.stringify({ input: { topic: 'x' } }) });
+      const res = await fetch(`${url}${route}`, {
+        method: 'POST',
+        headers: bearer(alice),
+        body: JSON.stringify({ input: { topic: 'x' } }),
+      });
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
       expect(((await res.json()) as any).error.code).toBe('AUTH_AUDIENCE_MISMATCH');

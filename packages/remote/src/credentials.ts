@@ -94,11 +94,15 @@ export async function bearerFor(
     // Only a refusal about the caller (403) is a denial; the issuer rejecting this service's own
     // client credentials (502) is a misconfiguration, reported like an outage.
     if (code === 'AUTH_EXCHANGE_DENIED' && (err as { status?: unknown }).status === 403) {
-      throw new RemoteError('REMOTE_EXCHANGE_DENIED', `${describeRemote(remote)}: token exchange for audience ${credentials.audience} was denied`, {
-        remote,
-        remoteCode: code,
-        cause: err,
-      });
+      throw new RemoteError(
+        'REMOTE_EXCHANGE_DENIED',
+        `${describeRemote(remote)}: token exchange for audience ${credentials.audience} was denied`,
+        {
+          remote,
+          remoteCode: code,
+          cause: err,
+        },
+      );
     }
     throw new RemoteError(
       'REMOTE_UNAVAILABLE',

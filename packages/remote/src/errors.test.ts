@@ -3,9 +3,20 @@ import { RemoteError, errorFromResponse, isRemoteError, isRetryableRemoteError, 
 
 describe('remote errors', () => {
   it('builds "research agent: 401 invalid_token (AUTH_TOKEN_EXPIRED)" from an RFC 6750 answer', () => {
-    const e = errorFromResponse('research', 401, 'Bearer realm="x", error="invalid_token"', JSON.stringify({ error: { code: 'AUTH_TOKEN_EXPIRED', message: 'expired' } }));
+    const e = errorFromResponse(
+      'research',
+      401,
+      'Bearer realm="x", error="invalid_token"',
+      JSON.stringify({ error: { code: 'AUTH_TOKEN_EXPIRED', message: 'expired' } }),
+    );
     expect(e.message).toBe('research agent: 401 invalid_token (AUTH_TOKEN_EXPIRED): expired');
-    expect(e).toMatchObject({ code: 'REMOTE_UNAUTHORIZED', status: 502, remote: 'research', remoteStatus: 401, remoteCode: 'AUTH_TOKEN_EXPIRED' });
+    expect(e).toMatchObject({
+      code: 'REMOTE_UNAUTHORIZED',
+      status: 502,
+      remote: 'research',
+      remoteStatus: 401,
+      remoteCode: 'AUTH_TOKEN_EXPIRED',
+    });
     expect(isBatonError(e)).toBe(true);
     expect(isRemoteError(e)).toBe(true);
   });

@@ -123,8 +123,7 @@ export function parseErrorBody(text: string): ParsedErrorBody {
   }
   if (typeof json !== 'object' || json === null) return {};
   const obj = json as Record<string, unknown>;
-  const inner =
-    typeof obj.error === 'object' && obj.error !== null ? (obj.error as Record<string, unknown>) : obj;
+  const inner = typeof obj.error === 'object' && obj.error !== null ? (obj.error as Record<string, unknown>) : obj;
   const message = inner.message ?? (typeof obj.detail === 'string' ? obj.detail : undefined) ?? obj.message;
   return {
     code: safeCode(inner.code) ?? safeCode(obj.code),

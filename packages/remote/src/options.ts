@@ -13,7 +13,13 @@ export interface TokenExchanger {
    * `requestId` / `traceparent` (a child of the run's) are correlation only: an exchanger may send
    * them to the issuer (`@baton/auth`'s does, as `x-request-id` / `traceparent`) or ignore them.
    */
-  exchange(req: { subjectToken: string; audience: string; scope?: string; requestId?: string; traceparent?: string }): Promise<{ accessToken: string; expiresAt?: number }>;
+  exchange(req: {
+    subjectToken: string;
+    audience: string;
+    scope?: string;
+    requestId?: string;
+    traceparent?: string;
+  }): Promise<{ accessToken: string; expiresAt?: number }>;
 }
 
 export type RemoteCredentials =
@@ -149,8 +155,14 @@ export function resolveOptions<O>(options: RemoteRunnableOptions<O>): ResolvedOp
         fail("credentials.exchanger must have an exchange() method (strategy 'exchange')");
       }
       if (typeof c.audience !== 'string' || c.audience.trim() === '') fail('credentials.audience must be a non-empty string');
-      if (c.scope !== undefined && (typeof c.scope !== 'string' || c.scope.trim() === '')) fail('credentials.scope must be a non-empty string');
-      credentials = { strategy: 'exchange', exchanger: c.exchanger, audience: c.audience, ...(c.scope !== undefined ? { scope: c.scope } : {}) };
+      if (c.scope !== undefined && (typeof c.scope !== 'string' || c.scope.trim() === ''))
+        fail('credentials.scope must be a non-empty string');
+      credentials = {
+        strategy: 'exchange',
+        exchanger: c.exchanger,
+        audience: c.audience,
+        ...(c.scope !== undefined ? { scope: c.scope } : {}),
+      };
       break;
     }
     case 'passthrough':
@@ -176,7 +188,11 @@ export function resolveOptions<O>(options: RemoteRunnableOptions<O>): ResolvedOp
 
   let dispatcher: Dispatcher;
   if (options.dispatcher !== undefined) {
-    if (typeof options.dispatcher !== 'object' || options.dispatcher === null || typeof (options.dispatcher as Dispatcher).dispatch !== 'function') {
+    if (
+      typeof options.dispatcher !== 'object' ||
+      options.dispatcher === null ||
+      typeof (options.dispatcher as Dispatcher).dispatch !== 'function'
+    ) {
       fail('dispatcher must be an undici Dispatcher');
     }
     dispatcher = options.dispatcher;

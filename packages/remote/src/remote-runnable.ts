@@ -1,4 +1,10 @@
-import { Runnable, ensureConfig, getCallbackManagerForConfig, type RunnableBatchOptions, type RunnableConfig } from '@langchain/core/runnables';
+import {
+  Runnable,
+  ensureConfig,
+  getCallbackManagerForConfig,
+  type RunnableBatchOptions,
+  type RunnableConfig,
+} from '@langchain/core/runnables';
 import { concat } from '@langchain/core/utils/stream';
 import type { Dispatcher } from 'undici';
 import { callerTokenFor, bearerFor } from './credentials.js';
@@ -117,8 +123,16 @@ export class RemoteRunnable<I = unknown, O = unknown> extends Runnable<I, O, Rem
   // ---------------------------------------------------------------------------------------
   // batch
 
-  override async batch(inputs: I[], options?: Config | Config[], batchOptions?: RunnableBatchOptions & { returnExceptions?: false }): Promise<O[]>;
-  override async batch(inputs: I[], options?: Config | Config[], batchOptions?: RunnableBatchOptions & { returnExceptions: true }): Promise<(O | Error)[]>;
+  override async batch(
+    inputs: I[],
+    options?: Config | Config[],
+    batchOptions?: RunnableBatchOptions & { returnExceptions?: false },
+  ): Promise<O[]>;
+  override async batch(
+    inputs: I[],
+    options?: Config | Config[],
+    batchOptions?: RunnableBatchOptions & { returnExceptions: true },
+  ): Promise<(O | Error)[]>;
   override async batch(inputs: I[], options?: Config | Config[], batchOptions?: RunnableBatchOptions): Promise<(O | Error)[]>;
   override async batch(inputs: I[], options?: Config | Config[], batchOptions?: RunnableBatchOptions): Promise<(O | Error)[]> {
     if (inputs.length === 0) return [];
@@ -126,9 +140,7 @@ export class RemoteRunnable<I = unknown, O = unknown> extends Runnable<I, O, Rem
       throw new TypeError(`RemoteRunnable.batch: got ${options.length} configs for ${inputs.length} inputs`);
     }
     const configs = inputs.map((_, i) => ensureConfig(Array.isArray(options) ? options[i] : options) as RemoteCallOptions);
-    const runManagers = await Promise.all(
-      configs.map((config, i) => this.#startRun(inputs[i] as I, config)),
-    );
+    const runManagers = await Promise.all(configs.map((config, i) => this.#startRun(inputs[i] as I, config)));
 
     const results: (O | Error)[] = new Array(inputs.length);
     const failed = new Set<number>();
@@ -163,9 +175,7 @@ export class RemoteRunnable<I = unknown, O = unknown> extends Runnable<I, O, Rem
       }),
     );
     await Promise.all(
-      runManagers.map((rm, i) =>
-        failed.has(i) ? rm?.handleChainError(results[i]) : rm?.handleChainEnd(toDict(results[i], 'output')),
-      ),
+      runManagers.map((rm, i) => (failed.has(i) ? rm?.handleChainError(results[i]) : rm?.handleChainEnd(toDict(results[i], 'output')))),
     );
     if (!batchOptions?.returnExceptions) {
       const first = [...failed].sort((a, b) => a - b)[0];
@@ -243,7 +253,14 @@ export class RemoteRunnable<I = unknown, O = unknown> extends Runnable<I, O, Rem
   streamRemoteEvents(
     input: I,
     options?: Config,
-    filters: { includeNames?: string[]; includeTypes?: string[]; includeTags?: string[]; excludeNames?: string[]; excludeTypes?: string[]; excludeTags?: string[] } = {},
+    filters: {
+      includeNames?: string[];
+      includeTypes?: string[];
+      includeTags?: string[];
+      excludeNames?: string[];
+      excludeTypes?: string[];
+      excludeTags?: string[];
+    } = {},
   ): AsyncGenerator<RemoteStreamEvent> {
     const stop = new AbortController();
     const config = ensureConfig(options) as RemoteCallOptions;
@@ -363,7 +380,15 @@ export class RemoteRunnable<I = unknown, O = unknown> extends Runnable<I, O, Rem
   /** Opens this call's traced run (callbacks from the config), as LangChain's own runnables do. */
   async #startRun(input: I, config: RemoteCallOptions) {
     const callbacks = await getCallbackManagerForConfig(config);
-    return callbacks?.handleChainStart(this.toJSON(), toDict(input, 'input'), config.runId, undefined, undefined, undefined, config.runName ?? this.getName());
+    return callbacks?.handleChainStart(
+      this.toJSON(),
+      toDict(input, 'input'),
+      config.runId,
+      undefined,
+      undefined,
+      undefined,
+      config.runName ?? this.getName(),
+    );
   }
 
   #configBody(config: RemoteCallOptions): Record<string, unknown> {

@@ -21,7 +21,9 @@ describe('SseParser', () => {
   });
 
   it('joins multi-line data with newlines and ignores comments, retry and unknown fields', () => {
-    expect(parseAll([': ping\n', 'retry: 10\nfoo: bar\nevent: data\ndata: {"a":\ndata:1}\n\n'])).toEqual([{ event: 'data', data: '{"a":\n1}' }]);
+    expect(parseAll([': ping\n', 'retry: 10\nfoo: bar\nevent: data\ndata: {"a":\ndata:1}\n\n'])).toEqual([
+      { event: 'data', data: '{"a":\n1}' },
+    ]);
   });
 
   it('defaults the event type to message, strips one leading space and a BOM', () => {

@@ -4,7 +4,12 @@ describe('traceparent', () => {
   const parent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
   it('parses a valid header', () => {
-    expect(parseTraceparent(parent)).toEqual({ version: '00', traceId: '4bf92f3577b34da6a3ce929d0e0e4736', parentId: '00f067aa0ba902b7', flags: '01' });
+    expect(parseTraceparent(parent)).toEqual({
+      version: '00',
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      parentId: '00f067aa0ba902b7',
+      flags: '01',
+    });
   });
 
   it.each([
@@ -19,7 +24,9 @@ describe('traceparent', () => {
   });
 
   it('accepts a future version with extra fields', () => {
-    expect(parseTraceparent('01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-future')?.traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+    expect(parseTraceparent('01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-future')?.traceId).toBe(
+      '4bf92f3577b34da6a3ce929d0e0e4736',
+    );
   });
 
   it('a child keeps the trace id and flags with a new span id', () => {

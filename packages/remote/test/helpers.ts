@@ -3,7 +3,14 @@ import type { TokenExchanger } from '../src/index.js';
 
 export function principal(sub: string, token: string): Principal {
   return attachAccessToken(
-    { sub, iss: 'https://issuer.test', aud: ['workflow'], scope: ['workflow:invoke'], exp: 4_102_444_800, token_fp: tokenFingerprint(token) },
+    {
+      sub,
+      iss: 'https://issuer.test',
+      aud: ['workflow'],
+      scope: ['workflow:invoke'],
+      exp: 4_102_444_800,
+      token_fp: tokenFingerprint(token),
+    },
     token,
   );
 }

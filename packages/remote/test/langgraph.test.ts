@@ -62,9 +62,7 @@ describe('inside a LangGraph StateGraph (principal in context)', () => {
     const users = { alice: principal('alice', 'token-of-alice.a.a'), bob: principal('bob', 'token-of-bob.b.b') };
     const runs = Array.from({ length: 40 }, (_, i) => {
       const who = i % 2 === 0 ? 'alice' : 'bob';
-      return graph
-        .invoke({ topic: `${who}-${i}` }, { context: ctx(users[who], `run-${i}`) })
-        .then((out) => ({ who, i, out }));
+      return graph.invoke({ topic: `${who}-${i}` }, { context: ctx(users[who], `run-${i}`) }).then((out) => ({ who, i, out }));
     });
     const results = await Promise.all(runs);
     for (const { who, i, out } of results) {
@@ -94,7 +92,11 @@ describe('inside a LangGraph StateGraph (principal in context)', () => {
       send('end');
       res.end();
     });
-    const remote = new RemoteRunnable<unknown, string>({ url: `${server.url}/agent`, credentials: { strategy: 'passthrough' }, dispatcher });
+    const remote = new RemoteRunnable<unknown, string>({
+      url: `${server.url}/agent`,
+      credentials: { strategy: 'passthrough' },
+      dispatcher,
+    });
     const graph = new StateGraph(State, Context)
       .addNode('write', async (_state, config) => {
         const chunks: unknown[] = [];

@@ -56,11 +56,10 @@ describe('invoke, batch, stream', () => {
   });
 
   it('batch sends inputs of different callers as separate requests, each with its own token', async () => {
-    const out = await client().batch(['a', 'b', 'c'], [
-      { context: { principal: alice } },
-      { context: { principal: bob } },
-      { context: { principal: alice } },
-    ]);
+    const out = await client().batch(
+      ['a', 'b', 'c'],
+      [{ context: { principal: alice } }, { context: { principal: bob } }, { context: { principal: alice } }],
+    );
     expect(out.map((o: any) => [o.echo, o.bearer])).toEqual([
       ['a', `exchanged.agent-test.${ALICE_TOKEN}`],
       ['b', `exchanged.agent-test.${BOB_TOKEN}`],
@@ -101,7 +100,14 @@ describe('invoke, batch, stream', () => {
     server.handle('/agent/stream', async (_req, res) => {
       res.status(200).setHeader('content-type', 'text/event-stream');
       res.flushHeaders();
-      const parts = [': ping\n\nevent: metadata\ndata: {"run_id":"x"}\n\n', 'event: data\ndata: {"a":\r', '\ndata: 1}\r\n\r', '\nevent: data\ndata: "é', 'è"\n\n', 'event: end\n\n'];
+      const parts = [
+        ': ping\n\nevent: metadata\ndata: {"run_id":"x"}\n\n',
+        'event: data\ndata: {"a":\r',
+        '\ndata: 1}\r\n\r',
+        '\nevent: data\ndata: "é',
+        'è"\n\n',
+        'event: end\n\n',
+      ];
       for (const p of parts) {
         res.write(p);
         await new Promise((r) => setImmediate(r));
@@ -156,7 +162,9 @@ describe('credentials', () => {
   });
 
   it('reads the principal from configurable.__baton_principal when there is no context', async () => {
-    const out = await client({ credentials: { strategy: 'passthrough' } }).invoke('x', { configurable: { [PRINCIPAL_CONFIGURABLE_KEY]: bob } });
+    const out = await client({ credentials: { strategy: 'passthrough' } }).invoke('x', {
+      configurable: { [PRINCIPAL_CONFIGURABLE_KEY]: bob },
+    });
     expect(out.bearer).toBe(BOB_TOKEN);
     expect(server.requests[0]!.rawBody).not.toContain('bob');
   });
@@ -182,20 +190,44 @@ describe('credentials', () => {
 
   it('maps an exchanger error coded AUTH_EXCHANGE_DENIED (403) to REMOTE_EXCHANGE_DENIED, anything else to REMOTE_UNAVAILABLE', async () => {
     const denied = client({
-      credentials: { strategy: 'exchange', audience: 'a', exchanger: { exchange: async () => { throw Object.assign(new Error(`denied ${ALICE_TOKEN}`), { code: 'AUTH_EXCHANGE_DENIED', status: 403 }); } } },
+      credentials: {
+        strategy: 'exchange',
+        audience: 'a',
+        exchanger: {
+          exchange: async () => {
+            throw Object.assign(new Error(`denied ${ALICE_TOKEN}`), { code: 'AUTH_EXCHANGE_DENIED', status: 403 });
+          },
+        },
+      },
     });
     const e1 = await rejection(denied.invoke('x', { context: { principal: alice } }));
     expect(e1.code).toBe('REMOTE_EXCHANGE_DENIED');
     expect(e1.message).not.toContain(ALICE_TOKEN);
     const down = client({
-      credentials: { strategy: 'exchange', audience: 'a', exchanger: { exchange: async () => { throw Object.assign(new Error('issuer down'), { code: 'AUTH_EXCHANGE_UNAVAILABLE' }); } } },
+      credentials: {
+        strategy: 'exchange',
+        audience: 'a',
+        exchanger: {
+          exchange: async () => {
+            throw Object.assign(new Error('issuer down'), { code: 'AUTH_EXCHANGE_UNAVAILABLE' });
+          },
+        },
+      },
     });
     const e2 = await rejection(down.invoke('x', { context: { principal: alice } }));
     expect(e2.code).toBe('REMOTE_UNAVAILABLE');
     expect(e2.status).toBe(502);
     // the issuer refusing our own client credentials is our misconfiguration, not the caller's fault
     const misconfigured = client({
-      credentials: { strategy: 'exchange', audience: 'a', exchanger: { exchange: async () => { throw Object.assign(new Error('invalid_client'), { code: 'AUTH_EXCHANGE_DENIED', status: 502 }); } } },
+      credentials: {
+        strategy: 'exchange',
+        audience: 'a',
+        exchanger: {
+          exchange: async () => {
+            throw Object.assign(new Error('invalid_client'), { code: 'AUTH_EXCHANGE_DENIED', status: 502 });
+          },
+        },
+      },
     });
     const e3 = await rejection(misconfigured.invoke('x', { context: { principal: alice } }));
     expect(e3.code).toBe('REMOTE_UNAVAILABLE');
@@ -323,7 +355,8 @@ describe('errors', () => {
     const seen: unknown[] = [];
     const e = await rejection(
       (async () => {
-        for await (const chunk of await client({ timeouts: { idleMs: 150 } }).stream('x', { context: { principal: alice } })) seen.push(chunk);
+        for await (const chunk of await client({ timeouts: { idleMs: 150 } }).stream('x', { context: { principal: alice } }))
+          seen.push(chunk);
       })(),
     );
     expect(seen).toEqual(['first']);
@@ -499,7 +532,11 @@ describe('streamRemoteEvents', () => {
 describe('LangChain stream machinery', () => {
   it('streamEvents (v2) reports the remote chunks as on_chain_stream events of this runnable', async () => {
     const events: any[] = [];
-    for await (const e of client({ name: 'research' }).streamEvents({ chunks: ['a', 'b'] }, { version: 'v2', context: { principal: alice } } as any)) events.push(e);
+    for await (const e of client({ name: 'research' }).streamEvents({ chunks: ['a', 'b'] }, {
+      version: 'v2',
+      context: { principal: alice },
+    } as any))
+      events.push(e);
     expect(events.filter((e) => e.event === 'on_chain_stream').map((e) => e.data.chunk)).toEqual(['a', 'b']);
     expect(events[0]).toMatchObject({ event: 'on_chain_start', name: 'research' });
   });

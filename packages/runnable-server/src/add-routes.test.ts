@@ -40,7 +40,10 @@ describe('POST /invoke', () => {
       }
     }
     const app = makeApp(echo, { config: (_req, c) => ({ ...c, callbacks: [new Recorder()] }) });
-    const res = await request(app).post('/agent/invoke').set(auth).send({ input: { q: 1 } });
+    const res = await request(app)
+      .post('/agent/invoke')
+      .set(auth)
+      .send({ input: { q: 1 } });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ output: { echoed: { q: 1 } }, metadata: { run_id: expect.any(String), feedback_tokens: [] } });
     expect(runIds).toEqual([res.body.metadata.run_id]);
@@ -91,7 +94,10 @@ describe('POST /invoke', () => {
     const res = await request(app)
       .post('/agent/invoke')
       .set(auth)
-      .send({ input: 1, config: { run_name: 'mine', recursionLimit: 7, tags: ['a'], metadata: { evil: 1 }, callbacks: 'x', configurable: { token: TOKEN } } });
+      .send({
+        input: 1,
+        config: { run_name: 'mine', recursionLimit: 7, tags: ['a'], metadata: { evil: 1 }, callbacks: 'x', configurable: { token: TOKEN } },
+      });
     expect(res.status).toBe(200);
     // RunnableLambda hands its function the child config: recursion limit one lower.
     expect(res.body.output.recursionLimit).toBe(6);
@@ -108,7 +114,10 @@ describe('POST /batch', () => {
       await new Promise((r) => setImmediate(r));
       return n * 2;
     });
-    const res = await request(makeApp(slowFirst)).post('/agent/batch').set(auth).send({ inputs: [1, 2, 3], config: [{}, {}, { runName: 'x' }] });
+    const res = await request(makeApp(slowFirst))
+      .post('/agent/batch')
+      .set(auth)
+      .send({ inputs: [1, 2, 3], config: [{}, {}, { runName: 'x' }] });
     expect(res.status).toBe(200);
     expect(res.body.output).toEqual([2, 4, 6]);
     expect(res.body.metadata.run_ids).toHaveLength(3);
@@ -117,18 +126,27 @@ describe('POST /batch', () => {
   });
 
   it('accepts a single config object for all inputs', async () => {
-    const res = await request(makeApp(echo)).post('/agent/batch').set(auth).send({ inputs: ['a', 'b'], config: { tags: ['t'] } });
+    const res = await request(makeApp(echo))
+      .post('/agent/batch')
+      .set(auth)
+      .send({ inputs: ['a', 'b'], config: { tags: ['t'] } });
     expect(res.body.output).toEqual([{ echoed: 'a' }, { echoed: 'b' }]);
   });
 
   it('rejects more than maxBatchSize inputs with 422 RUNNABLE_BATCH_TOO_LARGE', async () => {
-    const res = await request(makeApp(echo, { maxBatchSize: 2 })).post('/agent/batch').set(auth).send({ inputs: [1, 2, 3] });
+    const res = await request(makeApp(echo, { maxBatchSize: 2 }))
+      .post('/agent/batch')
+      .set(auth)
+      .send({ inputs: [1, 2, 3] });
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe('RUNNABLE_BATCH_TOO_LARGE');
   });
 
   it('rejects a config array whose length differs from inputs with 422 RUNNABLE_REQUEST_INVALID', async () => {
-    const res = await request(makeApp(echo)).post('/agent/batch').set(auth).send({ inputs: [1, 2], config: [{}] });
+    const res = await request(makeApp(echo))
+      .post('/agent/batch')
+      .set(auth)
+      .send({ inputs: [1, 2], config: [{}] });
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe('RUNNABLE_REQUEST_INVALID');
   });
@@ -138,7 +156,10 @@ describe('request errors', () => {
   const app = makeApp(echo, { bodyLimit: '1kb', inputSchema: z.object({ topic: z.string().min(2) }) });
 
   it('rejects a body over bodyLimit with 413 REQUEST_TOO_LARGE', async () => {
-    const res = await request(app).post('/agent/invoke').set(auth).send({ input: { topic: 'x'.repeat(4000) } });
+    const res = await request(app)
+      .post('/agent/invoke')
+      .set(auth)
+      .send({ input: { topic: 'x'.repeat(4000) } });
     expect(res.status).toBe(413);
     expect(res.body.error.code).toBe('REQUEST_TOO_LARGE');
   });
@@ -166,7 +187,10 @@ describe('request errors', () => {
   });
 
   it('rejects input failing inputSchema with 422 RUNNABLE_INPUT_INVALID and issues that do not echo the value', async () => {
-    const res = await request(app).post('/agent/invoke').set(auth).send({ input: { topic: 5, secret: TOKEN } });
+    const res = await request(app)
+      .post('/agent/invoke')
+      .set(auth)
+      .send({ input: { topic: 5, secret: TOKEN } });
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe('RUNNABLE_INPUT_INVALID');
     expect(res.body.error.detail).toEqual([expect.objectContaining({ path: ['input', 'topic'], code: 'invalid_type' })]);
@@ -215,7 +239,10 @@ describe('runnable failures', () => {
 
   it('passes a BatonError code and status through, and its message when exposed', async () => {
     const denied = RunnableLambda.from(async () => {
-      throw new BatonError('REMOTE_FORBIDDEN', 'The research agent refused the call', { status: 403, headers: { 'WWW-Authenticate': 'Bearer x' } });
+      throw new BatonError('REMOTE_FORBIDDEN', 'The research agent refused the call', {
+        status: 403,
+        headers: { 'WWW-Authenticate': 'Bearer x' },
+      });
     });
     const res = await request(makeApp(denied)).post('/agent/invoke').set(auth).send({ input: 1 });
     expect(res.status).toBe(403);

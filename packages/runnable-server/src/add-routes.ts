@@ -166,8 +166,7 @@ class RouteHandlers {
     }
   }
 
-  stream: RequestHandler = (req, res) =>
-    this.sse(req, res, 'stream', (input, config) => this.runnable.stream(input, config), toWire);
+  stream: RequestHandler = (req, res) => this.sse(req, res, 'stream', (input, config) => this.runnable.stream(input, config), toWire);
 
   streamEvents: RequestHandler = (req, res) =>
     this.sse(

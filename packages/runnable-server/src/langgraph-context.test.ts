@@ -17,7 +17,14 @@ function loadLangGraph(): any {
   }
 }
 
-const principal = { sub: 'alice', iss: 'https://issuer', aud: ['workflow'], scope: ['workflow:invoke'], exp: 2e9, token_fp: 'fp-alice-0001' };
+const principal = {
+  sub: 'alice',
+  iss: 'https://issuer',
+  aud: ['workflow'],
+  scope: ['workflow:invoke'],
+  exp: 2e9,
+  token_fp: 'fp-alice-0001',
+};
 const withPrincipal: RequestHandler = (req, _res, next) => {
   (req as unknown as { auth: unknown }).auth = { ...principal, sub: String(req.headers['x-user'] ?? 'alice') };
   next();
@@ -54,7 +61,10 @@ describe('identity reaches a LangGraph StateGraph through config.context', () =>
 
     const runs = await Promise.all(
       ['alice', 'bob', 'carol', 'dave'].map((user) =>
-        request(app).post('/workflow/invoke').set('x-user', user).send({ input: { topic: 't' } }),
+        request(app)
+          .post('/workflow/invoke')
+          .set('x-user', user)
+          .send({ input: { topic: 't' } }),
       ),
     );
     runs.forEach((res, i) => {
@@ -78,7 +88,9 @@ describe('identity reaches a LangGraph StateGraph through config.context', () =>
       .compile();
     const app = express();
     addRoutes(app, graph, { path: '/g', auth: withPrincipal });
-    const res = await request(app).post('/g/stream').send({ input: { n: 1 } });
+    const res = await request(app)
+      .post('/g/stream')
+      .send({ input: { n: 1 } });
     expect(res.text).toContain('event: data\r\ndata: {"inc":{"n":2}}\r\n\r\n');
     expect(res.text.endsWith('event: end\r\n\r\n')).toBe(true);
   });

@@ -144,7 +144,8 @@ export function resolveOptions(options: AddRoutesOptions): ResolvedOptions {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw new TypeError(`addRoutes: ${name} must be a function`);
   }
   const bodyLimit = options.bodyLimit ?? '1mb';
-  if (typeof bodyLimit !== 'string' && typeof bodyLimit !== 'number') throw new TypeError('addRoutes: bodyLimit must be a string or number');
+  if (typeof bodyLimit !== 'string' && typeof bodyLimit !== 'number')
+    throw new TypeError('addRoutes: bodyLimit must be a string or number');
   return {
     path,
     auth,

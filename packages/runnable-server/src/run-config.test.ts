@@ -5,13 +5,21 @@ const defaults = resolveOptions({ path: '/x' });
 
 describe('filterClientConfig', () => {
   it('accepts camelCase and snake_case keys and maps them to RunnableConfig fields', () => {
-    expect(filterClientConfig({ runName: 'a', recursionLimit: 5, maxConcurrency: 2, tags: ['t'] }, defaults.configKeys, defaults.configurableKeys)).toEqual({
+    expect(
+      filterClientConfig(
+        { runName: 'a', recursionLimit: 5, maxConcurrency: 2, tags: ['t'] },
+        defaults.configKeys,
+        defaults.configurableKeys,
+      ),
+    ).toEqual({
       runName: 'a',
       recursionLimit: 5,
       maxConcurrency: 2,
       tags: ['t'],
     });
-    expect(filterClientConfig({ run_name: 'b', recursion_limit: 6, max_concurrency: 3 }, defaults.configKeys, defaults.configurableKeys)).toEqual({
+    expect(
+      filterClientConfig({ run_name: 'b', recursion_limit: 6, max_concurrency: 3 }, defaults.configKeys, defaults.configurableKeys),
+    ).toEqual({
       runName: 'b',
       recursionLimit: 6,
       maxConcurrency: 3,
@@ -39,7 +47,9 @@ describe('filterClientConfig', () => {
 
   it('keeps only the allowed configurable keys', () => {
     const o = resolveOptions({ path: '/x', configurableKeys: ['thread_id'] });
-    expect(filterClientConfig({ configurable: { thread_id: 't1', token: 'secret', __baton_principal: {} } }, o.configKeys, o.configurableKeys)).toEqual({
+    expect(
+      filterClientConfig({ configurable: { thread_id: 't1', token: 'secret', __baton_principal: {} } }, o.configKeys, o.configurableKeys),
+    ).toEqual({
       configurable: { thread_id: 't1' },
     });
   });

@@ -91,7 +91,10 @@ describe('POST /stream', () => {
 
   it('sends a ": ping" comment every pingIntervalMs while the runnable is quiet', async () => {
     const gate = deferred();
-    const url = await serve(RunnableLambda.from((n: number) => counter(n, gate.promise)), { pingIntervalMs: 5 });
+    const url = await serve(
+      RunnableLambda.from((n: number) => counter(n, gate.promise)),
+      { pingIntervalMs: 5 },
+    );
     const { text } = await post(`${url}/stream`, { input: 2 }, (soFar) => {
       if (soFar.includes(': ping\r\n\r\n')) gate.resolve();
     });
@@ -107,7 +110,9 @@ describe('POST /stream', () => {
     );
     const { text } = await post(`${url}/stream`, { input: 1 });
     expect(text).toContain('event: data\r\ndata: "first"\r\n\r\n');
-    expect(text.endsWith('event: error\r\ndata: {"status_code":500,"message":"The runnable failed","code":"RUNNABLE_FAILED"}\r\n\r\n')).toBe(true);
+    expect(
+      text.endsWith('event: error\r\ndata: {"status_code":500,"message":"The runnable failed","code":"RUNNABLE_FAILED"}\r\n\r\n'),
+    ).toBe(true);
     expect(text).not.toContain('secret internals');
     expect(text).not.toContain('event: end');
   });
@@ -119,7 +124,9 @@ describe('POST /stream', () => {
       }),
     );
     const { text } = await post(`${url}/stream`, { input: 1 });
-    expect(text).toContain('event: error\r\ndata: {"status_code":403,"message":"The writer agent refused the call","code":"REMOTE_FORBIDDEN"}\r\n\r\n');
+    expect(text).toContain(
+      'event: error\r\ndata: {"status_code":403,"message":"The writer agent refused the call","code":"REMOTE_FORBIDDEN"}\r\n\r\n',
+    );
   });
 
   it('reports request errors before the stream starts as JSON with a status', async () => {

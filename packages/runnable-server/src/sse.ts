@@ -11,7 +11,10 @@ export class SseWriter {
   private readonly ping: NodeJS.Timeout;
   private closed = false;
 
-  constructor(private readonly res: Response, pingIntervalMs: number) {
+  constructor(
+    private readonly res: Response,
+    pingIntervalMs: number,
+  ) {
     res.status(200);
     res.setHeader('content-type', 'text/event-stream; charset=utf-8');
     res.setHeader('cache-control', 'no-cache');

@@ -16,17 +16,45 @@ const schema = z.object({
 describe('parseConfig', () => {
   it('applies defaults and returns a frozen object', () => {
     const cfg = parseConfig(schema, { env: {}, service: 'test' });
-    expect(cfg).toEqual({ PORT: 3000, HOST: '127.0.0.1', DEBUG: false, ISSUER_URL: 'http://127.0.0.1:4000', TIMEOUT: 5000, TTL: 300, AUDIENCES: ['a'] });
+    expect(cfg).toEqual({
+      PORT: 3000,
+      HOST: '127.0.0.1',
+      DEBUG: false,
+      ISSUER_URL: 'http://127.0.0.1:4000',
+      TIMEOUT: 5000,
+      TTL: 300,
+      AUDIENCES: ['a'],
+    });
     expect(Object.isFrozen(cfg)).toBe(true);
   });
 
   it('parses ports, booleans, urls, durations and lists from strings', () => {
     const cfg = parseConfig(schema, {
-      env: { PORT: '8080', HOST: '0.0.0.0', DEBUG: '1', ISSUER_URL: 'https://issuer.example/', TIMEOUT: '2s', TTL: '5m', AUDIENCES: 'x, y,,z' },
+      env: {
+        PORT: '8080',
+        HOST: '0.0.0.0',
+        DEBUG: '1',
+        ISSUER_URL: 'https://issuer.example/',
+        TIMEOUT: '2s',
+        TTL: '5m',
+        AUDIENCES: 'x, y,,z',
+      },
       service: 'test',
     });
-    expect(cfg).toMatchObject({ PORT: 8080, HOST: '0.0.0.0', DEBUG: true, ISSUER_URL: 'https://issuer.example', TIMEOUT: 2000, TTL: 300, AUDIENCES: ['x', 'y', 'z'] });
-    expect(parseConfig(schema, { env: { DEBUG: 'FALSE', TIMEOUT: '250', TTL: '60' }, service: 't' })).toMatchObject({ DEBUG: false, TIMEOUT: 250, TTL: 60 });
+    expect(cfg).toMatchObject({
+      PORT: 8080,
+      HOST: '0.0.0.0',
+      DEBUG: true,
+      ISSUER_URL: 'https://issuer.example',
+      TIMEOUT: 2000,
+      TTL: 300,
+      AUDIENCES: ['x', 'y', 'z'],
+    });
+    expect(parseConfig(schema, { env: { DEBUG: 'FALSE', TIMEOUT: '250', TTL: '60' }, service: 't' })).toMatchObject({
+      DEBUG: false,
+      TIMEOUT: 250,
+      TTL: 60,
+    });
   });
 
   it('treats empty variables as unset', () => {

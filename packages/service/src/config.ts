@@ -164,7 +164,12 @@ export function durationSec(defaultSec: number) {
 export function list(defaultValue: string[] = []) {
   return z
     .string()
-    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
     .optional()
     .transform((v) => v ?? defaultValue);
 }

@@ -125,7 +125,11 @@ export async function issueLeaf(ca: CertAndKey, options: IssueLeafOptions): Prom
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth], false),
       new x509.SubjectAlternativeNameExtension(
-        [{ type: 'url', value: id }, ...dns.map((value) => ({ type: 'dns' as const, value })), ...ips.map((value) => ({ type: 'ip' as const, value }))],
+        [
+          { type: 'url', value: id },
+          ...dns.map((value) => ({ type: 'dns' as const, value })),
+          ...ips.map((value) => ({ type: 'ip' as const, value })),
+        ],
         false,
       ),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),

@@ -11,7 +11,18 @@ export interface LoggerOptions {
 }
 
 /** Keys whose values are never logged, at the top level or one level down. */
-const SECRET_KEYS = ['authorization', 'cookie', 'token', 'access_token', 'refresh_token', 'id_token', 'subject_token', 'actor_token', 'client_secret', 'password'];
+const SECRET_KEYS = [
+  'authorization',
+  'cookie',
+  'token',
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'subject_token',
+  'actor_token',
+  'client_secret',
+  'password',
+];
 
 export const REDACT_PATHS: readonly string[] = [
   'req.headers.authorization',

@@ -78,7 +78,13 @@ export function requestContext(options: RequestContextOptions): RequestHandler {
       if (skipAccessLog?.(req)) return;
       const duration_ms = Number(process.hrtime.bigint() - start) / 1e6;
       const status = res.statusCode;
-      const line = { method: req.method, path, status, duration_ms: Math.round(duration_ms * 1000) / 1000, ...(aborted ? { aborted: true } : {}) };
+      const line = {
+        method: req.method,
+        path,
+        status,
+        duration_ms: Math.round(duration_ms * 1000) / 1000,
+        ...(aborted ? { aborted: true } : {}),
+      };
       if (status >= 500) req.log.error(line, 'request');
       else req.log.info(line, 'request');
     };

@@ -6,7 +6,17 @@ import path from 'node:path';
 import type { Server } from 'node:https';
 import { createDevCa, issueLeaf, type CertAndKey } from './dev-certs.js';
 import { listen } from './server.js';
-import { allowPeers, clientTlsOptions, peerSpiffeId, readTlsFiles, serverTlsOptions, spiffeId, spiffeIdOf, spiffeServerIdentity, type TlsMaterial } from './tls.js';
+import {
+  allowPeers,
+  clientTlsOptions,
+  peerSpiffeId,
+  readTlsFiles,
+  serverTlsOptions,
+  spiffeId,
+  spiffeIdOf,
+  spiffeServerIdentity,
+  type TlsMaterial,
+} from './tls.js';
 
 const material = (leaf: CertAndKey, ca: CertAndKey): TlsMaterial => ({
   cert: Buffer.from(leaf.cert),
@@ -101,7 +111,9 @@ describe('mutual TLS server', () => {
   });
 
   it('makes the client refuse a server whose SPIFFE id is not the expected one', async () => {
-    await expect(get(clientTlsOptions(material(leaves.workflow!, ca), spiffeId('agent-writer')))).rejects.toThrow(/not the expected spiffe:\/\/baton.local\/agent-writer/);
+    await expect(get(clientTlsOptions(material(leaves.workflow!, ca), spiffeId('agent-writer')))).rejects.toThrow(
+      /not the expected spiffe:\/\/baton.local\/agent-writer/,
+    );
   });
 });
 
@@ -124,7 +136,10 @@ function attempt(options: https.RequestOptions): Promise<{ handshake: boolean; s
 
 describe('connection-level peer allow-list (allowPeer)', () => {
   it('serves an allowed peer', async () => {
-    expect(await attempt(clientTlsOptions(material(leaves.workflow!, ca), spiffeId('agent-research')))).toEqual({ handshake: true, status: 200 });
+    expect(await attempt(clientTlsOptions(material(leaves.workflow!, ca), spiffeId('agent-research')))).toEqual({
+      handshake: true,
+      status: 200,
+    });
     expect(gatedRequests).toEqual(['spiffe://baton.local/workflow']);
   });
 
@@ -135,7 +150,9 @@ describe('connection-level peer allow-list (allowPeer)', () => {
     expect(res).toEqual({ handshake: true, error: expect.stringMatching(/ECONNRESET|socket hang up/i) });
     expect(res.status).toBeUndefined();
     expect(gatedRequests.length).toBe(before);
-    expect(gatedLogs).toEqual([{ obj: { peer: 'spiffe://baton.local/agent-writer', reason: 'AUTH_PEER_NOT_ALLOWED' }, msg: 'peer refused at connection' }]);
+    expect(gatedLogs).toEqual([
+      { obj: { peer: 'spiffe://baton.local/agent-writer', reason: 'AUTH_PEER_NOT_ALLOWED' }, msg: 'peer refused at connection' },
+    ]);
   });
 
   it('still refuses in the handshake a client without a certificate (allowPeer is never asked)', async () => {
@@ -171,7 +188,9 @@ describe('SPIFFE ids', () => {
 
   it('has no peer id on a plain or unverified socket', () => {
     expect(peerSpiffeId({})).toBeUndefined();
-    expect(peerSpiffeId({ authorized: false, getPeerCertificate: () => ({ subjectaltname: 'URI:spiffe://baton.local/x' }) })).toBeUndefined();
+    expect(
+      peerSpiffeId({ authorized: false, getPeerCertificate: () => ({ subjectaltname: 'URI:spiffe://baton.local/x' }) }),
+    ).toBeUndefined();
   });
 });
 
@@ -181,17 +200,28 @@ describe('readTlsFiles', () => {
   });
 
   it('names the missing variables when only some are set', () => {
-    expect(() => readTlsFiles({ TLS_CERT_FILE: '/x.pem' }, 'svc')).toThrow(expect.objectContaining({
-      code: 'CONFIG_INVALID',
-      detail: { issues: expect.arrayContaining([expect.objectContaining({ variable: 'TLS_KEY_FILE' }), expect.objectContaining({ variable: 'TLS_CA_FILE' })]) },
-    }));
+    expect(() => readTlsFiles({ TLS_CERT_FILE: '/x.pem' }, 'svc')).toThrow(
+      expect.objectContaining({
+        code: 'CONFIG_INVALID',
+        detail: {
+          issues: expect.arrayContaining([
+            expect.objectContaining({ variable: 'TLS_KEY_FILE' }),
+            expect.objectContaining({ variable: 'TLS_CA_FILE' }),
+          ]),
+        },
+      }),
+    );
   });
 
-  it('reads the three files and the certificate\'s SPIFFE id, and names an unreadable file', () => {
+  it("reads the three files and the certificate's SPIFFE id, and names an unreadable file", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'baton-tls-'));
     try {
       const wf = leaves.workflow!;
-      const files = { TLS_CERT_FILE: path.join(dir, 'c.pem'), TLS_KEY_FILE: path.join(dir, 'k.pem'), TLS_CA_FILE: path.join(dir, 'ca.pem') };
+      const files = {
+        TLS_CERT_FILE: path.join(dir, 'c.pem'),
+        TLS_KEY_FILE: path.join(dir, 'k.pem'),
+        TLS_CA_FILE: path.join(dir, 'ca.pem'),
+      };
       writeFileSync(files.TLS_CERT_FILE, wf.cert);
       writeFileSync(files.TLS_KEY_FILE, wf.key);
       writeFileSync(files.TLS_CA_FILE, ca.cert);

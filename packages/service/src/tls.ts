@@ -69,7 +69,9 @@ export function readTlsFiles(env: TlsEnv, service: string): TlsMaterial | undefi
   if (set.length === 0) return undefined;
   const issues: ConfigIssue[] = [];
   if (set.length !== TLS_VARS.length) {
-    for (const v of TLS_VARS) if (!set.includes(v)) issues.push({ variable: v, message: `is required when ${set.join(', ')} ${set.length === 1 ? 'is' : 'are'} set` });
+    for (const v of TLS_VARS)
+      if (!set.includes(v))
+        issues.push({ variable: v, message: `is required when ${set.join(', ')} ${set.length === 1 ? 'is' : 'are'} set` });
   }
   const files: Partial<Record<(typeof TLS_VARS)[number], Buffer>> = {};
   if (issues.length === 0) {
@@ -107,7 +109,9 @@ export function loadTlsFiles(env: TlsEnv, service: string): TlsMaterial | undefi
   } catch (err) {
     const issues = ((err as BatonError).detail as { issues?: ConfigIssue[] } | undefined)?.issues;
     if (!issues) throw err;
-    process.stderr.write(`${service}: invalid configuration (values not shown):\n${issues.map((i) => `  ${i.variable}: ${i.message}`).join('\n')}\n`);
+    process.stderr.write(
+      `${service}: invalid configuration (values not shown):\n${issues.map((i) => `  ${i.variable}: ${i.message}`).join('\n')}\n`,
+    );
     process.exit(1);
   }
 }
@@ -125,7 +129,8 @@ export function serverTlsOptions(
   material: TlsMaterial,
   { requireClientCert = true, allowPeer }: { requireClientCert?: boolean; allowPeer?: (spiffeId: string | undefined) => boolean } = {},
 ): TlsOptions {
-  if (allowPeer && !requireClientCert) throw new TypeError('serverTlsOptions: allowPeer needs requireClientCert (there is no peer id without a client certificate)');
+  if (allowPeer && !requireClientCert)
+    throw new TypeError('serverTlsOptions: allowPeer needs requireClientCert (there is no peer id without a client certificate)');
   return {
     cert: material.cert,
     key: material.key,
@@ -193,7 +198,9 @@ export function spiffeServerIdentity(expected: string): (hostname: string, cert:
   return (_hostname, cert) => {
     const actual = spiffeIdOf(cert);
     if (actual === expected) return undefined;
-    return Object.assign(new Error(`server identity ${actual ?? '(none)'} is not the expected ${expected}`), { code: 'ERR_TLS_PEER_IDENTITY' });
+    return Object.assign(new Error(`server identity ${actual ?? '(none)'} is not the expected ${expected}`), {
+      code: 'ERR_TLS_PEER_IDENTITY',
+    });
   };
 }
 

@@ -4,11 +4,20 @@ import path from 'node:path';
 
 const fixtures = path.join(__dirname, 'fixtures');
 
-function start(env: Record<string, string>): { child: ChildProcess; port: Promise<number>; waitFor: (marker: string) => Promise<void>; output: () => string } {
-  const child = spawn(process.execPath, ['-r', path.join(fixtures, 'ts-register.cjs'), '-e', `require(${JSON.stringify(path.join(fixtures, 'slow-server.ts'))})`], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+function start(env: Record<string, string>): {
+  child: ChildProcess;
+  port: Promise<number>;
+  waitFor: (marker: string) => Promise<void>;
+  output: () => string;
+} {
+  const child = spawn(
+    process.execPath,
+    ['-r', path.join(fixtures, 'ts-register.cjs'), '-e', `require(${JSON.stringify(path.join(fixtures, 'slow-server.ts'))})`],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   const waiters: Array<() => void> = [];
   child.stdout!.on('data', (d: Buffer) => {
