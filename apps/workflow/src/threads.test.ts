@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { isBatonError } from '@baton/errors';
+import { createCheckpointer, scopedThreadId } from './threads.js';
+
+const alice = { iss: 'https://issuer.example', sub: 'alice' };
+const bob = { iss: 'https://issuer.example', sub: 'bob' };
+
+describe('scopedThreadId', () => {
+  it('gives two users who name the same thread two different checkpoint keys', () => {
+    expect(scopedThreadId(alice, 't-1')).not.toBe(scopedThreadId(bob, 't-1'));
+    expect(scopedThreadId(alice, 't-1')).toBe(scopedThreadId(alice, 't-1'));
+  });
+
+  it('scopes by issuer as well as subject', () => {
+    expect(scopedThreadId(alice, 't-1')).not.toBe(scopedThreadId({ iss: 'https://other.example', sub: 'alice' }, 't-1'));
+  });
+
+  it('keeps the caller-chosen id readable after the owner key', () => {
+    expect(scopedThreadId(alice, 'my-thread')).toMatch(/^[0-9a-f]{24}\/my-thread$/);
+  });
+
+  it.each([
+    ['empty', ''],
+    ['a slash', 'a/b'],
+    ['129 characters', 'x'.repeat(129)],
+    ['a space', 'white space'],
+    ['a number', 42],
+    ['null', null],
+    ['missing', undefined],
+  ])('refuses a thread_id that is %s with 422 WORKFLOW_THREAD_ID_INVALID', (_label, threadId) => {
+    let caught: unknown;
+    try {
+      scopedThreadId(alice, threadId);
+    } catch (err) {
+      caught = err;
+    }
+    expect(isBatonError(caught)).toBe(true);
+    expect(caught).toMatchObject({ code: 'WORKFLOW_THREAD_ID_INVALID', status: 422 });
+  });
+});
+
+describe('createCheckpointer', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'baton-threads-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is off for CHECKPOINTER=none', async () => {
+    expect(await createCheckpointer('none', dir, () => {})).toBeUndefined();
+  });
+
+  it('keeps threads in memory for CHECKPOINTER=memory without touching the data dir', async () => {
+    const cp = await createCheckpointer('memory', path.join(dir, 'never'), () => {});
+    expect(cp?.kind).toBe('memory');
+    expect(() => statSync(path.join(dir, 'never'))).toThrow();
+    await cp?.close();
+  });
+
+  it('opens a SQLite file in a private data dir for CHECKPOINTER=sqlite', async () => {
+    const data = path.join(dir, 'data');
+    const warnings: string[] = [];
+    const cp = await createCheckpointer('sqlite', data, (m) => warnings.push(m));
+    try {
+      expect(cp).toMatchObject({ kind: 'sqlite', file: path.join(data, 'checkpoints.sqlite') });
+      expect(statSync(data).mode & 0o777).toBe(0o700);
+      const config = { configurable: { thread_id: scopedThreadId(alice, 't'), checkpoint_ns: '' } };
+      expect(await cp!.saver.getTuple(config)).toBeUndefined();
+      expect(warnings).toEqual([]);
+    } finally {
+      await cp?.close();
+    }
+  });
+});
