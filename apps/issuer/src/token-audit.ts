@@ -1,4 +1,4 @@
-import type { Auditor, TokenAuditDecision } from '@baton/auth';
+import type { TokenAuditDecision, TokenAuditor } from '@baton/auth';
 import type { Request, Response } from 'express';
 
 /** What is known about a token request so far, filled in as it is checked (only validated values). */
@@ -23,7 +23,7 @@ export function auditOf(res: Response): TokenAudit {
 
 /** One `token.decision` line through the shared auditor, allow or deny. */
 export function writeTokenAudit(
-  auditor: Auditor,
+  auditor: TokenAuditor,
   req: Request,
   res: Response,
   decision: 'allow' | 'deny',

@@ -1,4 +1,4 @@
-import { createAuditor, tokenFingerprint, type Auditor } from '@baton/auth';
+import { createAuditor, tokenFingerprint, type TokenAuditor } from '@baton/auth';
 import type { Logger } from '@baton/service';
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { authenticateClient } from './client-auth.js';
@@ -25,7 +25,7 @@ export interface TokenEndpointDeps {
   logger: Logger;
   now: () => number;
   /** Writes the `token.decision` lines (default: `createAuditor({ logger, service: 'issuer', now })`). */
-  auditor?: Auditor;
+  auditor?: TokenAuditor;
 }
 
 /** What the steps have established about one token request (kept in `res.locals`). */
@@ -105,7 +105,7 @@ const rateLimit =
   };
 
 const dispatch =
-  (logger: Logger, auditor: Auditor): RequestHandler =>
+  (logger: Logger, auditor: TokenAuditor): RequestHandler =>
   async (req, res) => {
     const { form, client, grant, nowMs } = stateOf(res);
     const ctx = { form, client: client!, audit: auditOf(res), log: req.log ?? logger, nowSec: Math.floor(nowMs! / 1000) };
@@ -128,7 +128,7 @@ function toOAuthError(err: unknown): OAuthError | undefined {
 
 /** Errors on the token endpoint are RFC 6749 §5.2 JSON, never the Baton error shape; each one is audited. */
 const oauthErrors =
-  (logger: Logger, auditor: Auditor) =>
+  (logger: Logger, auditor: TokenAuditor) =>
   (err: unknown, req: Request, res: Response, next: NextFunction): void => {
     if (res.headersSent) return next(err);
     const log = req.log ?? logger;

@@ -70,6 +70,10 @@ export type TokenAuditDecision = Omit<TokenAuditEvent, 'audit' | 'event' | 'serv
 export interface Auditor {
   /** Write one audit line; returns the event written. */
   record(decision: AuditDecision): AuditEvent;
+}
+
+/** The same auditor as a token endpoint uses it (the issuer). */
+export interface TokenAuditor {
   /** Write one `token.decision` line (`logger.info(event, 'token.decision')`); returns the event written. */
   recordToken(decision: TokenAuditDecision): TokenAuditEvent;
 }
@@ -105,7 +109,7 @@ function neutraliseDeep(value: unknown, depth: number): unknown {
 const str = (v: string | null | undefined): string | null => (typeof v === 'string' ? neutralise(v) : null);
 
 /** Builds audit events and writes each as one log line (`logger.info(event, 'auth.decision')`). */
-export function createAuditor(options: AuditorOptions): Auditor {
+export function createAuditor(options: AuditorOptions): Auditor & TokenAuditor {
   if (!options || !options.logger || typeof options.logger.info !== 'function') {
     throw new TypeError('createAuditor: logger with an info(obj, msg) method is required');
   }
