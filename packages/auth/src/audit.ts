@@ -35,9 +35,47 @@ export interface AuditDecision {
   trace_id?: string | null | undefined;
 }
 
+/** One audit line per token-endpoint answer (an OAuth authorization server: both grants, allow or deny). */
+export interface TokenAuditEvent {
+  audit: true;
+  event: 'token.decision';
+  service: string;
+  decision: 'allow' | 'deny';
+  /** `ok` for allow, the OAuth `error` answered for deny. */
+  reason: string;
+  /** The HTTP status answered. */
+  status: number;
+  grant_type: string | null;
+  client_id: string | null;
+  sub: string | null;
+  act: Record<string, unknown> | null;
+  /** The one resolved target audience. */
+  aud: string | null;
+  /** The granted scope, space-delimited. */
+  scope: string | null;
+  /** Fingerprint of the presented subject token, never the token. */
+  token_fp: string | null;
+  /** Fingerprint and `jti` of the issued token (allow only). */
+  issued_token_fp: string | null;
+  jti: string | null;
+  request_id: string | null;
+  trace_id: string | null;
+  /** ISO 8601. */
+  time: string;
+}
+
+/** What a token endpoint knows when it answers; values must be ones it validated (or null). */
+export type TokenAuditDecision = Omit<TokenAuditEvent, 'audit' | 'event' | 'service' | 'time'>;
+
 export interface Auditor {
   /** Write one audit line; returns the event written. */
   record(decision: AuditDecision): AuditEvent;
+}
+
+/** The same auditor as a token endpoint uses it (the issuer). */
+export interface TokenAuditor {
+  /** Write one `token.decision` line (`logger.info(event, 'token.decision')`); returns the event written. */
+  recordToken(decision: TokenAuditDecision): TokenAuditEvent;
 }
 
 export interface AuditorOptions {
@@ -71,7 +109,7 @@ function neutraliseDeep(value: unknown, depth: number): unknown {
 const str = (v: string | null | undefined): string | null => (typeof v === 'string' ? neutralise(v) : null);
 
 /** Builds audit events and writes each as one log line (`logger.info(event, 'auth.decision')`). */
-export function createAuditor(options: AuditorOptions): Auditor {
+export function createAuditor(options: AuditorOptions): Auditor & TokenAuditor {
   if (!options || !options.logger || typeof options.logger.info !== 'function') {
     throw new TypeError('createAuditor: logger with an info(obj, msg) method is required');
   }
@@ -99,6 +137,30 @@ export function createAuditor(options: AuditorOptions): Auditor {
         time: new Date(now()).toISOString(),
       };
       logger.info(event, 'auth.decision');
+      return event;
+    },
+    recordToken(d) {
+      const event: TokenAuditEvent = {
+        audit: true,
+        event: 'token.decision',
+        service,
+        decision: d.decision,
+        reason: neutralise(d.reason),
+        status: d.status,
+        grant_type: str(d.grant_type),
+        client_id: str(d.client_id),
+        sub: str(d.sub),
+        act: d.act ? (neutraliseDeep(d.act, 0) as Record<string, unknown>) : null,
+        aud: str(d.aud),
+        scope: str(d.scope),
+        token_fp: str(d.token_fp),
+        issued_token_fp: str(d.issued_token_fp),
+        jti: str(d.jti),
+        request_id: str(d.request_id),
+        trace_id: str(d.trace_id),
+        time: new Date(now()).toISOString(),
+      };
+      logger.info(event, 'token.decision');
       return event;
     },
   };

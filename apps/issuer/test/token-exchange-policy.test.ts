@@ -1,10 +1,16 @@
-// The token-exchange endpoint under attack, against the RUNNING compiled issuer (dist/main.js).
-// Build first: `pnpm --filter @baton/issuer build`.
+// The dev issuer's own token-exchange POLICY under attack, against the RUNNING compiled issuer
+// (dist/main.js). Build first: `pnpm --filter @baton/issuer build`.
 //
-// User tokens come from the real /dev/token endpoint. Expired, forged, `alg: none` and
-// foreign-issuer tokens are crafted here, the ones that must differ from a genuine token in
-// exactly one respect signed with the issuer's own private key read from its data dir (no
-// sleeps). A control case shows that a crafted token with nothing wrong is accepted.
+// What RFC 8693 / RFC 6749 require of any issuer (client authentication, required parameters,
+// invalid subject tokens, malformed scope and resource, repeated parameters) is the spec in
+// packages/conformance/test/token-exchange-spec.ts, run against this issuer's process there. This
+// suite keeps what is this issuer's choice: which grants and token types it supports, which
+// subject tokens it accepts (audience, act, workflow:invoke, typ, exp capping), the scope mapping,
+// the target allow-list and one-target rule, transport (form only, 16 KB, 405) and the rate limit.
+//
+// User tokens come from the real /dev/token endpoint. Crafted tokens that must differ from a
+// genuine token in exactly one respect are signed with the issuer's own private key read from its
+// data dir (no sleeps); the spec's control case shows such a token is otherwise accepted.
 //
 // Behaviours pinned here that the RFCs leave open:
 // - `actor_token` is REFUSED (invalid_request), not ignored: the authenticated client is the actor.
@@ -12,58 +18,45 @@
 //   an unsupported charset or content-encoding.
 // - GET (or any method but POST) on /oauth/token is 405 invalid_request with `Allow: POST`.
 // - several `audience`/`resource` values are invalid_target (RFC 8693 §2.2.2), every other
-//   repeated parameter is invalid_request.
-import {
-  createHmac,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  randomUUID,
-  type JsonWebKey,
-  type KeyObject,
-} from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
+//   repeated parameter is invalid_request (also when its first value is empty).
+import { createPublicKey, randomUUID, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import {
+  GRANT_TOKEN_EXCHANGE as TE,
+  TOKEN_TYPE_ACCESS_TOKEN as AT,
+  FORM,
+  basicAuth as basic,
+  devIssuerToken as devToken,
+  expectRefusal,
+  formRequest,
+  nowSec,
+  oneCharOff,
+  readDevIssuerKey,
+  secretsIn,
+  sendTokenRequest,
+  signJwt,
+  JWT_LIKE,
+  type ClientAuth as Auth,
+  type RefusalCase,
+  type TokenRequest as Req,
+  type TokenResponse as Res,
+} from '@baton/testkit/oauth';
 import jwt from 'jsonwebtoken';
 import { startIssuer, type IssuerProcess } from './issuer-process.js';
 
 const SECRET = 'attack-suite-client-secret-0123456789-abcdefghij';
 /** The same length, one character different. */
-const SECRET_ONE_OFF = `${SECRET.slice(0, -1)}${SECRET.endsWith('j') ? 'k' : 'j'}`;
-const TE = 'urn:ietf:params:oauth:grant-type:token-exchange';
-const AT = 'urn:ietf:params:oauth:token-type:access_token';
+const SECRET_ONE_OFF = oneCharOff(SECRET);
 const WORKFLOW_AUD = 'baton-workflow';
 /** The documented body limit is 16 KB. */
 const BODY_LIMIT = 16 * 1024;
 /** Burst case: the second process allows this many exchanges per client per minute. */
 const BURST_LIMIT = 5;
 
-const basic = (id: string, secret: string) =>
-  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
-const nowSec = () => Math.floor(Date.now() / 1000);
-const b64url = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-
-interface SigningKey {
-  kid: string;
-  privateKey: KeyObject;
-  publicKey: KeyObject;
-}
-
-/** The issuer's current signing key, read from `$ISSUER_DATA_DIR/keys.json` (newest last). */
-function issuerKey(dataDir: string): SigningKey {
-  const { keys } = JSON.parse(fs.readFileSync(path.join(dataDir, 'keys.json'), 'utf8')) as {
-    keys: Array<{ kid: string; private_jwk: JsonWebKey }>;
-  };
-  const k = keys[keys.length - 1]!;
-  const privateKey = createPrivateKey({ key: k.private_jwk, format: 'jwk' });
-  return { kid: k.kid, privateKey, publicKey: createPublicKey(privateKey) };
-}
-
 interface Ctx {
   issuer: IssuerProcess;
   base: string;
-  key: SigningKey;
+  key: { kid: string; privateKey: KeyObject };
   /** Genuine tokens from the running issuer. */
   alice: string;
   eve: string;
@@ -90,26 +83,9 @@ function userClaims(c: Ctx, extra: Record<string, unknown> = {}): Record<string,
   return Object.fromEntries(Object.entries(claims).filter(([, v]) => v !== undefined));
 }
 
-/** RS256-sign claims exactly as given (no iat added), by default with the issuer's own key and header. */
-function sign(claims: Record<string, unknown>, opts: { key?: KeyObject; header?: Record<string, unknown> } = {}, c?: Ctx): string {
-  const header = opts.header ?? { alg: 'RS256', typ: 'at+jwt', kid: c!.key.kid };
-  return jwt.sign(claims, opts.key ?? c!.key.privateKey, {
-    algorithm: 'RS256',
-    header: header as unknown as jwt.JwtHeader,
-    noTimestamp: true,
-  });
-}
-const ownSigned = (c: Ctx, claims: Record<string, unknown>, header?: Record<string, unknown>) => sign(claims, header ? { header } : {}, c);
-
-interface Req {
-  method?: string;
-  /** Path and query; default /oauth/token. */
-  path?: string;
-  headers?: Record<string, string>;
-  body?: string | Buffer;
-}
-
-type Auth = 'basic' | 'none' | { header: string };
+/** RS256-signed with the issuer's own key, by default with its own header. */
+const ownSigned = (c: Ctx, claims: Record<string, unknown>, header?: Record<string, unknown>) =>
+  signJwt(claims, c.key.privateKey, header ?? { alg: 'RS256', typ: 'at+jwt', kid: c.key.kid });
 
 function authHeaders(auth: Auth): Record<string, string> {
   if (auth === 'none') return {};
@@ -117,12 +93,8 @@ function authHeaders(auth: Auth): Record<string, string> {
   return { authorization: auth.header };
 }
 
-const FORM = 'application/x-www-form-urlencoded';
-
 /** A form POST from ordered pairs (so parameters can be repeated). */
-function formReq(pairs: Array<[string, string]>, auth: Auth = 'basic'): Req {
-  return { headers: { 'content-type': FORM, ...authHeaders(auth) }, body: new URLSearchParams(pairs).toString() };
-}
+const formReq = (pairs: Array<[string, string]>, auth: Auth = 'basic'): Req => formRequest(pairs, authHeaders(auth).authorization);
 
 /** A token-exchange request for alice to agent-research; `undefined` in overrides drops a parameter. */
 function exchangeReq(c: Ctx, overrides: Record<string, string | undefined> = {}, auth: Auth = 'basic'): Req {
@@ -139,36 +111,7 @@ function exchangeReq(c: Ctx, overrides: Record<string, string | undefined> = {},
   );
 }
 
-interface Res {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: Record<string, unknown> | undefined;
-}
-
-async function send(base: string, req: Req): Promise<Res> {
-  const init: RequestInit = { method: req.method ?? 'POST', headers: req.headers ?? {} };
-  if (req.body !== undefined) init.body = req.body;
-  const res = await fetch(`${base}${req.path ?? '/oauth/token'}`, init);
-  const text = await res.text();
-  let json: Record<string, unknown> | undefined;
-  try {
-    json = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json };
-}
-
-async function devToken(base: string, body: Record<string, unknown>): Promise<string> {
-  const res = await fetch(`${base}/dev/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (res.status !== 200) throw new Error(`/dev/token ${JSON.stringify(body)} -> ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { access_token: string }).access_token;
-}
+const send = (base: string, req: Req): Promise<Res> => sendTokenRequest(`${base}/oauth/token`, req);
 
 async function exchangeOk(base: string, form: Record<string, string>, auth: Auth = 'basic'): Promise<Record<string, unknown>> {
   const res = await send(base, formReq(Object.entries({ grant_type: TE, subject_token_type: AT, ...form }), auth));
@@ -176,84 +119,8 @@ async function exchangeOk(base: string, form: Record<string, string>, auth: Auth
   return res.json!;
 }
 
-/** Everything secret a request carried: its credentials and any token in it. */
-function secretsIn(req: Req): string[] {
-  const out: string[] = [];
-  const authz = req.headers?.authorization;
-  if (authz) out.push(authz, authz.replace(/^\S+\s+/, ''));
-  const ct = req.headers?.['content-type'] ?? '';
-  if (typeof req.body === 'string' && ct.startsWith(FORM)) {
-    for (const [k, v] of new URLSearchParams(req.body)) if (/token|secret/.test(k) && v.length > 0) out.push(v);
-  }
-  return out;
-}
-
-interface AttackCase {
-  name: string;
-  req: (c: Ctx) => Req | Promise<Req>;
-  status: number;
-  error: string;
-  /** Extra assertions on the response. */
-  also?: (res: Res) => void;
-}
-
-/** A JWT-looking string anywhere in a response body. */
-const JWT_LIKE = /eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/;
-
-const cases: AttackCase[] = [
-  // --- client authentication (RFC 6749 §2.3, §5.2) ---
-  { name: 'no client authentication at all', req: (c) => exchangeReq(c, {}, 'none'), status: 401, error: 'invalid_client' },
-  {
-    name: 'a Basic secret that differs in one character',
-    req: (c) => exchangeReq(c, {}, { header: basic('workflow', SECRET_ONE_OFF) }),
-    status: 401,
-    error: 'invalid_client',
-  },
-  {
-    name: 'a client_secret_post secret that differs in one character',
-    req: (c) => exchangeReq(c, { client_id: 'workflow', client_secret: SECRET_ONE_OFF }, 'none'),
-    status: 401,
-    error: 'invalid_client',
-  },
-  {
-    name: 'an unknown client id with the right secret',
-    req: (c) => exchangeReq(c, {}, { header: basic('mallory', SECRET) }),
-    status: 401,
-    error: 'invalid_client',
-  },
-  {
-    name: 'a client_id in the body without any secret (no public clients)',
-    req: (c) => exchangeReq(c, { client_id: 'workflow' }, 'none'),
-    status: 401,
-    error: 'invalid_client',
-  },
-  {
-    name: 'the exchanged token as a Bearer credential instead of client authentication',
-    req: (c) => exchangeReq(c, {}, { header: `Bearer ${c.exchanged}` }),
-    status: 401,
-    error: 'invalid_client',
-  },
-  {
-    name: 'Basic credentials without a colon',
-    req: (c) => exchangeReq(c, {}, { header: `Basic ${Buffer.from(`workflow${SECRET}`).toString('base64')}` }),
-    status: 401,
-    error: 'invalid_client',
-  },
-  {
-    name: 'Basic and client_secret_post together',
-    req: (c) => exchangeReq(c, { client_id: 'workflow', client_secret: SECRET }, 'basic'),
-    status: 400,
-    error: 'invalid_request',
-  },
-  {
-    name: 'a body client_id that is not the Basic client',
-    req: (c) => exchangeReq(c, { client_id: 'mallory' }, 'basic'),
-    status: 400,
-    error: 'invalid_request',
-  },
-
+const cases: Array<RefusalCase<Ctx>> = [
   // --- grant type ---
-  { name: 'no grant_type', req: (c) => exchangeReq(c, { grant_type: undefined }), status: 400, error: 'invalid_request' },
   {
     name: 'the password grant',
     req: () =>
@@ -275,34 +142,11 @@ const cases: AttackCase[] = [
     status: 400,
     error: 'unsupported_grant_type',
   },
-  {
-    name: 'parameters in the query string instead of the body',
-    req: (c) => ({
-      ...exchangeReq(c),
-      path: `/oauth/token?${new URLSearchParams({ grant_type: TE, subject_token_type: AT, subject_token: c.alice, audience: 'agent-research' })}`,
-      body: '',
-    }),
-    status: 400,
-    error: 'invalid_request',
-  },
 
   // --- token types and unsupported RFC 8693 features ---
-  { name: 'a missing subject_token', req: (c) => exchangeReq(c, { subject_token: undefined }), status: 400, error: 'invalid_request' },
-  {
-    name: 'a missing subject_token_type',
-    req: (c) => exchangeReq(c, { subject_token_type: undefined }),
-    status: 400,
-    error: 'invalid_request',
-  },
   {
     name: 'an unknown subject_token_type (id_token)',
     req: (c) => exchangeReq(c, { subject_token_type: 'urn:ietf:params:oauth:token-type:id_token' }),
-    status: 400,
-    error: 'invalid_request',
-  },
-  {
-    name: 'an unknown subject_token_type (made up)',
-    req: (c) => exchangeReq(c, { subject_token_type: 'urn:example:token-type:magic' }),
     status: 400,
     error: 'invalid_request',
   },
@@ -324,26 +168,8 @@ const cases: AttackCase[] = [
     status: 400,
     error: 'invalid_request',
   },
-  {
-    name: 'an actor_token_type without actor_token',
-    req: (c) => exchangeReq(c, { actor_token_type: AT }),
-    status: 400,
-    error: 'invalid_request',
-  },
 
   // --- the subject token itself ---
-  {
-    name: 'a subject token that is not a JWT',
-    req: (c) => exchangeReq(c, { subject_token: 'not-a-jwt-at-all' }),
-    status: 400,
-    error: 'invalid_grant',
-  },
-  {
-    name: 'an expired subject token (own key, exp a minute ago)',
-    req: (c) => exchangeReq(c, { subject_token: ownSigned(c, userClaims(c, { iat: nowSec() - 400, exp: nowSec() - 60 })) }),
-    status: 400,
-    error: 'invalid_grant',
-  },
   {
     name: 'a subject token that expired 2 s ago (inside the clock tolerance)',
     req: (c) => exchangeReq(c, { subject_token: ownSigned(c, userClaims(c, { iat: nowSec() - 300, exp: nowSec() - 2 })) }),
@@ -351,79 +177,8 @@ const cases: AttackCase[] = [
     error: 'invalid_grant',
   },
   {
-    name: 'a subject token that is not yet valid (nbf in 5 min)',
-    req: (c) => exchangeReq(c, { subject_token: ownSigned(c, userClaims(c, { nbf: nowSec() + 300, exp: nowSec() + 600 })) }),
-    status: 400,
-    error: 'invalid_grant',
-  },
-  {
-    name: 'a subject token without exp',
-    req: (c) => exchangeReq(c, { subject_token: ownSigned(c, userClaims(c, { exp: undefined })) }),
-    status: 400,
-    error: 'invalid_grant',
-  },
-  {
-    name: 'a subject token without sub',
-    req: (c) => exchangeReq(c, { subject_token: ownSigned(c, userClaims(c, { sub: undefined })) }),
-    status: 400,
-    error: 'invalid_grant',
-  },
-  {
     name: 'a subject token with typ JWT instead of at+jwt',
     req: (c) => exchangeReq(c, { subject_token: ownSigned(c, userClaims(c), { alg: 'RS256', typ: 'JWT', kid: c.key.kid }) }),
-    status: 400,
-    error: 'invalid_grant',
-  },
-  {
-    name: 'a genuine token whose payload was edited (sub alice -> bob, signature kept)',
-    req: (c) => {
-      const [h, p, s] = c.alice.split('.');
-      const claims = JSON.parse(Buffer.from(p!, 'base64url').toString()) as Record<string, unknown>;
-      return exchangeReq(c, { subject_token: `${h}.${b64url({ ...claims, sub: 'bob' })}.${s}` });
-    },
-    status: 400,
-    error: 'invalid_grant',
-  },
-  {
-    name: "a token signed by another RSA key under the issuer's kid",
-    req: (c) =>
-      exchangeReq(c, { subject_token: sign(userClaims(c), { key: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey }, c) }),
-    status: 400,
-    error: 'invalid_grant',
-  },
-  {
-    name: 'alg none with the issuer kid and no signature',
-    req: (c) => exchangeReq(c, { subject_token: `${b64url({ alg: 'none', typ: 'at+jwt', kid: c.key.kid })}.${b64url(userClaims(c))}.` }),
-    status: 400,
-    error: 'invalid_grant',
-  },
-  {
-    name: "HS256 keyed with the issuer's public key (algorithm confusion)",
-    req: (c) => {
-      const pem = c.key.publicKey.export({ type: 'spki', format: 'pem' }).toString();
-      const input = `${b64url({ alg: 'HS256', typ: 'at+jwt', kid: c.key.kid })}.${b64url(userClaims(c))}`;
-      return exchangeReq(c, { subject_token: `${input}.${createHmac('sha256', pem).update(input).digest('base64url')}` });
-    },
-    status: 400,
-    error: 'invalid_grant',
-  },
-  {
-    name: 'a token from a foreign issuer (its own key and kid)',
-    req: (c) => {
-      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-      return exchangeReq(c, {
-        subject_token: sign(userClaims(c, { iss: 'https://idp.evil.example' }), {
-          key: privateKey,
-          header: { alg: 'RS256', typ: 'at+jwt', kid: 'evil-key-1' },
-        }),
-      });
-    },
-    status: 400,
-    error: 'invalid_grant',
-  },
-  {
-    name: "a foreign iss signed with the issuer's own key",
-    req: (c) => exchangeReq(c, { subject_token: ownSigned(c, userClaims(c, { iss: 'https://idp.evil.example' })) }),
     status: 400,
     error: 'invalid_grant',
   },
@@ -483,12 +238,6 @@ const cases: AttackCase[] = [
     status: 400,
     error: 'invalid_scope',
   },
-  {
-    name: 'a malformed scope (a quote and a double space)',
-    req: (c) => exchangeReq(c, { scope: 'research:invoke  "x' }),
-    status: 400,
-    error: 'invalid_scope',
-  },
 
   // --- target ---
   { name: 'no target', req: (c) => exchangeReq(c, { audience: undefined }), status: 400, error: 'invalid_request' },
@@ -543,52 +292,8 @@ const cases: AttackCase[] = [
     status: 400,
     error: 'invalid_target',
   },
-  {
-    name: 'a relative resource',
-    req: (c) => exchangeReq(c, { audience: undefined, resource: '/research' }),
-    status: 400,
-    error: 'invalid_target',
-  },
-  {
-    name: 'a resource with a fragment',
-    req: (c) => exchangeReq(c, { audience: undefined, resource: 'http://127.0.0.1:3001/research#frag' }),
-    status: 400,
-    error: 'invalid_target',
-  },
-  {
-    name: 'an audience name given as resource (not a URI)',
-    req: (c) => exchangeReq(c, { audience: undefined, resource: 'agent-research' }),
-    status: 400,
-    error: 'invalid_target',
-  },
 
   // --- repeated parameters ---
-  {
-    name: 'a repeated grant_type',
-    req: (c) =>
-      formReq([
-        ['grant_type', TE],
-        ['grant_type', TE],
-        ['subject_token', c.alice],
-        ['subject_token_type', AT],
-        ['audience', 'agent-research'],
-      ]),
-    status: 400,
-    error: 'invalid_request',
-  },
-  {
-    name: 'a repeated subject_token',
-    req: (c) =>
-      formReq([
-        ['grant_type', TE],
-        ['subject_token', c.alice],
-        ['subject_token', c.eve],
-        ['subject_token_type', AT],
-        ['audience', 'agent-research'],
-      ]),
-    status: 400,
-    error: 'invalid_request',
-  },
   {
     name: 'a repeated subject_token whose first value is empty',
     req: (c) =>
@@ -599,24 +304,6 @@ const cases: AttackCase[] = [
         ['subject_token_type', AT],
         ['audience', 'agent-research'],
       ]),
-    status: 400,
-    error: 'invalid_request',
-  },
-  {
-    name: 'a repeated client_secret',
-    req: (c) =>
-      formReq(
-        [
-          ['grant_type', TE],
-          ['client_id', 'workflow'],
-          ['client_secret', SECRET_ONE_OFF],
-          ['client_secret', SECRET],
-          ['subject_token', c.alice],
-          ['subject_token_type', AT],
-          ['audience', 'agent-research'],
-        ],
-        'none',
-      ),
     status: 400,
     error: 'invalid_request',
   },
@@ -693,13 +380,13 @@ const cases: AttackCase[] = [
   },
 ];
 
-describe('token exchange under attack (running dist/main.js)', () => {
+describe('the dev issuer token-exchange policy under attack (running dist/main.js)', () => {
   const ctx = {} as Ctx;
 
   beforeAll(async () => {
     ctx.issuer = await startIssuer({ env: { WORKFLOW_CLIENT_SECRET: SECRET } });
     ctx.base = ctx.issuer.base;
-    ctx.key = issuerKey(ctx.issuer.dataDir);
+    ctx.key = readDevIssuerKey(ctx.issuer.dataDir);
     ctx.alice = await devToken(ctx.base, { user: 'alice' });
     ctx.eve = await devToken(ctx.base, { user: 'eve' });
     ctx.aliceForResearch = await devToken(ctx.base, { user: 'alice', audience: 'agent-research' });
@@ -726,34 +413,14 @@ describe('token exchange under attack (running dist/main.js)', () => {
     expect(new Set(cases.map((c) => c.name)).size).toBe(cases.length);
   });
 
-  it('accepts a token crafted with its own key when nothing is wrong with it (control for the crafted cases)', async () => {
-    const body = await exchangeOk(ctx.base, { subject_token: ownSigned(ctx, userClaims(ctx)), audience: 'agent-research' });
-    expect(body.scope).toBe('research:invoke');
-  });
-
   it.each(cases.map((c) => [c.name, c] as const))('refuses %s', async (_name, c) => {
     const req = await c.req(ctx);
     const res = await send(ctx.base, req);
-    expect({ status: res.status, error: res.json?.error }).toEqual({ status: c.status, error: c.error });
-    expect(res.json).toEqual({ error: c.error, error_description: expect.any(String) });
-    expect(res.headers.get('cache-control')).toBe('no-store');
-    expect(res.headers.get('pragma')).toBe('no-cache');
-    if (c.error === 'invalid_client') expect(res.headers.get('www-authenticate')).toMatch(/^Basic realm="[^"]+"/);
-    else expect(res.headers.get('www-authenticate')).toBeNull();
-    // Never echo a credential or a token: not the ones this request carried, not any other.
-    for (const s of [
-      SECRET,
-      SECRET_ONE_OFF,
-      ctx.alice,
-      ctx.eve,
-      ctx.aliceForResearch,
-      ctx.exchanged,
-      ctx.clientCredentials,
-      ...secretsIn(req),
-    ]) {
-      expect(res.text.includes(s)).toBe(false);
-    }
-    expect(res.text).not.toMatch(JWT_LIKE);
+    expectRefusal(res, {
+      status: c.status,
+      error: c.error,
+      secrets: [SECRET, SECRET_ONE_OFF, ctx.alice, ctx.eve, ctx.aliceForResearch, ctx.exchanged, ctx.clientCredentials, ...secretsIn(req)],
+    });
     c.also?.(res);
   });
 
