@@ -1,5 +1,5 @@
-export { attachAccessToken, accessTokenOf, tokenFingerprint } from './principal.js';
-export type { Principal } from './principal.js';
+export { Caller, accessTokenOf, isCaller, tokenFingerprint } from '@baton/identity';
+export type { Principal } from '@baton/identity';
 export {
   AuthError,
   DEFAULT_REALM,
@@ -19,4 +19,4 @@ export { formatScope, hasScopes, isScopeToken, missingScopes, parseScope } from 
 export { createAuditor, neutralise } from './audit.js';
 export type { AuditDecision, AuditEvent, AuditLogger, Auditor, AuditorOptions } from './audit.js';
 export { createTokenExchangeClient, GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS_TOKEN } from './token-exchange.js';
-export type { ExchangedToken, TokenExchangeClient, TokenExchangeClientOptions, TokenExchangeRequest } from './token-exchange.js';
+export type { ExchangedToken, TokenExchangeClient, TokenExchangeClientOptions } from './token-exchange.js';
