@@ -192,8 +192,8 @@ export function createTokenExchangeClient(options: TokenExchangeClientOptions): 
         json && typeof json.error === 'string' ? (OAUTH_ERROR.test(json.error) ? json.error : 'invalid_request') : undefined;
       const failure = classifyIssuerAnswer(res.statusCode, oauthError);
       if (failure === 'unavailable') {
-        const throttled = res.statusCode === 429 || oauthError === 'slow_down' || oauthError === 'temporarily_unavailable';
-        throw unavailable(`Token exchange failed: ${throttled ? 'issuer is throttling' : 'issuer answered'} ${res.statusCode}`);
+        // Throttling (429, slow_down, temporarily_unavailable) lands here too: an outage, never a refusal.
+        throw unavailable(`Token exchange failed: issuer answered ${res.statusCode}${oauthError ? ` (${oauthError})` : ''}`);
       }
       throw new AuthError('AUTH_EXCHANGE_DENIED', `Token exchange refused by the issuer: ${oauthError}`, {
         status: EXCHANGE_FAILURE_STATUS[failure],
