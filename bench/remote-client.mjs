@@ -25,7 +25,7 @@ const express = fromPkg('runnable-server')('express');
 const { RunnableLambda } = await import(fromPkg('remote').resolve('@langchain/core/runnables'));
 const { addRoutes } = await import(path.join(root, 'packages/runnable-server/dist/index.js'));
 const { RemoteRunnable: BatonRemote } = await import(path.join(root, 'packages/remote/dist/index.js'));
-const { attachAccessToken } = await import(path.join(root, 'packages/auth/dist/index.js'));
+const { Caller } = await import(path.join(root, 'packages/identity/dist/index.js'));
 const { RemoteRunnable: OfficialRemote } = await import(fromPkg('conformance').resolve('langchain-core-legacy/runnables/remote'));
 
 if (process.argv.includes('--server')) {
@@ -47,8 +47,8 @@ async function client() {
   const port = await new Promise((resolve) => child.once('message', resolve));
   const url = `http://127.0.0.1:${port}/echo`;
 
-  const principal = attachAccessToken({ sub: 'bench', iss: 'bench', aud: [], scope: [], exp: 0, token_fp: 'x' }, 'bench-token');
-  const config = { context: { principal } };
+  const caller = new Caller({ token: 'bench-token', principal: { sub: 'bench', iss: 'bench', aud: [], scope: [], exp: 0, token_fp: 'x' } });
+  const config = { context: { caller } };
   const clients = {
     'bare fetch': {
       invoke: async (input) =>

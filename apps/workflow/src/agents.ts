@@ -1,4 +1,5 @@
-import { RemoteRunnable, type RemoteCredentials, type RemoteRunnableOptions, type TokenExchanger } from '@baton/remote';
+import type { TokenExchanger } from '@baton/identity';
+import { RemoteRunnable, type RemoteCredentials, type RemoteRunnableOptions } from '@baton/remote';
 import type { WorkflowConfig } from './config.js';
 import type { WorkflowAgents } from './graph.js';
 

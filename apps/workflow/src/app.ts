@@ -1,6 +1,7 @@
 import express, { type Request } from 'express';
 import { BatonError } from '@baton/errors';
-import type { Auditor, Principal, Verifier } from '@baton/auth';
+import type { Auditor, Verifier } from '@baton/auth';
+import type { Caller } from '@baton/identity';
 import { errorHandler, requireAuth } from '@baton/auth/express';
 import { addRoutes, type ServerRunConfig } from '@baton/runnable-server';
 import { healthRoutes, metrics, requestContext, type Logger } from '@baton/service';
@@ -21,7 +22,7 @@ export interface WorkflowAppDeps {
   ready?: () => boolean | Promise<boolean>;
 }
 
-function principalOf(req: Request): Principal {
+function callerOf(req: Request): Caller {
   if (!req.auth) throw new BatonError('INTERNAL', 'route reached without authentication', { status: 500, expose: false });
   return req.auth;
 }
@@ -47,7 +48,7 @@ export function createApp(deps: WorkflowAppDeps): express.Express {
     const threadId = config.configurable?.thread_id;
     if (threadId === undefined) return config;
     if (!threadedGraph) throw new BatonError('WORKFLOW_THREADS_DISABLED', 'threads are off (CHECKPOINTER=none)', { status: 400 });
-    return { ...config, configurable: { ...config.configurable, thread_id: scopedThreadId(principalOf(req), threadId) } };
+    return { ...config, configurable: { ...config.configurable, thread_id: scopedThreadId(callerOf(req), threadId) } };
   };
 
   addRoutes(app, deps.workflow, {
@@ -64,7 +65,7 @@ export function createApp(deps: WorkflowAppDeps): express.Express {
   app.get('/workflow/threads/:thread_id', auth, async (req, res) => {
     if (!threadedGraph) throw new BatonError('WORKFLOW_THREADS_DISABLED', 'threads are off (CHECKPOINTER=none)', { status: 400 });
     const threadId = req.params.thread_id;
-    const snapshot = await threadedGraph.getState({ configurable: { thread_id: scopedThreadId(principalOf(req), threadId) } });
+    const snapshot = await threadedGraph.getState({ configurable: { thread_id: scopedThreadId(callerOf(req), threadId) } });
     if (!snapshot.createdAt || Object.keys(snapshot.values ?? {}).length === 0) {
       throw new BatonError('WORKFLOW_THREAD_NOT_FOUND', 'No such thread', { status: 404 });
     }

@@ -1,17 +1,31 @@
 import { RunnableLambda } from '@langchain/core/runnables';
 import { MemorySaver } from '@langchain/langgraph';
 import { isBatonError, BatonError } from '@baton/errors';
+import { Caller, tokenFingerprint } from '@baton/identity';
 import { createWorkflowGraph, type WorkflowAgents } from './graph.js';
 import { WorkflowRunnable, type WorkflowChunk } from './runnable.js';
 import { scopedThreadId } from './threads.js';
 
-const ctx = { context: { principal: { sub: 'alice' } } } as never;
+/** The Caller requireAuth would make for `sub`. */
+const caller = (sub: string) =>
+  new Caller({
+    token: `token-of-${sub}`,
+    principal: {
+      sub,
+      iss: 'i',
+      aud: ['workflow'],
+      scope: ['workflow:invoke'],
+      exp: 4_102_444_800,
+      token_fp: tokenFingerprint(`token-of-${sub}`),
+    },
+  });
+const ctx = { context: { caller: caller('alice') } } as never;
 const source = (id: string) => ({ id, title: `T ${id}`, url: `https://docs.baton.local/${id}`, excerpt: `about ${id}`, score: 1 });
 
 function agents(overrides: Partial<WorkflowAgents> = {}, seen: unknown[] = []): WorkflowAgents {
   return {
     research: RunnableLambda.from(async (input: { topic: string }, config) => {
-      seen.push((config as { context?: { principal?: { sub?: string } } }).context?.principal?.sub);
+      seen.push((config as { context?: { caller?: Caller } }).context?.caller?.sub);
       return { sources: [source('a'), source('b')], topic: input.topic };
     }) as never,
     writer: RunnableLambda.from(async function* (input: { topic: string; notes?: string[] }) {
@@ -62,7 +76,7 @@ describe('workflow graph', () => {
     const graph = createWorkflowGraph({ agents: agents({}, seen) });
     const wf = new WorkflowRunnable({ graph });
     const subs = Array.from({ length: 20 }, (_, i) => (i % 2 ? 'alice' : 'bob'));
-    const outs = await Promise.all(subs.map((sub) => wf.invoke({ topic: sub }, { context: { principal: { sub } } } as never)));
+    const outs = await Promise.all(subs.map((sub) => wf.invoke({ topic: sub }, { context: { caller: caller(sub) } } as never)));
     expect(outs.map((o) => o.topic)).toEqual(subs);
     expect(seen.sort()).toEqual([...subs].sort());
   });
@@ -96,14 +110,19 @@ describe('workflow graph', () => {
     const alice = scopedThreadId({ iss: 'i', sub: 'alice' }, 't1');
     const bob = scopedThreadId({ iss: 'i', sub: 'bob' }, 't1');
     expect(alice).not.toBe(bob);
-    await wf.invoke({ topic: 'secret plans' }, { context: { principal: { sub: 'alice' } }, configurable: { thread_id: alice } } as never);
+    await wf.invoke({ topic: 'secret plans' }, { context: { caller: caller('alice') }, configurable: { thread_id: alice } } as never);
     expect((await threadedGraph.getState({ configurable: { thread_id: alice } })).values.topic).toBe('secret plans');
     expect((await threadedGraph.getState({ configurable: { thread_id: bob } })).values).toEqual({});
   });
 
-  it('refuses to run without a principal in the context', async () => {
+  it('refuses to run without a caller in the context', async () => {
     const graph = createWorkflowGraph({ agents: agents() });
-    await expect(new WorkflowRunnable({ graph }).invoke({ topic: 'x' })).rejects.toThrow(/principal/);
+    const wf = new WorkflowRunnable({ graph });
+    await expect(wf.invoke({ topic: 'x' })).rejects.toThrow(/no authenticated caller/);
+    // a copy of a caller (JSON, spread) is not one: it carries no token
+    await expect(wf.invoke({ topic: 'x' }, { context: { caller: { ...caller('alice') } } } as never)).rejects.toThrow(
+      /no authenticated caller/,
+    );
   });
 
   it('rejects thread ids with characters outside the allowed set', () => {

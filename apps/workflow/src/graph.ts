@@ -1,6 +1,7 @@
 import type { Runnable, RunnableConfig } from '@langchain/core/runnables';
 import { END, START, StateGraph, type BaseCheckpointSaver, type LangGraphRunnableConfig } from '@langchain/langgraph';
 import { BatonError, isBatonError } from '@baton/errors';
+import { isCallerRefusal } from '@baton/identity';
 import { WorkflowContext, WorkflowState, type Review, type Source, type WorkflowStateType } from './state.js';
 
 /** The three remote agents, as Runnables (in production `@baton/remote` clients). */
@@ -27,8 +28,9 @@ export type NodeName = 'research' | 'write' | 'review';
  */
 export function nodeError(node: NodeName, cause: unknown): BatonError {
   const code = isBatonError(cause) ? cause.code : 'UNKNOWN';
-  // The issuer refusing to delegate the caller's token is about the caller (403), not an outage.
-  const status = code === 'REMOTE_TIMEOUT' ? 504 : code === 'REMOTE_EXCHANGE_DENIED' ? 403 : 502;
+  // The issuer refusing to delegate the caller's token is about the caller (403), not an outage:
+  // `isCallerRefusal` (@baton/identity) is the one place that decides.
+  const status = code === 'REMOTE_TIMEOUT' ? 504 : isCallerRefusal(cause) ? 403 : 502;
   return new BatonError('WORKFLOW_NODE_FAILED', `workflow node "${node}" failed: ${code}`, {
     status,
     expose: true,

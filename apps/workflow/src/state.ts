@@ -1,4 +1,5 @@
 import { Annotation } from '@langchain/langgraph';
+import { RunContext } from '@baton/identity';
 import { z } from 'zod';
 
 /** A passage the research agent found (the research agent's output contract). */
@@ -32,17 +33,11 @@ export const WorkflowState = Annotation.Root({
 export type WorkflowStateType = typeof WorkflowState.State;
 
 /**
- * The graph's per-run context (LangGraph's `context`): who the run is for. It is never
- * checkpointed, never copied into traces, and read by the remote clients in each node.
+ * The graph's per-run context (LangGraph's `context`): who the run is for, `{ caller }`, as
+ * `@baton/identity` defines it for every service. Never checkpointed, never copied into traces,
+ * read by the remote clients in each node.
  */
-export const WorkflowContext = z.object({
-  principal: z.custom<{ sub: string }>(
-    (v) => typeof v === 'object' && v !== null && typeof (v as { sub?: unknown }).sub === 'string',
-    'the run has no authenticated principal',
-  ),
-  requestId: z.string().optional(),
-  traceparent: z.string().optional(),
-});
+export const WorkflowContext = RunContext;
 
 export const WorkflowInput = z.object({
   topic: z.string().trim().min(1, 'topic must not be empty').max(500, 'topic is at most 500 characters'),

@@ -1,12 +1,12 @@
 import type { Request } from 'express';
-import type { Principal } from '@baton/auth';
+import type { Caller } from '@baton/identity';
 import { BatonError } from '@baton/errors';
 import type { AuthMode } from './config.js';
 
 export const ACTOR_NOT_ALLOWED = 'AUTH_ACTOR_NOT_ALLOWED';
 
 /**
- * `requireAuth`'s `onPrincipal` check for `ALLOWED_ACTORS`. With a non-empty list:
+ * `requireAuth`'s `onCaller` check for `ALLOWED_ACTORS`. With a non-empty list:
  * in exchange mode the token must name an actor (`act.sub`) on the list; in passthrough mode
  * a token without `act` is the user's own and passes, one with `act` must name a listed actor.
  * A refusal is 403 `AUTH_ACTOR_NOT_ALLOWED` (the token is valid; this caller may not use it here).
@@ -15,11 +15,11 @@ export const ACTOR_NOT_ALLOWED = 'AUTH_ACTOR_NOT_ALLOWED';
 export function actorPolicy(options: {
   allowedActors: readonly string[];
   mode: AuthMode;
-}): ((req: Request, principal: Principal) => void) | undefined {
+}): ((req: Request, caller: Caller) => void) | undefined {
   const allowed = new Set(options.allowedActors);
   if (allowed.size === 0) return undefined;
-  return (_req, principal) => {
-    const actor = principal.act?.sub;
+  return (_req, caller) => {
+    const actor = caller.act?.sub;
     if (actor === undefined && options.mode === 'passthrough') return;
     if (typeof actor !== 'string' || !allowed.has(actor)) {
       throw new BatonError(

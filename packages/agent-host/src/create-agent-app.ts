@@ -5,7 +5,7 @@ import { errorHandler, requireAuth } from '@baton/auth/express';
 import { BatonError } from '@baton/errors';
 import { addRoutes, type AddRoutesOptions, type AnyRunnable } from '@baton/runnable-server';
 import { healthRoutes, metrics, requestContext, type Logger } from '@baton/service';
-import type { Principal } from '@baton/auth';
+import type { Caller } from '@baton/identity';
 import type { Request } from 'express';
 import { actorPolicy } from './actor-policy.js';
 import { actorPeerBinding, peerGate } from './peer-policy.js';
@@ -88,19 +88,18 @@ export function createAgentApp(options: CreateAgentAppOptions): Express {
   healthRoutes(app, options.ready ? { ready: options.ready } : {});
 
   const mode = options.mode ?? 'exchange';
-  const checks: Array<(req: Request, principal: Principal) => void> = [];
+  const checks: Array<(req: Request, caller: Caller) => void> = [];
   const actorCheck = actorPolicy({ allowedActors: options.allowedActors ?? [], mode });
   if (actorCheck) checks.push(actorCheck);
   const peers = options.allowedPeers;
   if (peers !== undefined && mode === 'exchange') checks.push(actorPeerBinding());
-  const onPrincipal =
-    checks.length > 0 ? (req: Request, principal: Principal) => checks.forEach((check) => check(req, principal)) : undefined;
+  const onCaller = checks.length > 0 ? (req: Request, caller: Caller) => checks.forEach((check) => check(req, caller)) : undefined;
   const verify = requireAuth({
     verifier: options.verifier,
     scopes: options.scopes,
     auditor: options.auditor,
     ...(options.realm ? { realm: options.realm } : {}),
-    ...(onPrincipal ? { onPrincipal } : {}),
+    ...(onCaller ? { onCaller } : {}),
   });
   if (peers !== undefined) app.locals[PEER_POLICY] = Object.freeze([...peers]);
   addRoutes(app, options.runnable, {

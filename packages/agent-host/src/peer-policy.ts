@@ -1,13 +1,12 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { tokenFingerprint, type Auditor, type Principal } from '@baton/auth';
+import { tokenFingerprint, type Auditor } from '@baton/auth';
 import { extractBearerToken } from '@baton/auth/express';
 import { BatonError } from '@baton/errors';
+import { parseTraceparent, type Caller } from '@baton/identity';
 import { peerSpiffeId, spiffeId } from '@baton/service';
 
 export const PEER_NOT_ALLOWED = 'AUTH_PEER_NOT_ALLOWED';
 export const ACTOR_PEER_MISMATCH = 'AUTH_ACTOR_PEER_MISMATCH';
-
-const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 /** pino-compatible. */
 export interface PeerPolicyLogger {
@@ -35,8 +34,7 @@ export function peerGate(options: { allowedPeers: readonly string[]; auditor: Au
     } catch {
       // no usable token: nothing to fingerprint
     }
-    const traceparent = (req as { traceparent?: unknown }).traceparent;
-    const trace = typeof traceparent === 'string' ? TRACEPARENT.exec(traceparent) : null;
+    const trace = parseTraceparent((req as { traceparent?: unknown }).traceparent);
     const requestId = (req as { requestId?: unknown }).requestId;
     let failure = new BatonError(PEER_NOT_ALLOWED, 'This peer may not call this agent', { status: 403 });
     try {
@@ -45,7 +43,7 @@ export function peerGate(options: { allowedPeers: readonly string[]; auditor: Au
         reason: PEER_NOT_ALLOWED,
         token_fp,
         request_id: typeof requestId === 'string' ? requestId : null,
-        trace_id: trace ? trace[1]! : null,
+        trace_id: trace?.traceId ?? null,
       });
     } catch (err) {
       failure = new BatonError(PEER_NOT_ALLOWED, 'This peer may not call this agent', { status: 403, cause: err });
@@ -56,15 +54,15 @@ export function peerGate(options: { allowedPeers: readonly string[]; auditor: Au
 }
 
 /**
- * `requireAuth`'s `onPrincipal` check in exchange mode with mutual TLS: the exchanged token's
+ * `requireAuth`'s `onCaller` check in exchange mode with mutual TLS: the exchanged token's
  * actor (`act.sub`, the client that exchanged it) must be the TLS peer presenting it —
  * `spiffe://baton.local/<act.sub>` equal to the peer's SPIFFE id. A token replayed by another
  * peer, or one without `act`, is refused with 403 `AUTH_ACTOR_PEER_MISMATCH`.
  */
-export function actorPeerBinding(): (req: Request, principal: Principal) => void {
-  return (req, principal) => {
+export function actorPeerBinding(): (req: Request, caller: Caller) => void {
+  return (req, caller) => {
     const peer = peerSpiffeId(req.socket);
-    const actor = principal.act?.sub;
+    const actor = caller.act?.sub;
     let expected: string | undefined;
     try {
       expected = typeof actor === 'string' ? spiffeId(actor) : undefined;

@@ -1,4 +1,4 @@
-import type { Principal } from './principal.js';
+import type { Principal } from '@baton/identity';
 
 /** pino-compatible: `info(obj, msg?)`. */
 export interface AuditLogger {

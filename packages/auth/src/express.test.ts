@@ -6,6 +6,7 @@ import { AuthError } from './errors.js';
 import { createJwksKeyStore } from './jwks.js';
 import { createVerifier } from './verify.js';
 import { errorHandler, getAccessToken, requireAuth } from './express.js';
+import { isCaller, tokenFingerprint } from '@baton/identity';
 import {
   AUDIENCE,
   ISSUER,
@@ -42,7 +43,14 @@ function buildApp(jwksUri: string) {
   a.use(express.urlencoded({ extended: false }));
   a.use(express.json());
   a.all('/r', requireAuth({ verifier, scopes: ['research:invoke'], auditor }), (req, res) => {
-    res.json({ sub: req.auth?.sub, hasToken: getAccessToken(req) !== undefined });
+    res.json({
+      sub: req.auth?.sub,
+      hasToken: getAccessToken(req) !== undefined,
+      isCaller: isCaller(req.auth),
+      requestId: req.auth?.requestId ?? null,
+      traceparent: req.auth?.traceparent ?? null,
+      json: JSON.stringify(req.auth),
+    });
   });
   a.all('/admin', requireAuth({ verifier, scopes: 'research:invoke research:admin', auditor }), (req, res) => {
     res.json({ sub: req.auth?.sub });
@@ -612,10 +620,25 @@ describe('requireAuth with hostile input', () => {
 describe('requireAuth', () => {
   it('sets req.auth and exposes the token through getAccessToken', async () => {
     const res = await request(app).get('/r').set('Authorization', `Bearer ${good()}`);
-    expect(res.body).toEqual({ sub: 'alice', hasToken: true });
+    expect(res.body).toMatchObject({ sub: 'alice', hasToken: true });
   });
 
-  it('runs onPrincipal and turns its AuthError into the response', async () => {
+  it('makes req.auth a Caller carrying the request id and traceparent, with the token kept out of JSON', async () => {
+    const token = good();
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const res = await request(app)
+      .get('/r')
+      .set('Authorization', `Bearer ${token}`)
+      .set('x-request-id', 'req-7')
+      .set('traceparent', traceparent);
+    expect(res.body).toMatchObject({ sub: 'alice', hasToken: true, isCaller: true, requestId: 'req-7', traceparent });
+    expect(res.body.json).toContain(tokenFingerprint(token));
+    expect(res.body.json).not.toContain(token);
+    const bad = await request(app).get('/r').set('Authorization', `Bearer ${token}`).set('x-request-id', 'bad id');
+    expect(bad.body).toMatchObject({ requestId: null, traceparent: null });
+  });
+
+  it('runs onCaller and turns its AuthError into the response', async () => {
     const keys = createJwksKeyStore({ jwksUri: jwks.jwksUri });
     const verifier = createVerifier({ issuer: ISSUER, audience: AUDIENCE, keys });
     const a = express();
@@ -624,7 +647,7 @@ describe('requireAuth', () => {
       requireAuth({
         verifier,
         realm: 'agents',
-        onPrincipal: () => {
+        onCaller: () => {
           throw new AuthError('AUTH_SIGNATURE_INVALID', 'Certificate binding failed');
         },
       }),

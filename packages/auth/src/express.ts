@@ -3,7 +3,7 @@ import { errorHandler, toBatonError } from '@baton/errors/express';
 import { isBatonError } from '@baton/errors';
 import type { Auditor } from './audit.js';
 import { AuthError, DEFAULT_REALM, withRealm } from './errors.js';
-import { accessTokenOf, tokenFingerprint, type Principal } from './principal.js';
+import { Caller, accessTokenOf, parseTraceparent, tokenFingerprint, w3cPropagator, type Correlation } from '@baton/identity';
 import { missingScopes, parseScope } from './scopes.js';
 import type { Verifier } from './verify.js';
 
@@ -11,8 +11,8 @@ declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
-      /** Set by `requireAuth()`: the verified caller. */
-      auth?: Principal;
+      /** Set by `requireAuth()`: the verified caller (claims, fingerprint, correlation; the token privately). */
+      auth?: Caller;
     }
   }
 }
@@ -28,14 +28,12 @@ export interface RequireAuthOptions {
   realm?: string;
   /** Writes one audit event per decision. */
   auditor?: Auditor;
-  /** Extra check on the verified principal (e.g. mTLS binding); may throw an AuthError. */
-  onPrincipal?: (req: Request, principal: Principal) => void | Promise<void>;
+  /** Extra check on the verified caller (e.g. mTLS binding, allowed actors); may throw an AuthError. */
+  onCaller?: (req: Request, caller: Caller) => void | Promise<void>;
 }
 
 /** RFC 6750 §2.1 b64token. */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
-const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
-const MAX_REQUEST_ID = 128;
 
 function invalidRequest(message: string): AuthError {
   return new AuthError('AUTH_INVALID_REQUEST', message);
@@ -74,24 +72,25 @@ export function extractBearerToken(req: Request): string {
   return credentials;
 }
 
-function requestIdOf(req: Request): string | null {
-  const fromContext = (req as { requestId?: unknown }).requestId;
-  const id = typeof fromContext === 'string' ? fromContext : req.get('x-request-id');
-  return typeof id === 'string' && id !== '' ? id.slice(0, MAX_REQUEST_ID) : null;
-}
-
-function traceIdOf(req: Request): string | null {
-  const fromContext = (req as { traceparent?: unknown }).traceparent;
-  const tp = typeof fromContext === 'string' ? fromContext : req.get('traceparent');
-  if (typeof tp !== 'string') return null;
-  const m = TRACEPARENT.exec(tp.trim());
-  return m && !/^0+$/.test(m[1]!) ? m[1]! : null;
+/**
+ * The request's correlation: what `requestContext()` (`@baton/service`) set on `req`, else the
+ * request's own headers; each value only when well-formed.
+ */
+function correlationOf(req: Request): Correlation {
+  const fromHeaders = w3cPropagator.extract(req.headers);
+  const r = req as { requestId?: unknown; traceparent?: unknown };
+  return {
+    requestId: typeof r.requestId === 'string' ? r.requestId : fromHeaders.requestId,
+    traceparent: typeof r.traceparent === 'string' ? r.traceparent : fromHeaders.traceparent,
+  };
 }
 
 /**
- * Express 5 middleware: extract the bearer token, verify it, check `scopes`, run `onPrincipal`,
- * set `req.auth`, audit the decision, then `next()` — or `next(err)` with an AuthError carrying
- * the RFC 6750 challenge for `realm`. It never writes a response itself.
+ * Express 5 middleware: extract the bearer token, verify it, make the request's `Caller` (once:
+ * the verified claims, the fingerprint the verifier computed, the request id and traceparent, the
+ * token privately), check `scopes`, run `onCaller`, set `req.auth`, audit the decision, then
+ * `next()` — or `next(err)` with an AuthError carrying the RFC 6750 challenge for `realm`. It
+ * never writes a response itself.
  */
 export function requireAuth(options: RequireAuthOptions): RequestHandler {
   if (!options || !options.verifier || typeof options.verifier.verify !== 'function') {
@@ -103,17 +102,18 @@ export function requireAuth(options: RequireAuthOptions): RequestHandler {
   const realm = options.realm ?? DEFAULT_REALM;
   if (typeof realm !== 'string' || realm === '' || /[^\x20-\x7e]|["\\]/.test(realm))
     throw new TypeError('requireAuth: realm must be printable ASCII without quotes');
-  const { verifier, auditor, onPrincipal } = options;
+  const { verifier, auditor, onCaller } = options;
 
   return async function requireAuthMiddleware(req: Request, _res: Response, next: NextFunction) {
+    const correlation = correlationOf(req);
     let token: string | undefined;
-    let principal: Principal | undefined;
+    let caller: Caller | undefined;
     let failure: unknown;
     try {
       token = extractBearerToken(req);
-      principal = await verifier.verify(token);
-      if (onPrincipal) await onPrincipal(req, principal);
-      const missing = missingScopes(principal, required);
+      caller = new Caller({ token, principal: await verifier.verify(token), ...correlation });
+      if (onCaller) await onCaller(req, caller);
+      const missing = missingScopes(caller, required);
       if (missing.length > 0) {
         throw new AuthError('AUTH_INSUFFICIENT_SCOPE', 'The token does not grant the required scope', { scope: required, realm });
       }
@@ -125,10 +125,11 @@ export function requireAuth(options: RequireAuthOptions): RequestHandler {
         auditor.record({
           decision: failure === undefined ? 'allow' : 'deny',
           reason: failure === undefined ? 'ok' : isBatonError(failure) ? failure.code : 'INTERNAL',
-          principal,
-          token_fp: token ? tokenFingerprint(token) : null,
-          request_id: requestIdOf(req),
-          trace_id: traceIdOf(req),
+          principal: caller,
+          // Verified: the caller's fingerprint (no second hash). Refused before that: hash it here.
+          token_fp: caller?.token_fp ?? (token ? tokenFingerprint(token) : null),
+          request_id: correlation.requestId ?? null,
+          trace_id: parseTraceparent(correlation.traceparent)?.traceId ?? null,
         });
       } catch (err) {
         // An audit sink that throws must not let a request through unaudited.
@@ -139,7 +140,7 @@ export function requireAuth(options: RequireAuthOptions): RequestHandler {
       next(withRealm(failure, realm));
       return;
     }
-    req.auth = principal;
+    req.auth = caller;
     next();
   };
 }

@@ -1,5 +1,5 @@
-export { attachAccessToken, accessTokenOf, tokenFingerprint } from './principal.js';
-export type { Principal } from './principal.js';
+export { Caller, accessTokenOf, isCaller, tokenFingerprint } from '@baton/identity';
+export type { Principal } from '@baton/identity';
 export {
   AuthError,
   DEFAULT_REALM,
@@ -28,4 +28,4 @@ export type {
   TokenAuditor,
 } from './audit.js';
 export { createTokenExchangeClient, GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS_TOKEN } from './token-exchange.js';
-export type { ExchangedToken, TokenExchangeClient, TokenExchangeClientOptions, TokenExchangeRequest } from './token-exchange.js';
+export type { ExchangedToken, TokenExchangeClient, TokenExchangeClientOptions } from './token-exchange.js';

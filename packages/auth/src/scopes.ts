@@ -1,4 +1,4 @@
-import type { Principal } from './principal.js';
+import type { Principal } from '@baton/identity';
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 

@@ -1,6 +1,7 @@
 import type * as http from 'node:http';
 import { Agent } from 'undici';
 import { createTokenExchangeClient, GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS_TOKEN } from './token-exchange.js';
+import { Caller, parseTraceparent, tokenFingerprint } from '@baton/identity';
 import { b64url, closeServer, deadUrl, listen } from '../test/helpers.js';
 
 type Mode = 'ok' | 'invalid_grant' | 'invalid_client' | '500' | 'hang' | 'garbage' | '404' | '429';
@@ -9,6 +10,8 @@ interface Seen {
   authorization: string | undefined;
   contentType: string | undefined;
   form: URLSearchParams;
+  requestId: string | undefined;
+  traceparent: string | undefined;
 }
 
 let server: http.Server;
@@ -24,7 +27,13 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
       const form = new URLSearchParams(body);
-      seen.push({ authorization: req.headers.authorization, contentType: req.headers['content-type'], form });
+      seen.push({
+        authorization: req.headers.authorization,
+        contentType: req.headers['content-type'],
+        form,
+        requestId: req.headers['x-request-id'] as string | undefined,
+        traceparent: req.headers.traceparent as string | undefined,
+      });
       res.setHeader('content-type', 'application/json');
       res.setHeader('cache-control', 'no-store');
       switch (mode) {
@@ -77,6 +86,20 @@ beforeEach(() => {
 const T0 = 1_700_000_000_000;
 const subjectToken = (expSec = T0 / 1000 + 3600, sub = 'alice') => `${b64url({ alg: 'RS256' })}.${b64url({ sub, exp: expSec })}.c2ln`;
 
+/** The Caller `requireAuth` would make for a test subject token (its `sub` and `exp` as verified claims). */
+function asCaller(token: string, correlation: { requestId?: string; traceparent?: string } = {}): Caller {
+  const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { sub: string; exp: number };
+  const principal = {
+    sub: claims.sub,
+    iss: 'https://issuer.test',
+    aud: ['workflow'],
+    scope: [],
+    exp: claims.exp,
+    token_fp: tokenFingerprint(token),
+  };
+  return new Caller({ token, principal, ...correlation });
+}
+
 function client(extra: Partial<Parameters<typeof createTokenExchangeClient>[0]> = {}) {
   return createTokenExchangeClient({ tokenEndpoint: endpoint, clientId: 'workflow', clientSecret: 's3cret', ...extra });
 }
@@ -86,7 +109,7 @@ describe('createTokenExchangeClient', () => {
     let clock = T0;
     const c = client({ now: () => clock });
     const st = subjectToken();
-    const out = await c.exchange({ subjectToken: st, audience: 'agent-research', scope: 'research:invoke' });
+    const out = await c.exchangeFor(asCaller(st), { audience: 'agent-research', scope: 'research:invoke' });
     expect(out).toEqual({
       accessToken: expect.stringMatching(/^exchanged-\d+-agent-research$/),
       expiresAt: T0 + 300_000,
@@ -111,7 +134,7 @@ describe('createTokenExchangeClient', () => {
 
   it('form-urlencodes the client id and secret before Basic encoding (RFC 6749 §2.3.1)', async () => {
     const c = client({ clientId: 'my client:1', clientSecret: 'p@ss word/+' });
-    await c.exchange({ subjectToken: subjectToken(), audience: 'a' });
+    await c.exchangeFor(asCaller(subjectToken()), { audience: 'a' });
     const decoded = Buffer.from(seen[0]!.authorization!.slice(6), 'base64').toString();
     expect(decoded).toBe('my+client%3A1:p%40ss+word%2F%2B');
     await c.close();
@@ -120,8 +143,8 @@ describe('createTokenExchangeClient', () => {
   it('serves a repeated exchange from the cache (issuer hit once)', async () => {
     const c = client();
     const st = subjectToken(Date.now() / 1000 + 3600);
-    const a = await c.exchange({ subjectToken: st, audience: 'agent-research' });
-    const b = await c.exchange({ subjectToken: st, audience: 'agent-research' });
+    const a = await c.exchangeFor(asCaller(st), { audience: 'agent-research' });
+    const b = await c.exchangeFor(asCaller(st), { audience: 'agent-research' });
     expect(b).toBe(a);
     expect(seen).toHaveLength(1);
     await c.close();
@@ -130,7 +153,7 @@ describe('createTokenExchangeClient', () => {
   it('shares one request between 10 concurrent identical exchanges', async () => {
     const c = client();
     const st = subjectToken(Date.now() / 1000 + 3600);
-    const results = await Promise.all(Array.from({ length: 10 }, () => c.exchange({ subjectToken: st, audience: 'agent-writer' })));
+    const results = await Promise.all(Array.from({ length: 10 }, () => c.exchangeFor(asCaller(st), { audience: 'agent-writer' })));
     expect(new Set(results.map((r) => r.accessToken)).size).toBe(1);
     expect(seen).toHaveLength(1);
     await c.close();
@@ -139,12 +162,12 @@ describe('createTokenExchangeClient', () => {
   it('keeps separate entries per audience and per scope', async () => {
     const c = client();
     const st = subjectToken(Date.now() / 1000 + 3600);
-    const a = await c.exchange({ subjectToken: st, audience: 'agent-research' });
-    const b = await c.exchange({ subjectToken: st, audience: 'agent-writer' });
-    const s = await c.exchange({ subjectToken: st, audience: 'agent-writer', scope: 'writer:invoke' });
+    const a = await c.exchangeFor(asCaller(st), { audience: 'agent-research' });
+    const b = await c.exchangeFor(asCaller(st), { audience: 'agent-writer' });
+    const s = await c.exchangeFor(asCaller(st), { audience: 'agent-writer', scope: 'writer:invoke' });
     expect(new Set([a.accessToken, b.accessToken, s.accessToken]).size).toBe(3);
     expect(seen).toHaveLength(3);
-    await c.exchange({ subjectToken: st, audience: 'agent-writer' });
+    await c.exchangeFor(asCaller(st), { audience: 'agent-writer' });
     expect(seen).toHaveLength(3);
     await c.close();
   });
@@ -153,12 +176,12 @@ describe('createTokenExchangeClient', () => {
     let clock = T0;
     const c = client({ now: () => clock, refreshSkewSec: 30 });
     const st = subjectToken();
-    await c.exchange({ subjectToken: st, audience: 'a' });
+    await c.exchangeFor(asCaller(st), { audience: 'a' });
     clock += 269_000; // 31 s before expiry: still cached
-    await c.exchange({ subjectToken: st, audience: 'a' });
+    await c.exchangeFor(asCaller(st), { audience: 'a' });
     expect(seen).toHaveLength(1);
     clock += 2_000; // inside the skew: renewed
-    const renewed = await c.exchange({ subjectToken: st, audience: 'a' });
+    const renewed = await c.exchangeFor(asCaller(st), { audience: 'a' });
     expect(seen).toHaveLength(2);
     expect(renewed.expiresAt).toBe(clock + 300_000);
     await c.close();
@@ -168,9 +191,9 @@ describe('createTokenExchangeClient', () => {
     let clock = T0;
     const c = client({ now: () => clock });
     const st = subjectToken(T0 / 1000 + 60); // the user's token dies in 60 s
-    await c.exchange({ subjectToken: st, audience: 'a' });
+    await c.exchangeFor(asCaller(st), { audience: 'a' });
     clock += 61_000;
-    await c.exchange({ subjectToken: st, audience: 'a' });
+    await c.exchangeFor(asCaller(st), { audience: 'a' });
     expect(seen).toHaveLength(2);
     await c.close();
   });
@@ -179,7 +202,7 @@ describe('createTokenExchangeClient', () => {
     mode = 'invalid_grant';
     const c = client();
     const st = subjectToken(Date.now() / 1000 + 3600, 'denied');
-    const err = (await c.exchange({ subjectToken: st, audience: 'a' }).catch((e: unknown) => e)) as Record<string, unknown>;
+    const err = (await c.exchangeFor(asCaller(st), { audience: 'a' }).catch((e: unknown) => e)) as Record<string, unknown>;
     expect(err).toMatchObject({ code: 'AUTH_EXCHANGE_DENIED', status: 403, detail: { error: 'invalid_grant' } });
     expect(String(err.message)).toContain('invalid_grant');
     expect(JSON.stringify(err)).not.toContain(st);
@@ -190,7 +213,7 @@ describe('createTokenExchangeClient', () => {
   it('maps invalid_client (our own misconfiguration) to AUTH_EXCHANGE_DENIED with status 502', async () => {
     mode = 'invalid_client';
     const c = client();
-    await expect(c.exchange({ subjectToken: subjectToken(), audience: 'a' })).rejects.toMatchObject({
+    await expect(c.exchangeFor(asCaller(subjectToken()), { audience: 'a' })).rejects.toMatchObject({
       code: 'AUTH_EXCHANGE_DENIED',
       status: 502,
     });
@@ -205,7 +228,7 @@ describe('createTokenExchangeClient', () => {
   ])('maps %s to 503 AUTH_EXCHANGE_UNAVAILABLE', async (_name, m) => {
     mode = m;
     const c = client();
-    await expect(c.exchange({ subjectToken: subjectToken(), audience: 'a' })).rejects.toMatchObject({
+    await expect(c.exchangeFor(asCaller(subjectToken()), { audience: 'a' })).rejects.toMatchObject({
       code: 'AUTH_EXCHANGE_UNAVAILABLE',
       status: 503,
     });
@@ -215,7 +238,7 @@ describe('createTokenExchangeClient', () => {
   it('maps a refused connection to 503 AUTH_EXCHANGE_UNAVAILABLE', async () => {
     const c = client({ tokenEndpoint: `${await deadUrl()}/token` });
     const st = subjectToken();
-    const err = (await c.exchange({ subjectToken: st, audience: 'a' }).catch((e: unknown) => e)) as Error & { cause?: Error };
+    const err = (await c.exchangeFor(asCaller(st), { audience: 'a' }).catch((e: unknown) => e)) as Error & { cause?: Error };
     expect(err).toMatchObject({ code: 'AUTH_EXCHANGE_UNAVAILABLE', status: 503 });
     expect(`${err.message} ${err.cause?.message ?? ''}`).not.toContain(st);
     await c.close();
@@ -224,7 +247,7 @@ describe('createTokenExchangeClient', () => {
   it('maps a timeout to 503 AUTH_EXCHANGE_UNAVAILABLE', async () => {
     mode = 'hang';
     const c = client({ timeoutMs: 200 });
-    await expect(c.exchange({ subjectToken: subjectToken(), audience: 'a' })).rejects.toMatchObject({
+    await expect(c.exchangeFor(asCaller(subjectToken()), { audience: 'a' })).rejects.toMatchObject({
       code: 'AUTH_EXCHANGE_UNAVAILABLE',
       status: 503,
     });
@@ -235,9 +258,9 @@ describe('createTokenExchangeClient', () => {
     const c = client();
     const st = subjectToken(Date.now() / 1000 + 3600);
     mode = '500';
-    await expect(c.exchange({ subjectToken: st, audience: 'a' })).rejects.toMatchObject({ code: 'AUTH_EXCHANGE_UNAVAILABLE' });
+    await expect(c.exchangeFor(asCaller(st), { audience: 'a' })).rejects.toMatchObject({ code: 'AUTH_EXCHANGE_UNAVAILABLE' });
     mode = 'ok';
-    await expect(c.exchange({ subjectToken: st, audience: 'a' })).resolves.toMatchObject({ accessToken: expect.any(String) });
+    await expect(c.exchangeFor(asCaller(st), { audience: 'a' })).resolves.toMatchObject({ accessToken: expect.any(String) });
     expect(seen).toHaveLength(2);
     await c.close();
   });
@@ -252,9 +275,9 @@ describe('createTokenExchangeClient', () => {
     try {
       const c = client();
       const st = subjectToken(Date.now() / 1000 + 3600, 'quiet');
-      await c.exchange({ subjectToken: st, audience: 'a' });
+      await c.exchangeFor(asCaller(st), { audience: 'a' });
       mode = 'invalid_grant';
-      await c.exchange({ subjectToken: st, audience: 'b' }).catch(() => undefined);
+      await c.exchangeFor(asCaller(st), { audience: 'b' }).catch(() => undefined);
       await c.close();
       expect(writes.join('')).not.toContain(st);
       expect(writes.join('')).not.toContain('s3cret');
@@ -265,12 +288,43 @@ describe('createTokenExchangeClient', () => {
     }
   });
 
+  it("sends the caller's request id and a child of its traceparent (or the hop's) to the issuer, and nothing when it has none", async () => {
+    const c = client();
+    const parent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    await c.exchangeFor(asCaller(subjectToken(Date.now() / 1000 + 3600, 'corr'), { requestId: 'req-9', traceparent: parent }), {
+      audience: 'a',
+    });
+    const child = parseTraceparent(seen[0]!.traceparent);
+    expect(seen[0]!.requestId).toBe('req-9');
+    expect(child?.traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+    expect(child?.parentId).not.toBe('00f067aa0ba902b7');
+    const hop = '00-4bf92f3577b34da6a3ce929d0e0e4736-1111111111111111-01';
+    await c.exchangeFor(asCaller(subjectToken(Date.now() / 1000 + 3600, 'corr'), { traceparent: parent }), {
+      audience: 'b',
+      traceparent: hop,
+    });
+    expect(seen[1]!.traceparent).toBe(hop);
+    await c.exchangeFor(asCaller(subjectToken(Date.now() / 1000 + 3600, 'bare')), { audience: 'a' });
+    expect(seen[2]!.requestId).toBeUndefined();
+    expect(seen[2]!.traceparent).toBeUndefined();
+    await c.close();
+  });
+
+  it('refuses to exchange for anything but a genuine Caller (a copy carries no token)', async () => {
+    const c = client();
+    const caller = asCaller(subjectToken());
+    await expect(c.exchangeFor({ ...caller } as Caller, { audience: 'a' })).rejects.toThrow(TypeError);
+    await expect(c.exchangeFor(JSON.parse(JSON.stringify(caller)) as Caller, { audience: 'a' })).rejects.toThrow(TypeError);
+    expect(seen).toHaveLength(0);
+    await c.close();
+  });
+
   it('uses a dispatcher that is passed in', async () => {
     const dispatcher = new Agent();
     const c = client({ dispatcher });
-    await c.exchange({ subjectToken: subjectToken(), audience: 'a' });
+    await c.exchangeFor(asCaller(subjectToken()), { audience: 'a' });
     await c.close(); // does not close a dispatcher it does not own
-    await c.exchange({ subjectToken: subjectToken(undefined, 'other'), audience: 'a' });
+    await c.exchangeFor(asCaller(subjectToken(undefined, 'other')), { audience: 'a' });
     await dispatcher.close();
   });
 

@@ -1,7 +1,16 @@
 import { LRUCache } from 'lru-cache';
 import { Agent, request, type Dispatcher } from 'undici';
+import {
+  EXCHANGE_FAILURE_STATUS,
+  accessTokenOf,
+  childTraceparent,
+  classifyIssuerAnswer,
+  parseTraceparent,
+  type Caller,
+  type ExchangeRequest,
+  type TokenExchanger,
+} from '@baton/identity';
 import { AuthError } from './errors.js';
-import { sha256 } from './hash.js';
 
 export const GRANT_TYPE_TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const TOKEN_TYPE_ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token';
@@ -24,22 +33,6 @@ export interface TokenExchangeClientOptions {
   now?: () => number;
 }
 
-export interface TokenExchangeRequest {
-  /** The caller's access token. */
-  subjectToken: string;
-  /** The target service's audience. */
-  audience: string;
-  /** Space-delimited scopes to ask for (default: the issuer's choice). */
-  scope?: string;
-  /**
-   * Sent as `x-request-id` so the issuer's log line for this exchange joins the caller's request
-   * (ignored unless 1-128 of `A-Za-z0-9._:-`). Not part of the cache key: a cache hit makes no request.
-   */
-  requestId?: string;
-  /** W3C `traceparent` sent to the issuer (ignored unless valid). Not part of the cache key. */
-  traceparent?: string;
-}
-
 export interface ExchangedToken {
   accessToken: string;
   /** When the issued token expires, ms since the epoch. */
@@ -48,27 +41,32 @@ export interface ExchangedToken {
   issuedTokenType: string;
 }
 
-export interface TokenExchangeClient {
+export interface TokenExchangeClient extends TokenExchanger {
   /**
-   * Exchange `subjectToken` for a token for `audience` (RFC 8693), from the cache when a
-   * fresh one is held. Rejects with AUTH_EXCHANGE_DENIED (the issuer refused) or
-   * AUTH_EXCHANGE_UNAVAILABLE (503: network, timeout, 5xx, bad response).
+   * Exchange the caller's token for a token for `audience` (RFC 8693), from the cache when a fresh
+   * one is held. The caller's request id and a child of its traceparent (or `request.traceparent`,
+   * the outgoing hop's) go to the issuer as `x-request-id` / `traceparent`. Rejects with
+   * AUTH_EXCHANGE_DENIED (403: the issuer refused the caller; 502: it refused our own client
+   * credentials) or AUTH_EXCHANGE_UNAVAILABLE (503: throttling, network, timeout, 5xx, bad
+   * response) — decided by `classifyIssuerAnswer` (`@baton/identity`).
    */
-  exchange(request: TokenExchangeRequest): Promise<ExchangedToken>;
+  exchangeFor(caller: Caller, request: ExchangeRequest): Promise<ExchangedToken>;
   /** Close the client's own Agent (not a dispatcher that was passed in). */
   close(): Promise<void>;
 }
 
 const MAX_RESPONSE_BYTES = 64 * 1024;
 const OAUTH_ERROR = /^[\x20-\x21\x23-\x5b\x5d-\x7e]{1,64}$/;
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-const TRACEPARENT = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
 
-/** Correlation headers for the issuer: only well-formed values, never anything else from the caller. */
-function correlationHeaders(req: TokenExchangeRequest): Record<string, string> {
+/**
+ * Correlation headers for the issuer: the caller's request id and the hop's traceparent (given, or
+ * a child of the caller's; none when the caller has none), only ever well-formed values.
+ */
+function correlationHeaders(caller: Caller, traceparent: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  if (typeof req.requestId === 'string' && REQUEST_ID.test(req.requestId)) out['x-request-id'] = req.requestId;
-  if (typeof req.traceparent === 'string' && TRACEPARENT.test(req.traceparent.trim())) out.traceparent = req.traceparent.trim();
+  if (caller.requestId !== undefined) out['x-request-id'] = caller.requestId;
+  const hop = traceparent ?? (caller.traceparent !== undefined ? childTraceparent(caller.traceparent) : undefined);
+  if (parseTraceparent(hop)) out.traceparent = hop!.trim();
   return out;
 }
 
@@ -77,7 +75,7 @@ function formEncode(value: string): string {
   return new URLSearchParams({ v: value }).toString().slice(2);
 }
 
-/** `exp` of a JWT, read without verifying (only ever used to shorten a cache lifetime). */
+/** `exp` of the issued JWT, read without verifying, when the issuer sent no `expires_in`. */
 function unverifiedExpSec(token: string): number | undefined {
   const payload = token.split('.')[1];
   if (!payload) return undefined;
@@ -115,9 +113,10 @@ interface Entry {
 
 /**
  * RFC 8693 token-exchange client: one keep-alive undici Agent, HTTP Basic client auth, a bounded
- * LRU of exchanged tokens keyed by (sha256(subject token), audience, scope) kept until
- * `refreshSkewSec` before expiry (and never past the subject token's own exp), single-flight for
- * identical concurrent exchanges, failures never cached.
+ * LRU of exchanged tokens keyed by (the caller's token fingerprint, iss, sub and exp; audience;
+ * scope) kept until `refreshSkewSec` before expiry and never past the caller's verified `exp`,
+ * single-flight for identical concurrent exchanges, failures never cached. No hashing, no
+ * decoding of the caller's token: the Caller already holds both.
  */
 export function createTokenExchangeClient(options: TokenExchangeClientOptions): TokenExchangeClient {
   if (!options || typeof options.tokenEndpoint !== 'string') throw new TypeError('createTokenExchangeClient: tokenEndpoint is required');
@@ -148,10 +147,10 @@ export function createTokenExchangeClient(options: TokenExchangeClientOptions): 
   const cache = new LRUCache<string, Entry>({ max: maxEntries, perf: { now } });
   const inflight = new Map<string, Promise<ExchangedToken>>();
 
-  async function call(req: TokenExchangeRequest): Promise<ExchangedToken> {
+  async function call(caller: Caller, subjectToken: string, req: ExchangeRequest): Promise<ExchangedToken> {
     const form = new URLSearchParams({
       grant_type: GRANT_TYPE_TOKEN_EXCHANGE,
-      subject_token: req.subjectToken,
+      subject_token: subjectToken,
       subject_token_type: TOKEN_TYPE_ACCESS_TOKEN,
       audience: req.audience,
       requested_token_type: TOKEN_TYPE_ACCESS_TOKEN,
@@ -168,7 +167,7 @@ export function createTokenExchangeClient(options: TokenExchangeClientOptions): 
           'content-type': 'application/x-www-form-urlencoded',
           accept: 'application/json',
           authorization,
-          ...correlationHeaders(req),
+          ...correlationHeaders(caller, req.traceparent),
         },
         body: form.toString(),
         signal: AbortSignal.timeout(timeoutMs),
@@ -188,19 +187,19 @@ export function createTokenExchangeClient(options: TokenExchangeClientOptions): 
       json = undefined;
     }
 
-    // Throttling is the issuer being busy, not a refusal: a retryable outage (503).
-    if (res.statusCode === 429 || (json && (json.error === 'slow_down' || json.error === 'temporarily_unavailable'))) {
-      throw unavailable(`Token exchange failed: issuer is throttling (${res.statusCode})`);
-    }
-    if (res.statusCode >= 400 && res.statusCode < 500 && json && typeof json.error === 'string') {
-      const error = OAUTH_ERROR.test(json.error) ? json.error : 'invalid_request';
-      // invalid_client is this service's own misconfiguration, not the user's: a 502, not a 403.
-      throw new AuthError('AUTH_EXCHANGE_DENIED', `Token exchange refused by the issuer: ${error}`, {
-        status: error === 'invalid_client' ? 502 : 403,
-        detail: { error },
+    if (res.statusCode !== 200) {
+      const oauthError =
+        json && typeof json.error === 'string' ? (OAUTH_ERROR.test(json.error) ? json.error : 'invalid_request') : undefined;
+      const failure = classifyIssuerAnswer(res.statusCode, oauthError);
+      if (failure === 'unavailable') {
+        // Throttling (429, slow_down, temporarily_unavailable) lands here too: an outage, never a refusal.
+        throw unavailable(`Token exchange failed: issuer answered ${res.statusCode}${oauthError ? ` (${oauthError})` : ''}`);
+      }
+      throw new AuthError('AUTH_EXCHANGE_DENIED', `Token exchange refused by the issuer: ${oauthError}`, {
+        status: EXCHANGE_FAILURE_STATUS[failure],
+        detail: { error: oauthError },
       });
     }
-    if (res.statusCode !== 200) throw unavailable(`Token exchange failed: issuer answered ${res.statusCode}`);
     if (!json || typeof json.access_token !== 'string' || json.access_token === '') {
       throw unavailable('Token exchange failed: issuer response has no access_token');
     }
@@ -226,15 +225,16 @@ export function createTokenExchangeClient(options: TokenExchangeClientOptions): 
   }
 
   return {
-    async exchange(req) {
-      if (!req || typeof req.subjectToken !== 'string' || req.subjectToken === '')
-        throw new TypeError('exchange: subjectToken is required');
-      if (typeof req.audience !== 'string' || req.audience === '') throw new TypeError('exchange: audience is required');
-      if (req.scope !== undefined && typeof req.scope !== 'string') throw new TypeError('exchange: scope must be a string');
-      if (req.requestId !== undefined && typeof req.requestId !== 'string') throw new TypeError('exchange: requestId must be a string');
+    async exchangeFor(caller, req) {
+      const subjectToken = accessTokenOf(caller);
+      if (subjectToken === undefined) throw new TypeError('exchangeFor: caller must be a Caller (made by requireAuth)');
+      if (!req || typeof req.audience !== 'string' || req.audience === '') throw new TypeError('exchangeFor: audience is required');
+      if (req.scope !== undefined && typeof req.scope !== 'string') throw new TypeError('exchangeFor: scope must be a string');
       if (req.traceparent !== undefined && typeof req.traceparent !== 'string')
-        throw new TypeError('exchange: traceparent must be a string');
-      const key = `${sha256(req.subjectToken)}\n${req.audience}\n${req.scope ?? ''}`;
+        throw new TypeError('exchangeFor: traceparent must be a string');
+      // The fingerprint names the token; iss, sub and exp make a fingerprint collision between two
+      // different users' tokens unable to share an entry.
+      const key = [caller.token_fp, caller.iss, caller.sub, caller.exp, req.audience, req.scope ?? ''].join('\n');
       const hit = cache.get(key);
       if (hit) {
         if (now() < hit.freshUntil) return hit.token;
@@ -242,10 +242,9 @@ export function createTokenExchangeClient(options: TokenExchangeClientOptions): 
       }
       const pending = inflight.get(key);
       if (pending) return pending;
-      const p = call(req)
+      const p = call(caller, subjectToken, req)
         .then((token) => {
-          const subjectExp = unverifiedExpSec(req.subjectToken);
-          const freshUntil = Math.min(token.expiresAt - refreshSkewSec * 1000, subjectExp === undefined ? Infinity : subjectExp * 1000);
+          const freshUntil = Math.min(token.expiresAt - refreshSkewSec * 1000, caller.exp * 1000);
           const ttl = Math.floor(freshUntil - now());
           if (ttl > 0) cache.set(key, { token, freshUntil }, { ttl });
           return token;

@@ -1,5 +1,5 @@
 import { createJwksKeyStore, type KeyStore } from './jwks.js';
-import { accessTokenOf } from './principal.js';
+import { accessTokenOf, tokenFingerprint } from '@baton/identity';
 import { createVerifier } from './verify.js';
 import { AUDIENCE, ISSUER, ecKey, mint, rsaKey, signRaw, claims, startJwks, type JwksServer } from '../test/helpers.js';
 
@@ -45,7 +45,7 @@ const codeOf = (p: Promise<unknown>) =>
   );
 
 describe('createVerifier', () => {
-  it('verifies an RS256 token into a Principal with the token attached privately', async () => {
+  it('verifies an RS256 token into a Principal that holds its fingerprint and no token', async () => {
     const { verifier } = setup();
     const token = mint(rsa, { client_id: 'cli', act: { sub: 'workflow' } }, {}, clock);
     const p = await verifier.verify(token);
@@ -58,7 +58,9 @@ describe('createVerifier', () => {
       act: { sub: 'workflow' },
     });
     expect(p.token_fp).toMatch(/^[0-9a-f]{16}$/);
-    expect(accessTokenOf(p)).toBe(token);
+    expect(p.token_fp).toBe(tokenFingerprint(token));
+    // The token travels in the request's Caller (made by requireAuth), never in the shared Principal.
+    expect(accessTokenOf(p)).toBeUndefined();
     expect(JSON.stringify(p)).not.toContain(token);
   });
 

@@ -1,10 +1,9 @@
 import jwt from 'jsonwebtoken';
 import { LRUCache } from 'lru-cache';
 import { AuthError, isAuthError } from './errors.js';
-import { sha256 } from './hash.js';
 import type { KeyStore } from './jwks.js';
 import { SUPPORTED_ALGORITHMS } from './jwks.js';
-import { attachAccessToken, tokenFingerprint, type Principal } from './principal.js';
+import { fingerprintOfDigest, tokenDigest, type Principal } from '@baton/identity';
 import { parseScope } from './scopes.js';
 
 export interface VerifierOptions {
@@ -29,7 +28,10 @@ export interface VerifierOptions {
 }
 
 export interface Verifier {
-  /** Verify a bearer token; resolves to its Principal or rejects with an AuthError. */
+  /**
+   * Verify a bearer token; resolves to its Principal (the verified claims and `token_fp`, no token)
+   * or rejects with an AuthError. `requireAuth` turns it into the request's `Caller`.
+   */
   verify(token: string): Promise<Principal>;
 }
 
@@ -115,7 +117,8 @@ function validateOptions(options: VerifierOptions) {
  * A JWT access-token verifier. Checks, in order: size, shape, header (alg allow-list, no
  * jku/x5u/jwk/x5c/crit, typ), signature (jsonwebtoken with a KeyObject from the KeyStore), then
  * the claims: exp (required), nbf, iat, iss (exact), aud (exact strings), sub, scope, act.
- * Verified tokens are cached by sha256 until their exp.
+ * The token is hashed once (sha256): the digest is the cache key and its first 16 hex characters
+ * the Principal's `token_fp`. Verified tokens are cached until their exp.
  */
 export function createVerifier(options: VerifierOptions): Verifier {
   const o = validateOptions(options);
@@ -123,7 +126,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const cache =
     o.cacheMax > 0 ? new LRUCache<string, Principal>({ max: o.cacheMax, ttlAutopurge: false, perf: { now: o.now } }) : undefined;
 
-  async function verifyUncached(token: string): Promise<Principal> {
+  async function verifyUncached(token: string, digest: string): Promise<Principal> {
     const segments = token.split('.');
     if (segments.length !== 3) fail('AUTH_TOKEN_MALFORMED', 'Token is not a well-formed JWT');
     const [h, p, s] = segments as [string, string, string];
@@ -165,10 +168,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
       if (isAuthError(err)) throw err;
       return fail('AUTH_SIGNATURE_INVALID', 'Token signature is invalid', err);
     }
-    return principalFrom(token, payload);
+    return principalFrom(digest, payload);
   }
 
-  function principalFrom(token: string, claims: Json): Principal {
+  function principalFrom(digest: string, claims: Json): Principal {
     const nowSec = o.now() / 1000;
     const tol = o.clockToleranceSec;
     const { exp, nbf, iat, iss, aud, sub, scope, act, client_id } = claims;
@@ -203,24 +206,24 @@ export function createVerifier(options: VerifierOptions): Verifier {
       ...(act !== undefined ? { act: Object.freeze({ ...(act as Json) }) as Principal['act'] } : {}),
       ...(client_id !== undefined ? { client_id: client_id as string } : {}),
       exp,
-      token_fp: tokenFingerprint(token),
+      token_fp: fingerprintOfDigest(digest),
     };
-    return Object.freeze(attachAccessToken(principal, token));
+    return Object.freeze(principal);
   }
 
   return {
     async verify(token) {
       if (typeof token !== 'string' || token === '') fail('AUTH_TOKEN_MALFORMED', 'Token is not a well-formed JWT');
       if (token.length > o.maxTokenLength) fail('AUTH_TOKEN_TOO_LARGE', 'Token is too large');
-      if (!cache) return verifyUncached(token);
-      const cacheKey = sha256(token);
+      const cacheKey = tokenDigest(token);
+      if (!cache) return verifyUncached(token, cacheKey);
       const hit = cache.get(cacheKey);
       if (hit) {
         // exp is re-checked on every hit; an entry never outlives its token.
         if (o.now() < hit.exp * 1000) return hit;
         cache.delete(cacheKey);
       }
-      const principal = await verifyUncached(token);
+      const principal = await verifyUncached(token, cacheKey);
       const ttl = Math.floor(principal.exp * 1000 - o.now());
       if (ttl > 0) cache.set(cacheKey, principal, { ttl });
       return principal;

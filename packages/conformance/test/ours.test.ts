@@ -1,4 +1,4 @@
-import { attachAccessToken, tokenFingerprint, type Principal } from '@baton/auth';
+import { Caller, tokenFingerprint } from '@baton/auth';
 import { RemoteRunnable } from '@baton/remote';
 import { describeConformance, type ConformanceClient } from './suite.js';
 
@@ -11,17 +11,17 @@ describeConformance('@baton/remote RemoteRunnable', ({ url, token }): Conformanc
   });
   const context = token
     ? {
-        principal: attachAccessToken(
-          {
+        caller: new Caller({
+          token,
+          principal: {
             sub: 'caller',
             iss: 'test',
             aud: [],
             scope: [],
             exp: Math.floor(Date.now() / 1000) + 300,
             token_fp: tokenFingerprint(token),
-          } as Principal,
-          token,
-        ),
+          },
+        }),
       }
     : {};
   return {

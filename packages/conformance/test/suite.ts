@@ -107,7 +107,7 @@ export function describeConformance(clientName: string, makeClient: ConformanceC
       addRoutes(
         app,
         RunnableLambda.from(async (_input: unknown, config: any) => ({
-          principalSub: config.context?.principal?.sub ?? null,
+          principalSub: config.context?.caller?.sub ?? null,
           tags: config.tags ?? [],
           metadata: config.metadata ?? {},
           configurable: config.configurable ?? {},
@@ -199,7 +199,7 @@ export function describeConformance(clientName: string, makeClient: ConformanceC
         tags: ['t1'],
         metadata: { leaked },
         configurable: { thread_id: 'th-1', token: leaked },
-        context: { principal: { sub: 'mallory' } },
+        context: { caller: { sub: 'mallory' } },
       })) as { principalSub: string; configurable: Record<string, unknown>; metadata: Record<string, unknown> };
       expect(out.principalSub).toBe('alice');
       expect(out.configurable).not.toHaveProperty('token');

@@ -11,7 +11,7 @@ import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
-import { attachAccessToken, createTokenExchangeClient, tokenFingerprint } from '@baton/auth';
+import { Caller, createTokenExchangeClient, tokenFingerprint } from '@baton/auth';
 import { createAgentClients } from '@baton/workflow/agents';
 import { parseWorkflowConfig } from '@baton/workflow/config';
 import { createWorkflowGraph } from '@baton/workflow/graph';
@@ -468,8 +468,9 @@ it('leaks no token — user, exchanged or bad — into any log, response, SSE ev
     reviewer: `http://127.0.0.1:${proxies.reviewer.port}/reviewer`,
   });
   const carol = await stack.token('alice');
-  const principal = attachAccessToken(
-    {
+  const caller = new Caller({
+    token: carol,
+    principal: {
       sub: 'alice',
       iss: stack.urls.issuer,
       aud: ['baton-workflow'],
@@ -477,9 +478,10 @@ it('leaks no token — user, exchanged or bad — into any log, response, SSE ev
       exp: Math.floor(Date.now() / 1000) + 600,
       token_fp: tokenFingerprint(carol),
     },
-    carol,
-  );
-  const context = { principal, requestId: 'leaks-in-process', traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' };
+    requestId: 'leaks-in-process',
+    traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+  });
+  const context = { caller };
   const cpDir = path.join(tmp, 'in-process');
   const checkpointer = (await createCheckpointer('sqlite', cpDir, () => {}))!;
   expect(checkpointer.kind).toBe('sqlite');

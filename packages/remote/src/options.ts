@@ -1,29 +1,11 @@
+import type { TokenExchanger } from '@baton/identity';
 import { Agent, type Dispatcher } from 'undici';
 
-/**
- * What `RemoteRunnable` needs from a token-exchange client (RFC 8693). `@baton/auth`'s
- * `createTokenExchangeClient` satisfies it; so does any object of this shape. The exchanger is
- * expected to cache per (subject token, audience) itself.
- *
- * To be recognised as a refusal (`REMOTE_EXCHANGE_DENIED`) rather than an outage, an error it
- * throws must carry `code: 'AUTH_EXCHANGE_DENIED'`.
- */
-export interface TokenExchanger {
-  /**
-   * `requestId` / `traceparent` (a child of the run's) are correlation only: an exchanger may send
-   * them to the issuer (`@baton/auth`'s does, as `x-request-id` / `traceparent`) or ignore them.
-   */
-  exchange(req: {
-    subjectToken: string;
-    audience: string;
-    scope?: string;
-    requestId?: string;
-    traceparent?: string;
-  }): Promise<{ accessToken: string; expiresAt?: number }>;
-}
-
 export type RemoteCredentials =
-  /** Exchange the caller's token for one whose `aud` is this agent (the default in apps). */
+  /**
+   * Exchange the caller's token for one whose `aud` is this agent (the default in apps).
+   * `exchanger`: `@baton/auth`'s `createTokenExchangeClient`, or any `TokenExchanger`.
+   */
   | { strategy: 'exchange'; exchanger: TokenExchanger; audience: string; scope?: string }
   /** Forward the caller's own token unchanged. Explicit only: see the README for what it gives up. */
   | { strategy: 'passthrough' }
@@ -151,8 +133,8 @@ export function resolveOptions<O>(options: RemoteRunnableOptions<O>): ResolvedOp
   let credentials: RemoteCredentials;
   switch (c.strategy) {
     case 'exchange': {
-      if (typeof c.exchanger !== 'object' || c.exchanger === null || typeof c.exchanger.exchange !== 'function') {
-        fail("credentials.exchanger must have an exchange() method (strategy 'exchange')");
+      if (typeof c.exchanger !== 'object' || c.exchanger === null || typeof c.exchanger.exchangeFor !== 'function') {
+        fail("credentials.exchanger must have an exchangeFor() method (strategy 'exchange')");
       }
       if (typeof c.audience !== 'string' || c.audience.trim() === '') fail('credentials.audience must be a non-empty string');
       if (c.scope !== undefined && (typeof c.scope !== 'string' || c.scope.trim() === ''))

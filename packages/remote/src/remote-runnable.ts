@@ -7,23 +7,12 @@ import {
 } from '@langchain/core/runnables';
 import { concat } from '@langchain/core/utils/stream';
 import type { Dispatcher } from 'undici';
-import { callerTokenFor, bearerFor } from './credentials.js';
+import { accessTokenOf, w3cPropagator, type Caller, type RunContext } from '@baton/identity';
+import { callerFor, bearerFor } from './credentials.js';
 import { RemoteError, describeRemote, safeRemoteText, safeCode, codeForStatus } from './errors.js';
 import { CallScope, send, toRemoteError, type Timeouts } from './http.js';
 import { resolveOptions, type RemoteRunnableOptions, type ResolvedOptions } from './options.js';
 import { SseParser } from './sse.js';
-import { childTraceparent } from './traceparent.js';
-
-/** What Baton puts in LangGraph's per-run `context` (see @baton/runnable-server). */
-export interface BatonRunContext {
-  /** The caller (`@baton/auth` Principal with its access token attached). */
-  principal?: unknown;
-  /** Forwarded as `x-request-id`. */
-  requestId?: string;
-  /** The caller's W3C traceparent; a child of it is sent downstream. */
-  traceparent?: string;
-  [key: string]: unknown;
-}
 
 /** One LangChain stream event (v2) as the remote sent it. */
 export interface RemoteStreamEvent {
@@ -37,14 +26,12 @@ export interface RemoteStreamEvent {
   [key: string]: unknown;
 }
 
-/** A LangChain run config plus LangGraph's per-run `context`. */
+/** A LangChain run config plus LangGraph's per-run `context` (`RunContext`: `{ caller }`). */
 export interface RemoteCallOptions extends RunnableConfig {
-  context?: BatonRunContext;
+  context?: Partial<RunContext>;
 }
 
 type Config = Partial<RemoteCallOptions>;
-
-const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 
 function toDict(value: unknown, key: string): Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : { [key]: value };
@@ -52,9 +39,10 @@ function toDict(value: unknown, key: string): Record<string, unknown> {
 
 /**
  * A LangChain Runnable whose work is done by a remote LangServe-protocol endpoint, called as the
- * user the run is for: the caller's Principal is read from each call's config (LangGraph
- * `context`), its token exchanged (or, explicitly, passed through) and sent as
- * `Authorization: Bearer`. No token state lives on the instance: one client serves every user.
+ * user the run is for: the `Caller` is read from each call's config (`config.context.caller`), its
+ * token exchanged (or, explicitly, passed through) and sent as `Authorization: Bearer`, with its
+ * request id and a child of its traceparent. No token state lives on the instance: one client
+ * serves every user.
  */
 export class RemoteRunnable<I = unknown, O = unknown> extends Runnable<I, O, RemoteCallOptions> {
   lc_namespace = ['baton', 'remote'];
@@ -79,15 +67,6 @@ export class RemoteRunnable<I = unknown, O = unknown> extends Runnable<I, O, Rem
     this.name = resolved.name;
   }
 
-  /** Which credential strategy this client uses (for start-up logs). */
-  get strategy(): 'exchange' | 'passthrough' | 'none' {
-    return this.#o.credentials.strategy;
-  }
-
-  get dispatcher(): Dispatcher {
-    return this.#o.dispatcher;
-  }
-
   // ---------------------------------------------------------------------------------------
   // invoke
 
@@ -106,9 +85,9 @@ export class RemoteRunnable<I = unknown, O = unknown> extends Runnable<I, O, Rem
   }
 
   async #invokeRemote(input: I, config: RemoteCallOptions): Promise<O> {
-    const callerToken = callerTokenFor(config, this.#o.credentials, this.#o.name);
+    const caller = callerFor(config, this.#o.credentials, this.#o.name);
     const body = JSON.stringify({ input, config: this.#configBody(config), kwargs: {} });
-    const { res, scope } = await this.#post('/invoke', body, config, callerToken, 'application/json', true);
+    const { res, scope } = await this.#post('/invoke', body, config, caller, 'application/json', true);
     try {
       const json = await this.#readJson(res, scope);
       if (typeof json !== 'object' || json === null || !('output' in json)) {
@@ -144,26 +123,28 @@ export class RemoteRunnable<I = unknown, O = unknown> extends Runnable<I, O, Rem
 
     const results: (O | Error)[] = new Array(inputs.length);
     const failed = new Set<number>();
-    // One HTTP request carries one Authorization: inputs of different callers go separately.
+    // One HTTP request carries one Authorization: inputs of different callers' tokens go separately.
     const groups = new Map<string | undefined, number[]>();
+    const callers: (Caller | undefined)[] = [];
     configs.forEach((config, i) => {
       try {
-        const token = callerTokenFor(config, this.#o.credentials, this.#o.name);
-        const group = groups.get(token);
+        callers[i] = callerFor(config, this.#o.credentials, this.#o.name);
+        const key = this.#o.credentials.strategy === 'none' ? undefined : accessTokenOf(callers[i]);
+        const group = groups.get(key);
         if (group) group.push(i);
-        else groups.set(token, [i]);
+        else groups.set(key, [i]);
       } catch (e) {
         results[i] = e as Error;
         failed.add(i);
       }
     });
     await Promise.all(
-      [...groups].map(async ([token, idx]) => {
+      [...groups.values()].map(async (idx) => {
         try {
           const outs = await this.#batchRemote(
             idx.map((i) => inputs[i] as I),
             idx.map((i) => configs[i] as RemoteCallOptions),
-            token,
+            callers[idx[0]!],
           );
           idx.forEach((i, k) => (results[i] = outs[k] as O));
         } catch (e) {
@@ -184,10 +165,10 @@ export class RemoteRunnable<I = unknown, O = unknown> extends Runnable<I, O, Rem
     return results;
   }
 
-  async #batchRemote(inputs: I[], configs: RemoteCallOptions[], callerToken: string | undefined): Promise<O[]> {
+  async #batchRemote(inputs: I[], configs: RemoteCallOptions[], caller: Caller | undefined): Promise<O[]> {
     const lead = configs[0] as RemoteCallOptions;
     const body = JSON.stringify({ inputs, config: configs.map((c) => this.#configBody(c)), kwargs: {} });
-    const { res, scope } = await this.#post('/batch', body, lead, callerToken, 'application/json', true);
+    const { res, scope } = await this.#post('/batch', body, lead, caller, 'application/json', true);
     try {
       const json = await this.#readJson(res, scope);
       const output = (json as { output?: unknown } | null)?.output;
@@ -295,9 +276,9 @@ export class RemoteRunnable<I = unknown, O = unknown> extends Runnable<I, O, Rem
 
   /** POSTs and yields each `data` event's JSON as it arrives; `error` events throw. */
   async *#sse(path: string, body: string, config: RemoteCallOptions, stop: AbortSignal): AsyncGenerator<unknown> {
-    const callerToken = callerTokenFor(config, this.#o.credentials, this.#o.name);
+    const caller = callerFor(config, this.#o.credentials, this.#o.name);
     // Never retried once the request may have reached the agent: no 503 retry for streams.
-    const { res, scope } = await this.#post(path, body, config, callerToken, 'text/event-stream', false, stop);
+    const { res, scope } = await this.#post(path, body, config, caller, 'text/event-stream', false, stop);
     let done = false;
     try {
       const type = String(res.headers['content-type'] ?? '');
@@ -376,7 +357,6 @@ export class RemoteRunnable<I = unknown, O = unknown> extends Runnable<I, O, Rem
   // ---------------------------------------------------------------------------------------
   // plumbing
 
-  /** Only allow-listed keys of the caller's config go downstream; never configurable or context. */
   /** Opens this call's traced run (callbacks from the config), as LangChain's own runnables do. */
   async #startRun(input: I, config: RemoteCallOptions) {
     const callbacks = await getCallbackManagerForConfig(config);
@@ -391,6 +371,7 @@ export class RemoteRunnable<I = unknown, O = unknown> extends Runnable<I, O, Rem
     );
   }
 
+  /** Only allow-listed keys of the caller's config go downstream; never configurable or context. */
   #configBody(config: RemoteCallOptions): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const key of this.#o.forwardConfig) {
@@ -401,21 +382,9 @@ export class RemoteRunnable<I = unknown, O = unknown> extends Runnable<I, O, Rem
     return out;
   }
 
-  /** Correlation for the token exchange: only what the run's context carries (no new trace is made up). */
-  #correlation(config: RemoteCallOptions): { requestId?: string; traceparent?: string } {
-    const context = typeof config.context === 'object' && config.context !== null ? config.context : {};
-    return {
-      ...(typeof context.requestId === 'string' && REQUEST_ID.test(context.requestId) ? { requestId: context.requestId } : {}),
-      ...(typeof context.traceparent === 'string' ? { traceparent: childTraceparent(context.traceparent) } : {}),
-    };
-  }
-
-  #headers(config: RemoteCallOptions, bearer: string | undefined, accept: string): Record<string, string> {
-    const headers: Record<string, string> = { ...this.#o.headers, 'content-type': 'application/json', accept };
+  #headers(hop: Record<string, string>, bearer: string | undefined, accept: string): Record<string, string> {
+    const headers: Record<string, string> = { ...this.#o.headers, 'content-type': 'application/json', accept, ...hop };
     if (bearer !== undefined) headers.authorization = `Bearer ${bearer}`;
-    const context = typeof config.context === 'object' && config.context !== null ? config.context : {};
-    if (typeof context.requestId === 'string' && REQUEST_ID.test(context.requestId)) headers['x-request-id'] = context.requestId;
-    headers.traceparent = childTraceparent(typeof context.traceparent === 'string' ? context.traceparent : undefined);
     return headers;
   }
 
@@ -423,7 +392,7 @@ export class RemoteRunnable<I = unknown, O = unknown> extends Runnable<I, O, Rem
     path: string,
     body: string,
     config: RemoteCallOptions,
-    callerToken: string | undefined,
+    caller: Caller | undefined,
     accept: string,
     retry503: boolean,
     stop?: AbortSignal,
@@ -431,11 +400,14 @@ export class RemoteRunnable<I = unknown, O = unknown> extends Runnable<I, O, Rem
     const scope = new CallScope([config.signal, stop], this.#o.totalMs);
     try {
       if (scope.cancelled) throw scope.signal.reason;
-      const bearer = await bearerFor(callerToken, this.#o.credentials, this.#o.name, scope.signal, this.#correlation(config));
+      // This hop's correlation, minted once: the agent and the issuer see the same child traceparent.
+      const hop: Record<string, string> = {};
+      w3cPropagator.inject(caller ?? {}, hop);
+      const bearer = await bearerFor(caller, this.#o.credentials, this.#o.name, scope.signal, hop.traceparent!);
       const res = await send({
         url: `${this.#o.url}${path}`,
         body,
-        headers: this.#headers(config, bearer, accept),
+        headers: this.#headers(hop, bearer, accept),
         dispatcher: this.#o.dispatcher,
         timeouts: this.#timeouts,
         remote: this.#o.name,

@@ -1,9 +1,10 @@
-import { attachAccessToken, tokenFingerprint, type Principal } from '@baton/auth';
-import type { TokenExchanger } from '../src/index.js';
+import { Caller, accessTokenOf, tokenFingerprint, type Correlation, type TokenExchanger } from '@baton/identity';
 
-export function principal(sub: string, token: string): Principal {
-  return attachAccessToken(
-    {
+/** The Caller `requireAuth` would make for `token`, with the given request correlation. */
+export function caller(sub: string, token: string, correlation: Correlation = {}): Caller {
+  return new Caller({
+    token,
+    principal: {
       sub,
       iss: 'https://issuer.test',
       aud: ['workflow'],
@@ -11,19 +12,27 @@ export function principal(sub: string, token: string): Principal {
       exp: 4_102_444_800,
       token_fp: tokenFingerprint(token),
     },
-    token,
-  );
+    ...correlation,
+  });
+}
+
+interface ExchangeCall {
+  subjectToken: string;
+  audience: string;
+  scope?: string;
+  traceparent?: string;
 }
 
 /** An exchanger that derives the exchanged token from the subject token, so tests can tell users apart. */
-export function echoExchanger(): TokenExchanger & { calls: Array<{ subjectToken: string; audience: string; scope?: string }> } {
-  const calls: Array<{ subjectToken: string; audience: string; scope?: string }> = [];
+export function echoExchanger(): TokenExchanger & { calls: ExchangeCall[] } {
+  const calls: ExchangeCall[] = [];
   return {
     calls,
-    async exchange(req) {
-      calls.push(req);
+    async exchangeFor(c, req) {
+      const subjectToken = accessTokenOf(c)!;
+      calls.push({ subjectToken, ...req });
       await new Promise((r) => setImmediate(r));
-      return { accessToken: `exchanged.${req.audience}.${req.subjectToken}`, expiresAt: Date.now() + 60_000 };
+      return { accessToken: `exchanged.${req.audience}.${subjectToken}`, expiresAt: Date.now() + 60_000 };
     },
   };
 }

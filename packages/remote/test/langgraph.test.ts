@@ -1,10 +1,9 @@
 import { Agent } from 'undici';
 import { Annotation, StateGraph, START, END } from '@langchain/langgraph';
-import { z } from 'zod';
-import type { Principal } from '@baton/auth';
+import { RunContext, type Caller } from '@baton/identity';
 import { RemoteRunnable } from '../src/index.js';
 import { TestServer, bearerOf, sse } from './langserve-server.js';
-import { echoExchanger, principal } from './helpers.js';
+import { caller, echoExchanger } from './helpers.js';
 
 const server = new TestServer();
 const dispatcher = new Agent();
@@ -20,15 +19,10 @@ const State = Annotation.Root({
   result: Annotation<unknown>,
   chunks: Annotation<unknown[]>,
 });
-const Context = z.object({
-  principal: z.custom<Principal>((v) => typeof v === 'object' && v !== null),
-  requestId: z.string().optional(),
-  traceparent: z.string().optional(),
-});
+const Context = RunContext;
 
-/** LangGraph's context type wants every key present, optional ones too. */
-function ctx(p: Principal, requestId?: string) {
-  return { principal: p, requestId, traceparent: undefined };
+function ctx(c: Caller) {
+  return { caller: c };
 }
 
 function graphWith(remote: RemoteRunnable<any, any>) {
@@ -45,7 +39,7 @@ function graphWith(remote: RemoteRunnable<any, any>) {
     .compile();
 }
 
-describe('inside a LangGraph StateGraph (principal in context)', () => {
+describe('inside a LangGraph StateGraph (caller in context)', () => {
   it('40 interleaved runs of two users: every request carries its own user token', async () => {
     const exchanger = echoExchanger();
     const remote = new RemoteRunnable({
@@ -59,10 +53,12 @@ describe('inside a LangGraph StateGraph (principal in context)', () => {
       res.json({ output: { topic: body.input.topic, bearer: bearerOf({ headers: req.headers } as any) } });
     });
     const graph = graphWith(remote);
-    const users = { alice: principal('alice', 'token-of-alice.a.a'), bob: principal('bob', 'token-of-bob.b.b') };
+    const tokens = { alice: 'token-of-alice.a.a', bob: 'token-of-bob.b.b' };
     const runs = Array.from({ length: 40 }, (_, i) => {
       const who = i % 2 === 0 ? 'alice' : 'bob';
-      return graph.invoke({ topic: `${who}-${i}` }, { context: ctx(users[who], `run-${i}`) }).then((out) => ({ who, i, out }));
+      return graph
+        .invoke({ topic: `${who}-${i}` }, { context: ctx(caller(who, tokens[who], { requestId: `run-${i}` })) })
+        .then((out) => ({ who, i, out }));
     });
     const results = await Promise.all(runs);
     for (const { who, i, out } of results) {
@@ -108,7 +104,7 @@ describe('inside a LangGraph StateGraph (principal in context)', () => {
       })
       .addEdge(START, 'write')
       .compile();
-    const out = await graph.invoke({ topic: 't' }, { context: ctx(principal('carol', 'carol-token')) });
+    const out = await graph.invoke({ topic: 't' }, { context: ctx(caller('carol', 'carol-token')) });
     expect(out.chunks).toEqual(['a', 'b', 'c']);
     expect(bearerOf(server.requests[0]!)).toBe('carol-token');
   });
@@ -119,18 +115,23 @@ describe('inside a LangGraph StateGraph (principal in context)', () => {
     });
     const remote = new RemoteRunnable<any, any>({ url: `${server.url}/agent`, credentials: { strategy: 'passthrough' }, dispatcher });
     const graph = new StateGraph(State, Context).addNode('research', remote).addEdge(START, 'research').compile();
-    const out = await graph.invoke({ topic: 'otters' }, { context: ctx(principal('dave', 'dave-token')) });
+    const out = await graph.invoke({ topic: 'otters' }, { context: ctx(caller('dave', 'dave-token')) });
     expect(out.result).toBe('researched otters');
     expect(bearerOf(server.requests[0]!)).toBe('dave-token');
     expect(server.requests[0]!.rawBody).not.toContain('dave');
   });
 
-  it('a run whose principal has no token attached fails closed and makes no request', async () => {
+  it('a run whose caller has no token attached fails closed and makes no request', async () => {
     const remote = new RemoteRunnable<any, any>({ url: `${server.url}/agent`, credentials: { strategy: 'passthrough' }, dispatcher });
-    const graph = graphWith(remote);
-    // e.g. a principal that went through JSON (a checkpoint) and lost its private token
-    const copied = JSON.parse(JSON.stringify(principal('frank', 'frank-token'))) as Principal;
-    await expect(graph.invoke({ topic: 'x' }, { context: ctx(copied) })).rejects.toMatchObject({ code: 'REMOTE_NO_CREDENTIALS' });
+    const graph = new StateGraph(State) // no context schema: the copy reaches the node unchecked
+      .addNode('research', async (state, config) => ({ result: await remote.invoke({ topic: state.topic }, config) }))
+      .addEdge(START, 'research')
+      .compile();
+    // e.g. a caller that went through JSON (a checkpoint) and lost its private token
+    const copied = JSON.parse(JSON.stringify(caller('frank', 'frank-token'))) as Caller;
+    await expect(graph.invoke({ topic: 'x' }, { context: { caller: copied } } as never)).rejects.toMatchObject({
+      code: 'REMOTE_NO_CREDENTIALS',
+    });
     expect(server.requests).toHaveLength(0);
   });
 
@@ -141,7 +142,7 @@ describe('inside a LangGraph StateGraph (principal in context)', () => {
     const remote = new RemoteRunnable<any, any>({ url: `${server.url}/agent`, credentials: { strategy: 'passthrough' }, dispatcher });
     const graph = graphWith(remote);
     const controller = new AbortController();
-    const run = graph.invoke({ topic: 'x' }, { context: ctx(principal('erin', 'erin-token')), signal: controller.signal });
+    const run = graph.invoke({ topic: 'x' }, { context: ctx(caller('erin', 'erin-token')), signal: controller.signal });
     const settled = run.catch((e: unknown) => e);
     await server.waitForRequests(1);
     controller.abort();

@@ -1,13 +1,14 @@
 import { Agent, buildConnector } from 'undici';
 import { isBatonError } from '@baton/errors';
-import { RemoteRunnable, PRINCIPAL_CONFIGURABLE_KEY, parseTraceparent, type RemoteRunnableOptions } from '../src/index.js';
+import { parseTraceparent } from '@baton/identity';
+import { RemoteRunnable, type RemoteRunnableOptions } from '../src/index.js';
 import { TestServer, bearerOf, freePort, sse } from './langserve-server.js';
-import { echoExchanger, principal } from './helpers.js';
+import { caller, echoExchanger } from './helpers.js';
 
 const ALICE_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.alice-signature';
 const BOB_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJib2IifQ.bob-signature';
-const alice = principal('alice', ALICE_TOKEN);
-const bob = principal('bob', BOB_TOKEN);
+const alice = caller('alice', ALICE_TOKEN);
+const bob = caller('bob', BOB_TOKEN);
 
 const server = new TestServer();
 const dispatcher = new Agent({ connect: { timeout: 2_000 } });
@@ -39,7 +40,7 @@ async function rejection(p: Promise<unknown>): Promise<any> {
 
 describe('invoke, batch, stream', () => {
   it('invokes with {input, config: {}, kwargs: {}} and returns output', async () => {
-    const out = await client().invoke({ topic: 'otters' }, { context: { principal: alice } });
+    const out = await client().invoke({ topic: 'otters' }, { context: { caller: alice } });
     expect(out).toEqual({ echo: { topic: 'otters' }, bearer: `exchanged.agent-test.${ALICE_TOKEN}` });
     const [req] = server.requests;
     expect(req!.path).toBe('/agent/invoke');
@@ -49,7 +50,7 @@ describe('invoke, batch, stream', () => {
   });
 
   it('batches inputs and returns outputs in order', async () => {
-    const out = await client().batch([1, 2, 3], { context: { principal: alice } });
+    const out = await client().batch([1, 2, 3], { context: { caller: alice } });
     expect(out.map((o: any) => o.echo)).toEqual([1, 2, 3]);
     expect(server.requests).toHaveLength(1);
     expect(JSON.parse(server.requests[0]!.rawBody).inputs).toEqual([1, 2, 3]);
@@ -58,7 +59,7 @@ describe('invoke, batch, stream', () => {
   it('batch sends inputs of different callers as separate requests, each with its own token', async () => {
     const out = await client().batch(
       ['a', 'b', 'c'],
-      [{ context: { principal: alice } }, { context: { principal: bob } }, { context: { principal: alice } }],
+      [{ context: { caller: alice } }, { context: { caller: bob } }, { context: { caller: alice } }],
     );
     expect(out.map((o: any) => [o.echo, o.bearer])).toEqual([
       ['a', `exchanged.agent-test.${ALICE_TOKEN}`],
@@ -69,7 +70,7 @@ describe('invoke, batch, stream', () => {
   });
 
   it('batch with returnExceptions returns the error in place of each failed input', async () => {
-    const out = await client().batch(['a', 'b'], [{ context: { principal: alice } }, {}], { returnExceptions: true });
+    const out = await client().batch(['a', 'b'], [{ context: { caller: alice } }, {}], { returnExceptions: true });
     expect((out[0] as any).echo).toBe('a');
     expect((out[1] as any).code).toBe('REMOTE_NO_CREDENTIALS');
   });
@@ -88,7 +89,7 @@ describe('invoke, batch, stream', () => {
       res.end();
     });
     const seen: unknown[] = [];
-    for await (const chunk of await client().stream({}, { context: { principal: alice } })) {
+    for await (const chunk of await client().stream({}, { context: { caller: alice } })) {
       seen.push(chunk);
       release!();
     }
@@ -115,7 +116,7 @@ describe('invoke, batch, stream', () => {
       res.end();
     });
     const seen: unknown[] = [];
-    for await (const chunk of await client().stream({}, { context: { principal: alice } })) seen.push(chunk);
+    for await (const chunk of await client().stream({}, { context: { caller: alice } })) seen.push(chunk);
     expect(seen).toEqual([{ a: 1 }, 'éè']);
   });
 
@@ -125,7 +126,7 @@ describe('invoke, batch, stream', () => {
       send('data', 1);
       // never ends on its own
     });
-    const stream = await client().stream({}, { context: { principal: alice } });
+    const stream = await client().stream({}, { context: { caller: alice } });
     for await (const chunk of stream) {
       expect(chunk).toBe(1);
       break;
@@ -138,7 +139,7 @@ describe('credentials', () => {
   it('sends the exchanged token in Authorization and no token in any request body', async () => {
     const exchanger = echoExchanger();
     const c = client({ credentials: { strategy: 'exchange', exchanger, audience: 'agent-research', scope: 'research:run' } });
-    const ctx = { context: { principal: alice }, configurable: { [PRINCIPAL_CONFIGURABLE_KEY]: alice, other: ALICE_TOKEN }, tags: ['t'] };
+    const ctx = { context: { caller: alice }, configurable: { caller: alice, other: ALICE_TOKEN }, tags: ['t'] };
     await c.invoke({ q: 1 }, ctx);
     await c.batch([1, 2], ctx);
     for await (const _ of await c.stream({ chunks: [1, 2] }, ctx)) void _;
@@ -149,30 +150,35 @@ describe('credentials', () => {
       expect(r.rawBody).not.toContain(ALICE_TOKEN);
       expect(r.rawBody).not.toContain('alice-signature');
       expect(r.rawBody).not.toContain(exchanged);
-      expect(r.rawBody).not.toContain(PRINCIPAL_CONFIGURABLE_KEY);
       expect(r.rawBody).not.toContain('configurable');
     }
     expect(exchanger.calls[0]).toEqual({ subjectToken: ALICE_TOKEN, audience: 'agent-research', scope: 'research:run' });
   });
 
   it('passthrough sends the caller token unchanged', async () => {
-    const out = await client({ credentials: { strategy: 'passthrough' } }).invoke('x', { context: { principal: bob } });
+    const out = await client({ credentials: { strategy: 'passthrough' } }).invoke('x', { context: { caller: bob } });
     expect(out.bearer).toBe(BOB_TOKEN);
     expect(server.requests[0]!.rawBody).not.toContain(BOB_TOKEN);
   });
 
-  it('reads the principal from configurable.__baton_principal when there is no context', async () => {
-    const out = await client({ credentials: { strategy: 'passthrough' } }).invoke('x', {
-      configurable: { [PRINCIPAL_CONFIGURABLE_KEY]: bob },
-    });
-    expect(out.bearer).toBe(BOB_TOKEN);
-    expect(server.requests[0]!.rawBody).not.toContain('bob');
+  it('never reads a caller from configurable: the run context is the only identity channel', async () => {
+    const e = await rejection(client({ credentials: { strategy: 'passthrough' } }).invoke('x', { configurable: { caller: bob } }));
+    expect(e.code).toBe('REMOTE_NO_CREDENTIALS');
+    expect(server.requests).toHaveLength(0);
   });
 
-  it('fails closed with REMOTE_NO_CREDENTIALS and makes no request when there is no principal', async () => {
+  it('fails closed with REMOTE_NO_CREDENTIALS and makes no request when there is no caller', async () => {
     const c = client();
     const noToken = { sub: 'mallory', iss: 'x', aud: [], scope: [], exp: 0, token_fp: 'x' };
-    for (const config of [undefined, {}, { context: {} }, { context: { principal: noToken } }]) {
+    const copy = { ...alice };
+    for (const config of [
+      undefined,
+      {},
+      { context: {} },
+      { context: { caller: noToken } },
+      { context: { caller: copy } },
+      { context: { principal: alice } },
+    ]) {
       const e = await rejection(c.invoke('x', config as any));
       expect(e.code).toBe('REMOTE_NO_CREDENTIALS');
       expect(isBatonError(e)).toBe(true);
@@ -194,13 +200,13 @@ describe('credentials', () => {
         strategy: 'exchange',
         audience: 'a',
         exchanger: {
-          exchange: async () => {
+          exchangeFor: async () => {
             throw Object.assign(new Error(`denied ${ALICE_TOKEN}`), { code: 'AUTH_EXCHANGE_DENIED', status: 403 });
           },
         },
       },
     });
-    const e1 = await rejection(denied.invoke('x', { context: { principal: alice } }));
+    const e1 = await rejection(denied.invoke('x', { context: { caller: alice } }));
     expect(e1.code).toBe('REMOTE_EXCHANGE_DENIED');
     expect(e1.message).not.toContain(ALICE_TOKEN);
     const down = client({
@@ -208,13 +214,13 @@ describe('credentials', () => {
         strategy: 'exchange',
         audience: 'a',
         exchanger: {
-          exchange: async () => {
+          exchangeFor: async () => {
             throw Object.assign(new Error('issuer down'), { code: 'AUTH_EXCHANGE_UNAVAILABLE' });
           },
         },
       },
     });
-    const e2 = await rejection(down.invoke('x', { context: { principal: alice } }));
+    const e2 = await rejection(down.invoke('x', { context: { caller: alice } }));
     expect(e2.code).toBe('REMOTE_UNAVAILABLE');
     expect(e2.status).toBe(502);
     // the issuer refusing our own client credentials is our misconfiguration, not the caller's fault
@@ -223,13 +229,13 @@ describe('credentials', () => {
         strategy: 'exchange',
         audience: 'a',
         exchanger: {
-          exchange: async () => {
+          exchangeFor: async () => {
             throw Object.assign(new Error('invalid_client'), { code: 'AUTH_EXCHANGE_DENIED', status: 502 });
           },
         },
       },
     });
-    const e3 = await rejection(misconfigured.invoke('x', { context: { principal: alice } }));
+    const e3 = await rejection(misconfigured.invoke('x', { context: { caller: alice } }));
     expect(e3.code).toBe('REMOTE_UNAVAILABLE');
     expect(server.requests).toHaveLength(0);
   });
@@ -238,17 +244,24 @@ describe('credentials', () => {
 describe('trace headers', () => {
   it('sends a child traceparent (same trace id, new span id) and forwards x-request-id', async () => {
     const parent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
-    await client().invoke('x', { context: { principal: alice, requestId: 'req-123', traceparent: parent } });
+    const exchanger = echoExchanger();
+    const c = client({ credentials: { strategy: 'exchange', exchanger, audience: 'agent-test' } });
+    await c.invoke('x', { context: { caller: caller('alice', ALICE_TOKEN, { requestId: 'req-123', traceparent: parent }) } });
     const h = server.requests[0]!.headers;
     expect(h['x-request-id']).toBe('req-123');
     const child = parseTraceparent(h.traceparent);
     expect(child?.traceId).toBe('0af7651916cd43dd8448eb211c80319c');
     expect(child?.parentId).not.toBe('b7ad6b7169203331');
     expect(child?.flags).toBe('01');
+    // one child per hop: the exchange made for this call carries the same traceparent
+    expect(exchanger.calls[0]!.traceparent).toBe(h.traceparent);
   });
 
   it('starts a new trace when the caller has none, and drops an invalid request id', async () => {
-    await client().invoke('x', { context: { principal: alice, requestId: 'bad\nid' } });
+    const exchanger = echoExchanger();
+    const c = client({ credentials: { strategy: 'exchange', exchanger, audience: 'agent-test' } });
+    await c.invoke('x', { context: { caller: caller('alice', ALICE_TOKEN, { requestId: 'bad\nid' }) } });
+    expect(exchanger.calls[0]!.traceparent).toBeUndefined();
     const h = server.requests[0]!.headers;
     expect(parseTraceparent(h.traceparent)).toBeDefined();
     expect(h['x-request-id']).toBeUndefined();
@@ -266,7 +279,7 @@ describe('errors', () => {
       if (status === 401) res.setHeader('www-authenticate', 'Bearer realm="agent", error="invalid_token"');
       res.status(status).json({ error: { code: 'AUTH_TOKEN_EXPIRED', message: `token ${ALICE_TOKEN} rejected` } });
     });
-    const e = await rejection(client({ name: 'research' }).invoke('x', { context: { principal: alice } }));
+    const e = await rejection(client({ name: 'research' }).invoke('x', { context: { caller: alice } }));
     expect(isBatonError(e)).toBe(true);
     expect(e.code).toBe(code);
     expect(e.status).toBe(ourStatus);
@@ -282,7 +295,7 @@ describe('errors', () => {
     server.handle('/agent/stream', (_req, res) => {
       res.status(500).json({ error: { code: 'RUNNABLE_FAILED', message: 'boom' } });
     });
-    const e = await rejection(client({ retry: { attempts: 3, backoffMs: 0 } }).stream('x', { context: { principal: alice } }));
+    const e = await rejection(client({ retry: { attempts: 3, backoffMs: 0 } }).stream('x', { context: { caller: alice } }));
     expect(e.code).toBe('REMOTE_UNAVAILABLE');
     expect(e.remoteCode).toBe('RUNNABLE_FAILED');
     expect(server.requests).toHaveLength(1);
@@ -294,14 +307,14 @@ describe('errors', () => {
       if (n++ === 0) res.status(503).json({ error: { code: 'SERVICE_UNAVAILABLE', message: 'draining' } });
       else res.json({ output: 'ok' });
     });
-    expect(await client({ retry: { attempts: 2, backoffMs: 0 } }).invoke('x', { context: { principal: alice } })).toBe('ok');
+    expect(await client({ retry: { attempts: 2, backoffMs: 0 } }).invoke('x', { context: { caller: alice } })).toBe('ok');
     expect(server.requests).toHaveLength(2);
   });
 
   it('reports a refused connection as REMOTE_UNAVAILABLE', async () => {
     const port = await freePort();
     const c = client({ url: `http://127.0.0.1:${port}/agent`, retry: { attempts: 2, backoffMs: 0 } });
-    const e = await rejection(c.invoke('x', { context: { principal: alice } }));
+    const e = await rejection(c.invoke('x', { context: { caller: alice } }));
     expect(e.code).toBe('REMOTE_UNAVAILABLE');
     expect(e.status).toBe(502);
     expect(e.message).toContain('ECONNREFUSED');
@@ -327,7 +340,7 @@ describe('errors', () => {
     });
     try {
       const c = client({ url: `http://127.0.0.1:${port}/agent`, dispatcher: agent, retry: { attempts: 2, backoffMs: 1 } });
-      const out = await c.invoke('x', { context: { principal: alice } });
+      const out = await c.invoke('x', { context: { caller: alice } });
       expect(out.echo).toBe('x');
       expect(connects).toBe(2);
       expect(late.requests).toHaveLength(1);
@@ -341,7 +354,7 @@ describe('errors', () => {
     server.handle('/agent/invoke', () => {
       /* never answers */
     });
-    const e = await rejection(client({ timeouts: { firstByteMs: 100 } }).invoke('x', { context: { principal: alice } }));
+    const e = await rejection(client({ timeouts: { firstByteMs: 100 } }).invoke('x', { context: { caller: alice } }));
     expect(e.code).toBe('REMOTE_TIMEOUT');
     expect(e.status).toBe(504);
   });
@@ -355,8 +368,7 @@ describe('errors', () => {
     const seen: unknown[] = [];
     const e = await rejection(
       (async () => {
-        for await (const chunk of await client({ timeouts: { idleMs: 150 } }).stream('x', { context: { principal: alice } }))
-          seen.push(chunk);
+        for await (const chunk of await client({ timeouts: { idleMs: 150 } }).stream('x', { context: { caller: alice } })) seen.push(chunk);
       })(),
     );
     expect(seen).toEqual(['first']);
@@ -368,7 +380,7 @@ describe('errors', () => {
     server.handle('/agent/invoke', () => {
       /* never answers */
     });
-    const e = await rejection(client({ timeouts: { totalMs: 100 } }).invoke('x', { context: { principal: alice } }));
+    const e = await rejection(client({ timeouts: { totalMs: 100 } }).invoke('x', { context: { caller: alice } }));
     expect(e.code).toBe('REMOTE_TIMEOUT');
     await server.requests[0]!.closed;
   });
@@ -383,7 +395,7 @@ describe('errors', () => {
     const seen: unknown[] = [];
     const e = await rejection(
       (async () => {
-        for await (const chunk of await client().stream('x', { context: { principal: alice } })) seen.push(chunk);
+        for await (const chunk of await client().stream('x', { context: { caller: alice } })) seen.push(chunk);
       })(),
     );
     expect(seen).toEqual(['one']);
@@ -396,7 +408,7 @@ describe('errors', () => {
     server.handle('/agent/invoke', (_req, res) => {
       res.type('text/plain').send('not json');
     });
-    const e = await rejection(client().invoke('x', { context: { principal: alice } }));
+    const e = await rejection(client().invoke('x', { context: { caller: alice } }));
     expect(e.code).toBe('REMOTE_PROTOCOL');
     expect(e.message).not.toContain('not json');
   });
@@ -406,7 +418,7 @@ describe('errors', () => {
       res.status(200).setHeader('content-type', 'text/event-stream');
       res.end('event: data\r\ndata: {oops\r\n\r\n');
     });
-    const e = await rejection(client().stream('x', { context: { principal: alice } }));
+    const e = await rejection(client().stream('x', { context: { caller: alice } }));
     expect(e.code).toBe('REMOTE_PROTOCOL');
   });
 
@@ -415,7 +427,7 @@ describe('errors', () => {
       /* never answers */
     });
     const controller = new AbortController();
-    const p = rejection(client().invoke('x', { context: { principal: alice }, signal: controller.signal }));
+    const p = rejection(client().invoke('x', { context: { caller: alice }, signal: controller.signal }));
     await server.waitForRequests(1);
     controller.abort();
     const e = await p;
@@ -429,7 +441,7 @@ describe('errors', () => {
       sse(res)('data', 'first');
     });
     const controller = new AbortController();
-    const stream = await client().stream('x', { context: { principal: alice }, signal: controller.signal });
+    const stream = await client().stream('x', { context: { caller: alice }, signal: controller.signal });
     const e = await rejection(
       (async () => {
         for await (const _ of stream) controller.abort();
@@ -442,7 +454,7 @@ describe('errors', () => {
   it('does not call at all when the signal is already aborted', async () => {
     const controller = new AbortController();
     controller.abort();
-    const e = await rejection(client().invoke('x', { context: { principal: alice }, signal: controller.signal }));
+    const e = await rejection(client().invoke('x', { context: { caller: alice }, signal: controller.signal }));
     expect(e.code).toBe('REMOTE_ABORTED');
     expect(server.requests).toHaveLength(0);
   });
@@ -471,7 +483,7 @@ describe('options', () => {
 
   it('forwards only allow-listed config keys when asked', async () => {
     await client({ forwardConfig: ['tags', 'run_name'] }).invoke('x', {
-      context: { principal: alice },
+      context: { caller: alice },
       tags: ['a'],
       runName: 'n',
       metadata: { secret: 'm' },
@@ -501,8 +513,8 @@ describe('logging', () => {
         res.status(401).json({ error: { code: 'AUTH_TOKEN_EXPIRED', message: 'expired' } });
       });
       const c = client();
-      await rejection(c.invoke('x', { context: { principal: alice } }));
-      for await (const _ of await c.stream({ chunks: [1] }, { context: { principal: alice } })) void _;
+      await rejection(c.invoke('x', { context: { caller: alice } }));
+      for await (const _ of await c.stream({ chunks: [1] }, { context: { caller: alice } })) void _;
     } finally {
       spies.forEach((s) => s.mockRestore());
     }
@@ -520,7 +532,7 @@ describe('streamRemoteEvents', () => {
       res.end();
     });
     const events: any[] = [];
-    for await (const e of client().streamRemoteEvents('x', { context: { principal: alice } }, { includeNames: ['agent'] })) events.push(e);
+    for await (const e of client().streamRemoteEvents('x', { context: { caller: alice } }, { includeNames: ['agent'] })) events.push(e);
     expect(events.map((e) => e.event)).toEqual(['on_chain_start', 'on_chain_end']);
     const r = server.requests[0]!;
     expect(bearerOf(r)).toBe(`exchanged.agent-test.${ALICE_TOKEN}`);
@@ -534,7 +546,7 @@ describe('LangChain stream machinery', () => {
     const events: any[] = [];
     for await (const e of client({ name: 'research' }).streamEvents({ chunks: ['a', 'b'] }, {
       version: 'v2',
-      context: { principal: alice },
+      context: { caller: alice },
     } as any))
       events.push(e);
     expect(events.filter((e) => e.event === 'on_chain_stream').map((e) => e.data.chunk)).toEqual(['a', 'b']);

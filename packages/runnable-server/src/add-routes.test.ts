@@ -5,6 +5,7 @@ import { RunnableLambda } from '@langchain/core/runnables';
 import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
 import { BatonError } from '@baton/errors';
 import { errorHandler } from '@baton/errors/express';
+import { Caller } from '@baton/identity';
 import { addRoutes, type AddRoutesOptions, type AnyRunnable } from './index.js';
 
 const principal = { sub: 'alice', iss: 'https://issuer', aud: ['agent'], scope: ['agent:invoke'], exp: 2e9, token_fp: 'abcd' };
@@ -15,8 +16,7 @@ const fakeAuth: RequestHandler = (req, _res, next) => {
     next(new BatonError('AUTH_TOKEN_MISSING', 'Missing bearer token', { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } }));
     return;
   }
-  (req as unknown as { auth: unknown }).auth = principal;
-  (req as unknown as { requestId: string }).requestId = 'req-1';
+  (req as unknown as { auth: unknown }).auth = new Caller({ token: TOKEN, principal, requestId: 'req-1' });
   next();
 };
 
@@ -51,7 +51,7 @@ describe('POST /invoke', () => {
     expect(again.body.metadata.run_id).not.toBe(res.body.metadata.run_id);
   });
 
-  it('gives the runnable the principal in config.context and keeps it out of configurable and traced metadata', async () => {
+  it('gives the runnable the caller in config.context and keeps it out of configurable and traced metadata', async () => {
     const recorded: unknown[] = [];
     class Recorder extends BaseCallbackHandler {
       name = 'recorder';
@@ -60,8 +60,8 @@ describe('POST /invoke', () => {
       }
     }
     const inner = RunnableLambda.from(async (_x: unknown, config: any) => ({
-      sub: config.context?.principal?.sub ?? null,
-      requestId: config.context?.requestId ?? null,
+      sub: config.context?.caller?.sub ?? null,
+      requestId: config.context?.caller?.requestId ?? null,
       configurable: config.configurable ?? null,
     }));
     const outer = RunnableLambda.from(async (x: unknown, config: any) => inner.invoke(x, config));

@@ -3,6 +3,7 @@ import express, { type RequestHandler } from 'express';
 import request from 'supertest';
 import { z } from 'zod';
 import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
+import { Caller } from '@baton/identity';
 import { addRoutes } from './index.js';
 
 /**
@@ -26,17 +27,20 @@ const principal = {
   token_fp: 'fp-alice-0001',
 };
 const withPrincipal: RequestHandler = (req, _res, next) => {
-  (req as unknown as { auth: unknown }).auth = { ...principal, sub: String(req.headers['x-user'] ?? 'alice') };
+  (req as unknown as { auth: unknown }).auth = new Caller({
+    token: 'header.payload.signature',
+    principal: { ...principal, sub: String(req.headers['x-user'] ?? 'alice') },
+  });
   next();
 };
 
 describe('identity reaches a LangGraph StateGraph through config.context', () => {
-  it('gives every node config.context.principal, never configurable or traced metadata', async () => {
+  it('gives every node config.context.caller, never configurable or traced metadata', async () => {
     const { StateGraph, START, END } = loadLangGraph();
     const State = z.object({ topic: z.string(), seenBy: z.array(z.string()).default([]) });
     const node = (name: string) => async (state: z.infer<typeof State>, config: any) => {
       await new Promise((r) => setImmediate(r));
-      return { seenBy: [...state.seenBy, `${name}:${config.context?.principal?.sub}:${config.configurable?.__baton_principal ?? 'none'}`] };
+      return { seenBy: [...state.seenBy, `${name}:${config.context?.caller?.sub}:${config.configurable?.caller ?? 'none'}`] };
     };
     const graph = new StateGraph(State)
       .addNode('research', node('research'))

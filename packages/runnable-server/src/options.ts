@@ -1,12 +1,16 @@
 import type { Request, RequestHandler } from 'express';
 import type { RunnableConfig } from '@langchain/core/runnables';
 import type { ZodType } from 'zod';
+import { isCaller, type RunContext } from '@baton/identity';
 
-/** Where a run's per-request identity lives: LangGraph's per-run `context`, never `configurable`. */
-export type RunContext = Record<string, unknown>;
+/**
+ * What `addRoutes` puts in a run's `config.context` (LangGraph's per-run context, never
+ * `configurable`): `@baton/identity`'s `RunContext` — `{ caller }` once `requireAuth` has run.
+ */
+export type ServerRunContext = Partial<RunContext>;
 
 /** The run config `addRoutes` hands to the runnable (`context` is LangGraph's per-run context). */
-export type ServerRunConfig = RunnableConfig & { context?: RunContext };
+export type ServerRunConfig = RunnableConfig & { context?: ServerRunContext };
 
 /** The logger `addRoutes` reports failures to (pino-compatible). */
 export interface RunnableServerLogger {
@@ -34,8 +38,8 @@ export interface AddRoutesOptions {
   configKeys?: string[];
   /** `configurable` keys accepted from the client (default none), e.g. `['thread_id']`. */
   configurableKeys?: string[];
-  /** Builds the run's `config.context` from the request. Default `{ principal: req.auth, requestId: req.requestId, traceparent: req.traceparent }`. */
-  context?: (req: Request) => RunContext;
+  /** Builds the run's `config.context` from the request. Default `{ caller: req.auth }` (the `Caller` made by `requireAuth`), or `{}`. */
+  context?: (req: Request) => ServerRunContext;
   /** Per-request config modifier (like LangServe's `per_req_config_modifier`); may throw a BatonError. */
   config?: (req: Request, config: ServerRunConfig) => ServerRunConfig | Promise<ServerRunConfig>;
   /** JSON body limit (default `'1mb'`); larger bodies get 413 `REQUEST_TOO_LARGE`. */
@@ -82,7 +86,7 @@ export interface ResolvedOptions {
   configSchema?: ZodType;
   configKeys: ReadonlySet<ConfigKey>;
   configurableKeys: ReadonlySet<string>;
-  context: (req: Request) => RunContext;
+  context: (req: Request) => ServerRunContext;
   config?: AddRoutesOptions['config'];
   bodyLimit: string | number;
   maxBatchSize: number;
@@ -90,13 +94,10 @@ export interface ResolvedOptions {
   logger?: RunnableServerLogger;
 }
 
-function defaultContext(req: Request): RunContext {
-  const r = req as Request & { auth?: unknown; requestId?: unknown; traceparent?: unknown };
-  const ctx: RunContext = {};
-  if (r.auth !== undefined) ctx.principal = r.auth;
-  if (r.requestId !== undefined) ctx.requestId = r.requestId;
-  if (r.traceparent !== undefined) ctx.traceparent = r.traceparent;
-  return ctx;
+/** The caller (with its request id and traceparent) is the whole of a run's identity. */
+function defaultContext(req: Request): ServerRunContext {
+  const auth = (req as Request & { auth?: unknown }).auth;
+  return isCaller(auth) ? { caller: auth } : {};
 }
 
 function isZod(value: unknown): value is ZodType {

@@ -33,7 +33,7 @@ describe('filterClientConfig', () => {
         callbacks: [{}],
         runId: 'r',
         run_id: 'r',
-        context: { principal: { sub: 'mallory' } },
+        context: { caller: { sub: 'mallory' } },
         signal: {},
         timeout: 1,
         configurable: { thread_id: 't', token: 'secret' },
@@ -48,7 +48,7 @@ describe('filterClientConfig', () => {
   it('keeps only the allowed configurable keys', () => {
     const o = resolveOptions({ path: '/x', configurableKeys: ['thread_id'] });
     expect(
-      filterClientConfig({ configurable: { thread_id: 't1', token: 'secret', __baton_principal: {} } }, o.configKeys, o.configurableKeys),
+      filterClientConfig({ configurable: { thread_id: 't1', token: 'secret', caller: {} } }, o.configKeys, o.configurableKeys),
     ).toEqual({
       configurable: { thread_id: 't1' },
     });

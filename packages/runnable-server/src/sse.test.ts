@@ -3,10 +3,14 @@ import type { AddressInfo } from 'node:net';
 import express, { type RequestHandler } from 'express';
 import { RunnableLambda } from '@langchain/core/runnables';
 import { BatonError } from '@baton/errors';
+import { Caller } from '@baton/identity';
 import { addRoutes, type AddRoutesOptions, type AnyRunnable } from './index.js';
 
 const withPrincipal: RequestHandler = (req, _res, next) => {
-  (req as unknown as { auth: unknown }).auth = { sub: 'alice' };
+  (req as unknown as { auth: unknown }).auth = new Caller({
+    token: 'header.payload.signature',
+    principal: { sub: 'alice', iss: 'i', aud: [], scope: [], exp: 2e9, token_fp: 'fp' },
+  });
   next();
 };
 

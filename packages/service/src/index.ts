@@ -4,8 +4,6 @@ export { createLogger, REDACT_PATHS } from './logger.js';
 export type { Logger, LoggerOptions } from './logger.js';
 export { requestContext, isValidRequestId, loggablePath } from './request-context.js';
 export type { RequestContextOptions } from './request-context.js';
-export { parseTraceparent, newTraceparent, childTraceparent } from './trace.js';
-export type { TraceContext } from './trace.js';
 export { healthRoutes } from './health.js';
 export type { HealthOptions } from './health.js';
 export { metrics } from './metrics.js';

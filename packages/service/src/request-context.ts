@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { scrubSecrets } from '@baton/errors';
 import type { Logger } from './logger.js';
-import { newTraceparent, parseTraceparent } from './trace.js';
+import { isValidRequestId, newTraceparent, parseTraceparent, w3cPropagator } from '@baton/identity';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -20,12 +20,8 @@ declare global {
   }
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-/** A request id is accepted from the client only if it is 1-128 chars of [A-Za-z0-9._:-]. */
-export function isValidRequestId(value: unknown): value is string {
-  return typeof value === 'string' && REQUEST_ID.test(value);
-}
+/** A request id is accepted from the client only if it is 1-128 chars of [A-Za-z0-9._:-] (`@baton/identity`). */
+export { isValidRequestId };
 
 const MAX_LOGGED_PATH = 512;
 
@@ -61,12 +57,11 @@ export function requestContext(options: RequestContextOptions): RequestHandler {
   const { logger, skipAccessLog } = options;
   return (req: Request, res: Response, next: NextFunction) => {
     const start = process.hrtime.bigint();
-    const incomingId = req.headers['x-request-id'];
-    req.requestId = isValidRequestId(incomingId) ? incomingId : randomUUID();
-    const incomingTrace = req.headers.traceparent;
-    const trace = parseTraceparent(typeof incomingTrace === 'string' ? incomingTrace : undefined);
-    req.traceparent = trace ? (incomingTrace as string).trim() : newTraceparent();
-    req.traceId = trace ? trace.traceId : req.traceparent.slice(3, 35);
+    // The one correlation module: a malformed incoming value is replaced, never carried.
+    const incoming = w3cPropagator.extract(req.headers);
+    req.requestId = incoming.requestId ?? randomUUID();
+    req.traceparent = incoming.traceparent ?? newTraceparent();
+    req.traceId = parseTraceparent(req.traceparent)!.traceId;
     req.log = logger.child({ request_id: req.requestId, trace_id: req.traceId });
     res.setHeader('x-request-id', req.requestId);
 
