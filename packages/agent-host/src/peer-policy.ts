@@ -2,7 +2,8 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { tokenFingerprint, type Auditor, type Principal } from '@baton/auth';
 import { extractBearerToken } from '@baton/auth/express';
 import { BatonError } from '@baton/errors';
-import { peerSpiffeId, spiffeId } from '@baton/service';
+import { spiffeId } from '@baton/contract';
+import { peerSpiffeId } from '@baton/service';
 
 export const PEER_NOT_ALLOWED = 'AUTH_PEER_NOT_ALLOWED';
 export const ACTOR_PEER_MISMATCH = 'AUTH_ACTOR_PEER_MISMATCH';
