@@ -378,13 +378,15 @@ export function tokenEndpoint(deps: TokenEndpointDeps): Router {
       );
       Object.assign(audit, { act: { sub: client.clientId }, scope: granted.join(' '), issued_token_fp: fingerprint(token), jti });
       writeAudit(logger, req, res, 'allow', 'ok', 200, now);
-      res.status(200).json({
-        access_token: token,
-        issued_token_type: TOKEN_TYPE_ACCESS_TOKEN,
-        token_type: 'Bearer',
-        expires_in: exp - nowSec,
-        scope: granted.join(' '),
-      });
+      res
+        .status(200)
+        .json({
+          access_token: token,
+          issued_token_type: TOKEN_TYPE_ACCESS_TOKEN,
+          token_type: 'Bearer',
+          expires_in: exp - nowSec,
+          scope: granted.join(' '),
+        });
     },
   );
 
