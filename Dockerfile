@@ -34,6 +34,8 @@ WORKDIR /app
 COPY --from=builder --chown=node:node /app ./
 RUN mkdir -p /data && chown node:node /data
 USER node
+# The probe asks /healthz on PORT, else on the app's default port from @baton/contract's topology
+# (every app depends on it, so it is in /app/node_modules).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=5 \
-  CMD ["node", "-e", "const port = process.env.PORT ?? { issuer: 4000, workflow: 3000, 'agent-research': 3001, 'agent-writer': 3002, 'agent-reviewer': 3003 }[process.env.BATON_APP]; fetch(`http://127.0.0.1:${port}/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "import('@baton/contract/topology').then(({ defaultPort }) => fetch(`http://127.0.0.1:${process.env.PORT ?? defaultPort(process.env.BATON_APP)}/healthz`)).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 CMD ["node", "dist/main.js"]

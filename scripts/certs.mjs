@@ -4,7 +4,8 @@
 // docker-compose.mtls.yml): certs/ca.pem (+ ca-key.pem), certs/<service>.pem and
 // certs/<service>-key.pem (keys 0600), each leaf's identity the single URI SAN
 // spiffe://baton.local/<service>. Existing files are kept unless --force. certs/ is git-ignored.
-// The logic is @baton/service's dev-certs module (pure JS, @peculiar/x509 on WebCrypto: no openssl).
+// The logic is @baton/service's dev-certs module (pure JS, @peculiar/x509 on WebCrypto: no openssl);
+// the services, their SPIFFE ids and DNS names come from @baton/contract's topology.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';

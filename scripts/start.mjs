@@ -17,23 +17,25 @@ import https from 'node:https';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { loadContract } from './contract.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
 const host = env.BATON_HOST ?? '127.0.0.1';
 const dataDir = path.resolve(env.BATON_DATA_DIR ?? path.join(root, '.data'));
+// Names, default ports and paths: @baton/contract's topology. An agent's port is <KEY>_PORT (RESEARCH_PORT).
+const { TOPOLOGY } = await loadContract();
+const { issuer: ISSUER, workflow: WORKFLOW, agents: AGENTS } = TOPOLOGY;
 const port = (name, fallback) => Number(env[name] ?? fallback);
 const ports = {
-  workflow: port('WORKFLOW_PORT', 3000),
-  research: port('RESEARCH_PORT', 3001),
-  writer: port('WRITER_PORT', 3002),
-  reviewer: port('REVIEWER_PORT', 3003),
-  issuer: port('ISSUER_PORT', 4000),
+  [ISSUER.name]: port('ISSUER_PORT', ISSUER.port),
+  [WORKFLOW.name]: port('WORKFLOW_PORT', WORKFLOW.port),
+  ...Object.fromEntries(AGENTS.map((a) => [a.name, port(`${a.envPrefix}_PORT`, a.port)])),
 };
 const mtls = /^(1|true|yes|on)$/i.test(env.MTLS ?? '');
 const scheme = mtls ? 'https' : 'http';
 const certsDir = path.resolve(env.BATON_CERTS_DIR ?? path.join(root, 'certs'));
-const issuerUrl = env.ISSUER_URL ?? `${scheme}://${host}:${ports.issuer}`;
+const issuerUrl = env.ISSUER_URL ?? `${scheme}://${host}:${ports[ISSUER.name]}`;
 const url = (name) => `${scheme}://${host}:${ports[name]}`;
 
 /** MTLS=1: make the dev CA and certificates if missing; a service's TLS_* variables. */
@@ -63,40 +65,39 @@ const forwarding = env.TOKEN_FORWARDING ?? 'exchange';
 const agentAuthMode = forwarding === 'passthrough' ? 'passthrough' : 'exchange';
 const shared = { HOST: host, ISSUER_URL: issuerUrl, LOG_LEVEL: env.LOG_LEVEL ?? 'info' };
 
+// Each app lives in apps/<service name>.
 const services = [
   {
-    name: 'issuer',
-    dir: 'apps/issuer',
-    health: `${url('issuer')}/.well-known/jwks.json`,
+    name: ISSUER.name,
+    dir: `apps/${ISSUER.name}`,
+    health: `${url(ISSUER.name)}/.well-known/jwks.json`,
     env: {
       ...shared,
-      ...tlsEnv('issuer'),
-      PORT: ports.issuer,
+      ...tlsEnv(ISSUER.name),
+      PORT: ports[ISSUER.name],
       ISSUER_DATA_DIR: path.join(dataDir, 'issuer'),
       WORKFLOW_CLIENT_SECRET: clientSecret,
     },
   },
-  ...['research', 'writer', 'reviewer'].map((agent) => ({
-    name: `agent-${agent}`,
-    dir: `apps/agent-${agent}`,
-    health: `${url(agent)}/healthz`,
-    env: { ...shared, ...tlsEnv(`agent-${agent}`), PORT: ports[agent], AUTH_MODE: env.AGENT_AUTH_MODE ?? agentAuthMode },
+  ...AGENTS.map((agent) => ({
+    name: agent.name,
+    dir: `apps/${agent.name}`,
+    health: `${url(agent.name)}${agent.healthPath}`,
+    env: { ...shared, ...tlsEnv(agent.name), PORT: ports[agent.name], AUTH_MODE: env.AGENT_AUTH_MODE ?? agentAuthMode },
   })),
   {
-    name: 'workflow',
-    dir: 'apps/workflow',
-    health: `${url('workflow')}/healthz`,
+    name: WORKFLOW.name,
+    dir: `apps/${WORKFLOW.name}`,
+    health: `${url(WORKFLOW.name)}${WORKFLOW.healthPath}`,
     env: {
       ...shared,
-      ...tlsEnv('workflow'),
-      PORT: ports.workflow,
+      ...tlsEnv(WORKFLOW.name),
+      PORT: ports[WORKFLOW.name],
       WORKFLOW_CLIENT_SECRET: clientSecret,
       WORKFLOW_DATA_DIR: path.join(dataDir, 'workflow'),
       TOKEN_FORWARDING: forwarding,
-      // overridable, e.g. to put a recording proxy in front of an agent in tests
-      RESEARCH_URL: env.RESEARCH_URL ?? `${url('research')}/research`,
-      WRITER_URL: env.WRITER_URL ?? `${url('writer')}/writer`,
-      REVIEWER_URL: env.REVIEWER_URL ?? `${url('reviewer')}/reviewer`,
+      // RESEARCH_URL...: overridable, e.g. to put a recording proxy in front of an agent in tests
+      ...Object.fromEntries(AGENTS.map((a) => [`${a.envPrefix}_URL`, env[`${a.envPrefix}_URL`] ?? `${url(a.name)}${a.path}`])),
     },
   },
 ];
@@ -178,7 +179,7 @@ async function stop(code) {
   stopping = true;
   // Reverse start order, one tier at a time: the workflow drains its runs while the agents and
   // the issuer still serve them, then the agents, then the issuer.
-  const tiers = [['workflow'], ['agent-research', 'agent-writer', 'agent-reviewer'], ['issuer']];
+  const tiers = [[WORKFLOW.name], AGENTS.map((a) => a.name), [ISSUER.name]];
   const deadline = Date.now() + 15_000;
   for (const tier of tiers) {
     for (const name of tier) children.get(name)?.kill('SIGTERM');
@@ -212,14 +213,12 @@ function announce() {
   const curlTls = mtls ? ` --cacert ${path.relative(process.cwd(), path.join(certsDir, 'ca.pem')) || 'ca.pem'}` : '';
   const banner = `
 Baton is up (token forwarding: ${forwarding}${mtls ? `; mutual TLS: HTTPS everywhere, agents accept only the workflow's certificate, CA ${path.join(certsDir, 'ca.pem')}` : ''}).
-  workflow  ${url('workflow')}/workflow   (POST /invoke, /stream, /batch, /stream_events)
-  research  ${url('research')}/research
-  writer    ${url('writer')}/writer
-  reviewer  ${url('reviewer')}/reviewer
-  issuer    ${issuerUrl}   (JWKS at /.well-known/jwks.json)
+  ${WORKFLOW.name.padEnd(8)}  ${url(WORKFLOW.name)}${WORKFLOW.path}   (POST /invoke, /stream, /batch, /stream_events)
+${AGENTS.map((a) => `  ${a.key.padEnd(8)}  ${url(a.name)}${a.path}`).join('\n')}
+  ${ISSUER.name.padEnd(8)}  ${issuerUrl}   (JWKS at /.well-known/jwks.json)
 Get a token and run the workflow:
   TOKEN=$(${mtls ? 'MTLS=1 ' : ''}pnpm --silent run token alice)
-  curl -s${curlTls} -X POST ${url('workflow')}/workflow/invoke -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"input":{"topic":"token exchange"}}'
+  curl -s${curlTls} -X POST ${url(WORKFLOW.name)}${WORKFLOW.path}/invoke -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"input":{"topic":"token exchange"}}'
 Ctrl-C stops everything.
 `;
   process.stderr.write(banner);

@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // pnpm --silent run token <user> [--audience A] [--scope S] [--ttl SECONDS]
 // Prints only a development access token (and a newline) from the running issuer's /dev/token.
-// ISSUER_URL (default http://127.0.0.1:${ISSUER_PORT:-4000}, https with MTLS=1). Errors go to stderr,
+// ISSUER_URL (default http://127.0.0.1:${ISSUER_PORT:-<the issuer's port in @baton/contract, 4000>},
+// https with MTLS=1). Errors go to stderr,
 // exit 1. An https issuer is trusted through the dev CA: BATON_CA_FILE, else
 // ${BATON_CERTS_DIR:-./certs}/ca.pem when it exists (else the system's CAs).
 import { existsSync, readFileSync } from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadContract } from './contract.mjs';
 
 const USAGE = 'usage: pnpm --silent run token <user> [--audience A] [--scope S] [--ttl SECONDS]';
 
@@ -44,7 +46,8 @@ for (let i = 0; i < args.length; i++) {
 if (!body.user) fail(`a user is required (alice, bob, eve)\n${USAGE}`);
 
 const mtls = /^(1|true|yes|on)$/i.test(process.env.MTLS ?? '');
-const base = (process.env.ISSUER_URL || `${mtls ? 'https' : 'http'}://127.0.0.1:${process.env.ISSUER_PORT || 4000}`).replace(/\/+$/, '');
+const issuerPort = async () => process.env.ISSUER_PORT || (await loadContract()).ISSUER.port;
+const base = (process.env.ISSUER_URL || `${mtls ? 'https' : 'http'}://127.0.0.1:${await issuerPort()}`).replace(/\/+$/, '');
 
 /** The dev CA to trust for an https issuer, if there is one. */
 function devCa() {

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { createAgentApp, fromDeps, type AgentDeps } from '@baton/agent-host';
 import type { configSchema } from './config.js';
 import { createResearchRunnable } from './research.js';
-import { researchInputSchema, researchOutputSchema } from './schema.js';
+import { researchInputSchema, researchOutputSchema } from '@baton/contract/wire';
 
 export type ResearchDeps = AgentDeps<z.infer<typeof configSchema>>;
 

@@ -1,12 +1,7 @@
-import { agentConfigSchema, type AgentDefinition } from '@baton/agent-host';
+import { RESEARCH, researchEnvSchema } from '@baton/contract';
 
-export const RESEARCH: AgentDefinition = Object.freeze({
-  name: 'agent-research',
-  path: '/research',
-  port: 3001,
-  audience: 'agent-research',
-  scope: 'research:invoke',
-});
+/** The research agent's name, path, port, audience and scope: `@baton/contract`'s topology. */
+export { RESEARCH };
 
-/** Environment of the research agent: only the shared agent variables. */
-export const configSchema = agentConfigSchema(RESEARCH);
+/** Environment of the research agent (only the shared agent variables): `@baton/contract`'s `researchEnvSchema`. */
+export const configSchema = researchEnvSchema;

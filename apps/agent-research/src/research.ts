@@ -1,7 +1,7 @@
 import { RunnableLambda, type Runnable } from '@langchain/core/runnables';
 import { BatonError } from '@baton/errors';
 import { corpus as defaultCorpus, type Article } from './corpus.js';
-import { researchInputSchema, type ResearchInput, type ResearchOutput } from './schema.js';
+import { researchInputSchema, type ResearchInput, type ResearchOutput } from '@baton/contract/wire';
 import { createPassageIndex } from './search-index.js';
 
 export interface ResearchOptions {

@@ -5,7 +5,7 @@ import { createChatModel, llmSettings } from '@baton/agent-kit/llm';
 import { scrubSecrets } from '@baton/errors';
 import type { ReviewerConfig } from './config.js';
 import { createReviewerRunnable } from './reviewer.js';
-import { reviewInputSchema, reviewOutputSchema } from './schema.js';
+import { reviewInputSchema, reviewOutputSchema } from '@baton/contract/wire';
 
 export type ReviewerDeps = AgentDeps<ReviewerConfig> & {
   /** Overrides the configured chat model (tests inject a fake one). */

@@ -1,25 +1,10 @@
-import { z } from 'zod';
-import { agentConfigSchema, type AgentDefinition } from '@baton/agent-host';
-import { llmEnvFields } from '@baton/agent-kit/llm';
-import { int } from '@baton/service';
+import type { z } from 'zod';
+import { REVIEWER, reviewerEnvSchema } from '@baton/contract';
 
-export const REVIEWER: AgentDefinition = Object.freeze({
-  name: 'agent-reviewer',
-  path: '/reviewer',
-  port: 3003,
-  audience: 'agent-reviewer',
-  scope: 'reviewer:invoke',
-});
+/** The reviewer's name, path, port, audience and scope: `@baton/contract`'s topology. */
+export { REVIEWER };
 
-/** Shared agent variables plus the review rules and optional LLM provider. */
-export const configSchema = agentConfigSchema(REVIEWER)
-  .extend({
-    /** Shortest acceptable report, characters. */
-    REVIEW_MIN_CHARS: int(400, { min: 0 }),
-    /** Longest acceptable report, characters. */
-    REVIEW_MAX_CHARS: int(6000, { min: 1 }),
-    ...llmEnvFields,
-  })
-  .refine((c) => c.REVIEW_MAX_CHARS >= c.REVIEW_MIN_CHARS, { path: ['REVIEW_MAX_CHARS'], error: 'must be >= REVIEW_MIN_CHARS' });
+/** Shared agent variables plus the review rules and optional LLM provider: `@baton/contract`'s `reviewerEnvSchema`. */
+export const configSchema = reviewerEnvSchema;
 
 export type ReviewerConfig = z.infer<typeof configSchema>;

@@ -1,7 +1,7 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { HumanMessage, SystemMessage } from '@langchain/core/messages';
 import { contentText } from '@baton/agent-kit/llm';
-import type { ParsedReviewInput } from './schema.js';
+import { otherNote, type OtherNote, type ParsedReviewInput } from '@baton/contract/wire';
 
 export const MAX_MODEL_NOTES = 3;
 
@@ -11,18 +11,18 @@ const SYSTEM = [
   'If the report needs no changes, reply with exactly: NONE',
 ].join(' ');
 
-/** Ask the model for advisory notes. Never decides approval; the rule checks do. */
+/** Ask the model for advisory notes (kind `other`). Never decides approval; the rule checks do. */
 export async function modelNotes(
   model: BaseChatModel,
   input: ParsedReviewInput,
   options: { signal?: AbortSignal } = {},
-): Promise<string[]> {
+): Promise<OtherNote[]> {
   const sources = input.sources.map((s, i) => `[${i + 1}] ${s.title}: ${s.excerpt}`).join('\n');
   const reply = await model.invoke(
     [new SystemMessage(SYSTEM), new HumanMessage(`Topic: ${input.topic}\n\nSources:\n${sources || '(none)'}\n\nReport:\n${input.report}`)],
     options.signal ? { signal: options.signal } : {},
   );
-  return parseNotes(contentText(reply.content));
+  return parseNotes(contentText(reply.content)).map(otherNote);
 }
 
 export function parseNotes(text: string): string[] {

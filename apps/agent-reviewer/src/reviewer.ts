@@ -3,7 +3,7 @@ import { RunnableLambda, type Runnable, type RunnableConfig } from '@langchain/c
 import { BatonError } from '@baton/errors';
 import { modelNotes } from './llm-notes.js';
 import { checkReport, DEFAULT_RULES, validateRules, type ReviewRules } from './rules.js';
-import { reviewInputSchema, type ReviewInput, type ReviewOutput } from './schema.js';
+import { reviewInputSchema, type ReviewInput, type ReviewOutput } from '@baton/contract/wire';
 
 export interface ReviewerOptions {
   rules?: Partial<ReviewRules>;

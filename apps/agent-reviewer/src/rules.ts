@@ -1,6 +1,15 @@
 import { significantWords, termSet } from '@baton/agent-kit/text';
 import { citedNumbers, reportBody } from './citations.js';
-import type { ParsedReviewInput, ReviewOutput } from './schema.js';
+import {
+  citeMissingNote,
+  citeOutsideNote,
+  coverNote,
+  expandNote,
+  shortenNote,
+  type ParsedReviewInput,
+  type ReviewNote,
+  type ReviewOutput,
+} from '@baton/contract/wire';
 
 export interface ReviewRules {
   /** Minimum report length in characters, whole report (default 400). */
@@ -18,13 +27,14 @@ export function validateRules(rules: ReviewRules): ReviewRules {
 }
 
 /**
- * The authoritative checks. Notes use fixed phrasings the writer understands:
- * `Cite source [n] ("title") at least once.`, `Remove citation [n]: ...`,
- * `Cover the topic term "x", ...`, `Shorten ... at most N characters ...`,
- * `Expand ... at least N characters ...`.
+ * The authoritative checks. Each failed rule adds a structured note (`@baton/contract`'s
+ * `ReviewNote`: `cite`, `length` or `cover`, with its display text) that the writer acts on by its
+ * fields: `Cite source [n] ("title") at least once.`, `Remove citation [n]: ...`,
+ * `Expand ... at least N characters ...`, `Shorten ... at most N characters ...`,
+ * `Cover the topic term "x", ...`.
  */
 export function checkReport(input: ParsedReviewInput, rules: ReviewRules = DEFAULT_RULES): ReviewOutput {
-  const notes: string[] = [];
+  const notes: ReviewNote[] = [];
   const body = reportBody(input.report);
   const n = input.sources.length;
 
@@ -33,24 +43,20 @@ export function checkReport(input: ParsedReviewInput, rules: ReviewRules = DEFAU
   const citedSet = new Set(cited);
   const missing = input.sources.map((_, i) => i + 1).filter((k) => !citedSet.has(k));
   const outside = [...new Set(cited.filter((k) => k < 1 || k > n))].sort((a, b) => a - b);
-  for (const k of missing) notes.push(`Cite source [${k}] ("${input.sources[k - 1]!.title}") at least once.`);
-  for (const k of outside) {
-    notes.push(
-      `Remove citation [${k}]: it points outside the ${n === 1 ? 'single source' : `${n} sources`} (valid: ${n === 0 ? 'none' : `[1]-[${n}]`}).`,
-    );
-  }
+  for (const k of missing) notes.push(citeMissingNote(k, input.sources[k - 1]!.title));
+  for (const k of outside) notes.push(citeOutsideNote(k, n));
   const citations = missing.length === 0 && outside.length === 0;
 
   // length: whole report within [minChars, maxChars]
   const len = input.report.length;
   const length = len >= rules.minChars && len <= rules.maxChars;
-  if (len < rules.minChars) notes.push(`Expand the report to at least ${rules.minChars} characters (it has ${len}).`);
-  if (len > rules.maxChars) notes.push(`Shorten the report to at most ${rules.maxChars} characters (it has ${len}).`);
+  if (len < rules.minChars) notes.push(expandNote(rules.minChars, len));
+  if (len > rules.maxChars) notes.push(shortenNote(rules.maxChars, len));
 
   // coverage: every significant topic term appears in the body
   const present = termSet(body);
   const uncovered = significantWords(input.topic).filter((t) => !present.has(t.term));
-  for (const t of uncovered) notes.push(`Cover the topic term "${t.word}", which the report never mentions.`);
+  for (const t of uncovered) notes.push(coverNote(t.word));
   const coverage = uncovered.length === 0;
 
   return { approved: citations && length && coverage, notes, checks: { citations, length, coverage } };

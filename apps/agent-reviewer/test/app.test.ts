@@ -47,11 +47,11 @@ describe('reviewer agent over HTTP', () => {
       { input: { topic: `${topic} with mTLS`, report: report.replace(' [2]', ''), sources: SOURCES } },
       exchanged(),
     );
-    const { output } = (await res.json()) as { output: { approved: boolean; notes: string[] } };
+    const { output } = (await res.json()) as { output: { approved: boolean; notes: unknown[] } };
     expect(output.approved).toBe(false);
     expect(output.notes).toEqual([
-      'Cite source [2] ("Delegation versus impersonation") at least once.',
-      'Cover the topic term "mtls", which the report never mentions.',
+      { kind: 'cite', source: 2, problem: 'missing', text: 'Cite source [2] ("Delegation versus impersonation") at least once.' },
+      { kind: 'cover', term: 'mtls', text: 'Cover the topic term "mtls", which the report never mentions.' },
     ]);
   });
 

@@ -3,7 +3,7 @@ import type { BaseChatModel } from '@langchain/core/language_models/chat_models'
 import { createAgentApp, fromDeps, type AgentDeps } from '@baton/agent-host';
 import { createChatModel, llmSettings } from '@baton/agent-kit/llm';
 import type { WriterConfig } from './config.js';
-import { writerInputSchema, writerOutputSchema } from './schema.js';
+import { writerInputSchema, writerOutputSchema } from '@baton/contract/wire';
 import { ReportWriter } from './writer.js';
 
 export type WriterDeps = AgentDeps<WriterConfig> & {

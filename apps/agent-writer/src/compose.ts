@@ -1,6 +1,6 @@
 import { normalizeTerm, significantTerms, termSet, words } from '@baton/agent-kit/text';
 import type { RevisionPlan } from './revision-notes.js';
-import type { ParsedWriterInput, WriterSource } from './schema.js';
+import type { ParsedWriterInput, WriterSource } from '@baton/contract/wire';
 import { asClause, splitSentences, withoutFinalStop } from './sentences.js';
 
 /**

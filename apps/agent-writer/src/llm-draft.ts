@@ -2,7 +2,7 @@ import type { CallbackManagerForChainRun } from '@langchain/core/callbacks/manag
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { HumanMessage, SystemMessage, type BaseMessage } from '@langchain/core/messages';
 import { contentText } from '@baton/agent-kit/llm';
-import type { ParsedWriterInput } from './schema.js';
+import type { ParsedWriterInput } from '@baton/contract/wire';
 
 const SYSTEM = [
   'You are the writer of a short research report in Markdown.',
@@ -18,7 +18,7 @@ export function buildWriterMessages(input: ParsedWriterInput): BaseMessage[] {
   const parts = [`Topic: ${input.topic}`, `Sources:\n${sources}`];
   if (input.notes && input.notes.length > 0) {
     parts.push(
-      `This is revision ${input.revision ?? 1}. A reviewer asked for these changes; address every one:\n${input.notes.map((n) => `- ${n}`).join('\n')}`,
+      `This is revision ${input.revision ?? 1}. A reviewer asked for these changes; address every one:\n${input.notes.map((n) => `- ${n.text}`).join('\n')}`,
     );
   }
   return [new SystemMessage(SYSTEM), new HumanMessage(parts.join('\n\n'))];

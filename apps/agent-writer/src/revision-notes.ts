@@ -1,47 +1,47 @@
+import type { ReviewNote } from '@baton/contract/wire';
+
 /**
- * What the offline writer understands in reviewer notes. The reviewer's notes follow fixed
- * phrasings (see the reviewer's README): `Cite source [n] ...`, `... the topic term "x" ...`,
- * `... at most N characters ...`, `... at least N characters ...`. Anything else is kept in
- * `other` (the LLM writer passes every note to the model).
+ * What the offline writer does with the reviewer's notes (`@baton/contract`'s `ReviewNote`): it
+ * reads their fields, never their wording. `other` notes (a model's advice, free text) and terms
+ * longer than 80 characters are kept in `other`, for the LLM writer (which passes every note's
+ * text to the model).
  */
 export interface RevisionPlan {
   /** 1-based source numbers the report must cite. */
   readonly citeSources: readonly number[];
-  /** Topic terms the report must mention. */
+  /** Topic terms the report must mention (lower case). */
   readonly mentionTerms: readonly string[];
   readonly maxChars?: number;
   readonly minChars?: number;
   readonly other: readonly string[];
 }
 
-export function parseRevisionNotes(notes: readonly string[] = []): RevisionPlan {
+const MAX_TERM_CHARS = 80;
+
+export function revisionPlan(notes: readonly ReviewNote[] = []): RevisionPlan {
   const citeSources: number[] = [];
   const mentionTerms: string[] = [];
   const other: string[] = [];
   let maxChars: number | undefined;
   let minChars: number | undefined;
   for (const note of notes) {
-    let understood = false;
-    for (const m of note.matchAll(/\bcite source \[(\d+)\]/gi)) {
-      citeSources.push(Number(m[1]));
-      understood = true;
+    switch (note.kind) {
+      case 'cite':
+        // a citation outside the sources needs nothing: the offline writer only cites real sources
+        if (note.problem === 'missing') citeSources.push(note.source);
+        break;
+      case 'length':
+        if (note.maxChars !== undefined) maxChars = Math.min(maxChars ?? Infinity, note.maxChars);
+        if (note.minChars !== undefined) minChars = Math.max(minChars ?? 0, note.minChars);
+        break;
+      case 'cover':
+        if (note.term.length <= MAX_TERM_CHARS) mentionTerms.push(note.term.toLowerCase());
+        else other.push(note.text);
+        break;
+      case 'other':
+        other.push(note.text);
+        break;
     }
-    for (const m of note.matchAll(/\bterm "([^"]{1,80})"/gi)) {
-      mentionTerms.push(m[1]!.toLowerCase());
-      understood = true;
-    }
-    const most = /\bat most (\d+) characters\b/i.exec(note);
-    if (most) {
-      maxChars = Math.min(maxChars ?? Infinity, Number(most[1]));
-      understood = true;
-    }
-    const least = /\bat least (\d+) characters\b/i.exec(note);
-    if (least) {
-      minChars = Math.max(minChars ?? 0, Number(least[1]));
-      understood = true;
-    }
-    if (/\bremove citation \[\d+\]/i.test(note)) understood = true; // the offline writer only cites real sources
-    if (!understood) other.push(note);
   }
   return {
     citeSources: [...new Set(citeSources)],

@@ -1,7 +1,8 @@
 import { FakeListChatModel } from '@langchain/core/utils/testing';
 import { SAMPLE_SOURCES as SOURCES } from '@baton/testkit';
 import { toChunks } from './chunks.js';
-import { parseRevisionNotes } from './revision-notes.js';
+import { citeMissingNote, coverNote, expandNote, otherNote, shortenNote } from '@baton/contract/wire';
+import { revisionPlan } from './revision-notes.js';
 import { asClause, splitSentences } from './sentences.js';
 import { ReportWriter } from './writer.js';
 
@@ -83,9 +84,9 @@ describe('offline writer', () => {
 
 describe('revisions', () => {
   it('mentions a missing topic term named in a note, from a source sentence when one has it', async () => {
-    const report = await writer.invoke({ ...input, notes: ['Cover the topic term "allow-list", which the report never mentions.'] });
+    const report = await writer.invoke({ ...input, notes: [coverNote('allow-list')] });
     expect(report).toContain('allow-list');
-    const plain = await writer.invoke({ ...input, notes: ['Cover the topic term "mtls", which the report never mentions.'] });
+    const plain = await writer.invoke({ ...input, notes: [{ kind: 'cover', term: 'mtls', text: 'Cover the topic term "mtls".' }] });
     expect(plain).toContain('Mtls is part of the topic, but none of the sources discusses it directly');
   });
 
@@ -94,7 +95,7 @@ describe('revisions', () => {
     const longer = await writer.invoke({
       ...input,
       revision: 1,
-      notes: [`Expand the report to at least ${first.length + 200} characters (it has ${first.length}).`],
+      notes: [expandNote(first.length + 200, first.length)],
     });
     expect(longer.length).toBeGreaterThanOrEqual(first.length + 200);
   });
@@ -104,21 +105,39 @@ describe('revisions', () => {
     const shorter = await writer.invoke({
       ...input,
       revision: 1,
-      notes: [`Shorten the report to at most ${first.length - 300} characters (it has ${first.length}).`],
+      notes: [shortenNote(first.length - 300, first.length)],
     });
     expect(shorter.length).toBeLessThanOrEqual(first.length - 300);
     for (let n = 1; n <= SOURCES.length; n++) expect(bodyOf(shorter)).toContain(`[${n}]`);
   });
 
-  it('parses the reviewer note phrasings and keeps the rest', () => {
+  it("plans the revision from the notes' fields and keeps the text of the rest", () => {
     expect(
-      parseRevisionNotes([
-        'Cite source [2] ("Delegation versus impersonation") at least once.',
-        'Cover the topic term "mTLS", which the report never mentions.',
-        'Shorten the report to at most 6000 characters (it has 7000).',
-        'Make the tone friendlier.',
+      revisionPlan([
+        citeMissingNote(2, 'Delegation versus impersonation'),
+        coverNote('mTLS'),
+        shortenNote(6000, 7000),
+        otherNote('Make the tone friendlier.'),
       ]),
     ).toEqual({ citeSources: [2], mentionTerms: ['mtls'], maxChars: 6000, other: ['Make the tone friendlier.'] });
+  });
+
+  it('acts on fields, never on wording: free text that reads like a rule changes nothing', async () => {
+    const first = await writer.invoke(input);
+    const sentence = `Expand the report to at least ${first.length + 2000} characters.`;
+    expect(await writer.invoke({ ...input, revision: 1, notes: [otherNote(sentence)] })).toBe(first);
+    // a plain string is free text too (kind 'other')
+    expect(await writer.invoke({ ...input, revision: 1, notes: [sentence] })).toBe(first);
+  });
+
+  it('refuses a note that is not a review note, or whose text is over 2000 characters', async () => {
+    await expect(writer.invoke({ ...input, notes: [{ kind: 'length', text: 'no bound' }] as never })).rejects.toMatchObject({
+      code: 'RUNNABLE_INPUT_INVALID',
+    });
+    await expect(writer.invoke({ ...input, notes: ['x'.repeat(2001)] })).rejects.toMatchObject({ code: 'RUNNABLE_INPUT_INVALID' });
+    await expect(writer.invoke({ ...input, notes: [otherNote('x'.repeat(2001))] })).rejects.toMatchObject({
+      code: 'RUNNABLE_INPUT_INVALID',
+    });
   });
 });
 
@@ -156,7 +175,7 @@ describe('LLM writer', () => {
   it('gives the model the numbered sources and the reviewer notes', async () => {
     const model = new FakeListChatModel({ responses: ['ok'] });
     const spy = jest.spyOn(model, 'stream');
-    await new ReportWriter({ model }).invoke({ ...input, revision: 2, notes: ['Cite source [3] ("Audience restriction") at least once.'] });
+    await new ReportWriter({ model }).invoke({ ...input, revision: 2, notes: [citeMissingNote(3, 'Audience restriction')] });
     const messages = spy.mock.calls[0]![0] as Array<{ content: unknown }>;
     const human = String(messages[1]!.content);
     expect(human).toContain('Topic: token exchange for agents');

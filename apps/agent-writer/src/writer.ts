@@ -6,8 +6,8 @@ import { BatonError } from '@baton/errors';
 import { toChunks } from './chunks.js';
 import { composeReport } from './compose.js';
 import { streamModelDraft } from './llm-draft.js';
-import { parseRevisionNotes } from './revision-notes.js';
-import { writerInputSchema, type ParsedWriterInput, type WriterInput } from './schema.js';
+import { revisionPlan } from './revision-notes.js';
+import { writerInputSchema, type ParsedWriterInput, type WriterInput } from '@baton/contract/wire';
 
 export const DEFAULT_CHUNK_DELAY_MS = 15;
 
@@ -93,7 +93,7 @@ export class ReportWriter extends Runnable<WriterInput, string> {
       yield* streamModelDraft(this.model, input, { ...(signal ? { signal } : {}), ...(runManager ? { runManager } : {}) });
       return;
     }
-    const chunks = toChunks(composeReport(input, parseRevisionNotes(input.notes)));
+    const chunks = toChunks(composeReport(input, revisionPlan(input.notes)));
     for (let i = 0; i < chunks.length; i++) {
       if (paced && i > 0 && this.chunkDelayMs > 0) await sleep(this.chunkDelayMs, undefined, signal ? { signal } : undefined);
       signal?.throwIfAborted();

@@ -1,5 +1,6 @@
 import type { TokenExchanger } from '@baton/identity';
 import { RemoteRunnable, type RemoteCredentials, type RemoteRunnableOptions } from '@baton/remote';
+import type { ResearchInput, ResearchOutput, ReviewInput, ReviewOutput, WriterInput, WriterOutput } from '@baton/contract/wire';
 import type { WorkflowConfig } from './config.js';
 import type { WorkflowAgents } from './graph.js';
 
@@ -34,23 +35,23 @@ export function createAgentClients(
     ...(dispatcher ? { dispatcher: typeof dispatcher === 'function' ? dispatcher(agent) : dispatcher } : {}),
   });
   return {
-    research: new RemoteRunnable({
+    research: new RemoteRunnable<ResearchInput, ResearchOutput>({
       ...common('research'),
       url: config.RESEARCH_URL,
       name: 'research agent',
       credentials: credentials(config.RESEARCH_AUDIENCE, config.RESEARCH_SCOPE),
     }),
-    writer: new RemoteRunnable({
+    writer: new RemoteRunnable<WriterInput, WriterOutput>({
       ...common('writer'),
       url: config.WRITER_URL,
       name: 'writer agent',
       credentials: credentials(config.WRITER_AUDIENCE, config.WRITER_SCOPE),
     }),
-    reviewer: new RemoteRunnable({
+    reviewer: new RemoteRunnable<ReviewInput, ReviewOutput>({
       ...common('reviewer'),
       url: config.REVIEWER_URL,
       name: 'reviewer agent',
       credentials: credentials(config.REVIEWER_AUDIENCE, config.REVIEWER_SCOPE),
     }),
-  } as unknown as WorkflowAgents;
+  };
 }

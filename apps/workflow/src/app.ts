@@ -7,7 +7,8 @@ import { addRoutes, type ServerRunConfig } from '@baton/runnable-server';
 import { healthRoutes, metrics, requestContext, type Logger } from '@baton/service';
 import type { WorkflowGraph } from './graph.js';
 import type { WorkflowRunnable } from './runnable.js';
-import { WorkflowInput, WorkflowOutputSchema, toOutput, type WorkflowStateType } from './state.js';
+import { workflowInputSchema, workflowOutputSchema } from '@baton/contract/wire';
+import { toOutput, type WorkflowStateType } from './state.js';
 import { scopedThreadId } from './threads.js';
 
 export interface WorkflowAppDeps {
@@ -54,8 +55,8 @@ export function createApp(deps: WorkflowAppDeps): express.Express {
   addRoutes(app, deps.workflow, {
     path: '/workflow',
     auth,
-    inputSchema: WorkflowInput,
-    outputSchema: WorkflowOutputSchema,
+    inputSchema: workflowInputSchema,
+    outputSchema: workflowOutputSchema,
     configurableKeys: threadedGraph ? ['thread_id'] : [],
     config: scopeThread,
     logger,

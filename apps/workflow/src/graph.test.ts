@@ -71,6 +71,28 @@ describe('workflow graph', () => {
     expect(firstDelta).toBeLessThan(firstReview);
   });
 
+  it("carries the reviewer's structured notes to the writer and into the output unchanged", async () => {
+    const notes = [
+      { kind: 'cite', source: 2, problem: 'missing', text: 'Cite source [2] ("T b") at least once.' },
+      { kind: 'length', minChars: 400, actualChars: 30, text: 'Expand the report to at least 400 characters (it has 30).' },
+      { kind: 'other', text: 'Suggestion: fewer adjectives.' },
+    ];
+    const received: unknown[] = [];
+    const writer = RunnableLambda.from(async function* (input: { notes?: unknown[] }) {
+      received.push(input.notes);
+      yield 'Report [1][2]';
+    });
+    const reviewer = RunnableLambda.from(async () => ({
+      approved: false,
+      notes,
+      checks: { citations: false, length: false, coverage: true },
+    }));
+    const graph = createWorkflowGraph({ agents: agents({ writer: writer as never, reviewer: reviewer as never }), maxRevisions: 1 });
+    const out = await new WorkflowRunnable({ graph }).invoke({ topic: 'tokens' }, ctx);
+    expect(received).toEqual([undefined, notes]);
+    expect(out.review).toEqual({ approved: false, notes, checks: { citations: false, length: false, coverage: true } });
+  });
+
   it('passes the per-run context to every agent call without mixing concurrent runs', async () => {
     const seen: unknown[] = [];
     const graph = createWorkflowGraph({ agents: agents({}, seen) });

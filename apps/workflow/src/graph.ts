@@ -2,13 +2,17 @@ import type { Runnable, RunnableConfig } from '@langchain/core/runnables';
 import { END, START, StateGraph, type BaseCheckpointSaver, type LangGraphRunnableConfig } from '@langchain/langgraph';
 import { BatonError, isBatonError } from '@baton/errors';
 import { isCallerRefusal } from '@baton/identity';
-import { WorkflowContext, WorkflowState, type Review, type Source, type WorkflowStateType } from './state.js';
+import type { ResearchInput, ResearchOutput, ReviewInput, ReviewOutput, WriterInput, WriterOutput } from '@baton/contract/wire';
+import { WorkflowContext, WorkflowState, type WorkflowStateType } from './state.js';
 
-/** The three remote agents, as Runnables (in production `@baton/remote` clients). */
+/**
+ * The three remote agents, as Runnables typed by `@baton/contract`'s agent input and output (in
+ * production `@baton/remote` clients).
+ */
 export interface WorkflowAgents {
-  research: Runnable<{ topic: string; limit?: number }, { sources: Source[] }>;
-  writer: Runnable<{ topic: string; sources: Source[]; notes?: string[]; revision?: number }, string>;
-  reviewer: Runnable<{ topic: string; report: string; sources: Source[] }, Review>;
+  research: Runnable<ResearchInput, ResearchOutput>;
+  writer: Runnable<WriterInput, WriterOutput>;
+  reviewer: Runnable<ReviewInput, ReviewOutput>;
 }
 
 export interface WorkflowGraphOptions {

@@ -1,6 +1,7 @@
 import { Runnable, type RunnableConfig } from '@langchain/core/runnables';
 import type { WorkflowGraph } from './graph.js';
-import { toOutput, type WorkflowInput, type WorkflowOutput, type WorkflowStateType } from './state.js';
+import type { WorkflowInput, WorkflowOutput } from '@baton/contract/wire';
+import { toOutput, type WorkflowStateType } from './state.js';
 
 /** One chunk of `/workflow/stream`. Keys avoid `text`/`page_content`: LangServe clients revive those. */
 export type WorkflowChunk =

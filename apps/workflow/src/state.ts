@@ -1,22 +1,9 @@
 import { Annotation } from '@langchain/langgraph';
 import { RunContext } from '@baton/identity';
-import { z } from 'zod';
+import type { Review, Source, WorkflowOutput } from '@baton/contract/wire';
 
-/** A passage the research agent found (the research agent's output contract). */
-export interface Source {
-  id: string;
-  title: string;
-  url: string;
-  excerpt: string;
-  score: number;
-}
-
-/** The reviewer agent's verdict. */
-export interface Review {
-  approved: boolean;
-  notes: string[];
-  checks?: Record<string, boolean>;
-}
+/** The shapes the workflow keeps: `@baton/contract`'s wire schemas (`Source`, `Review` with structured notes). */
+export type { Review, Source };
 
 const replace = <T>(fallback: () => T) => ({ reducer: (_: T, next: T) => next, default: fallback });
 
@@ -38,27 +25,6 @@ export type WorkflowStateType = typeof WorkflowState.State;
  * read by the remote clients in each node.
  */
 export const WorkflowContext = RunContext;
-
-export const WorkflowInput = z.object({
-  topic: z.string().trim().min(1, 'topic must not be empty').max(500, 'topic is at most 500 characters'),
-});
-export type WorkflowInput = z.infer<typeof WorkflowInput>;
-
-export interface WorkflowOutput {
-  topic: string;
-  report: string;
-  sources: Source[];
-  review: Review | null;
-  revisions: number;
-}
-
-export const WorkflowOutputSchema = z.object({
-  topic: z.string(),
-  report: z.string(),
-  sources: z.array(z.object({ id: z.string(), title: z.string(), url: z.string(), excerpt: z.string(), score: z.number() })),
-  review: z.object({ approved: z.boolean(), notes: z.array(z.string()), checks: z.record(z.string(), z.boolean()).optional() }).nullable(),
-  revisions: z.number().int(),
-});
 
 export function toOutput(state: Partial<WorkflowStateType>): WorkflowOutput {
   return {

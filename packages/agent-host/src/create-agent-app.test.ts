@@ -4,7 +4,8 @@ import { RunnableLambda } from '@langchain/core/runnables';
 import { z } from 'zod';
 import { createLogger } from '@baton/service';
 import { captureLines, startTestIssuer, type TestIssuer } from '@baton/testkit';
-import { agentConfigSchema, agentSettings, type AgentDefinition } from './config.js';
+import { agentEnvSchema } from '@baton/contract';
+import { agentSettings, type AgentDefinition } from './config.js';
 import { createAgentAuth } from './agent-auth.js';
 import { createAgentApp } from './create-agent-app.js';
 
@@ -24,7 +25,7 @@ afterAll(async () => {
 });
 
 async function start(env: Record<string, string> = {}) {
-  const settings = agentSettings(ECHO, agentConfigSchema(ECHO).parse({ ISSUER_URL: issuer.issuer, ...env }));
+  const settings = agentSettings(ECHO, agentEnvSchema(ECHO).parse({ ISSUER_URL: issuer.issuer, ...env }));
   const capture = captureLines();
   const logger = createLogger({ service: ECHO.name, level: 'info', destination: capture.stream });
   const auth = createAgentAuth(settings, { logger });
@@ -55,7 +56,7 @@ async function start(env: Record<string, string> = {}) {
 
 describe('agent config', () => {
   it('defaults to exchange mode with the agent audience and scope, JWKS under the issuer', () => {
-    const s = agentSettings(ECHO, agentConfigSchema(ECHO).parse({}));
+    const s = agentSettings(ECHO, agentEnvSchema(ECHO).parse({}));
     expect(s).toMatchObject({
       port: 3999,
       host: '127.0.0.1',
@@ -71,14 +72,14 @@ describe('agent config', () => {
   });
 
   it('accepts the workflow audience and scope only in explicit passthrough mode', () => {
-    const s = agentSettings(ECHO, agentConfigSchema(ECHO).parse({ AUTH_MODE: 'passthrough', WORKFLOW_AUDIENCE: 'wf' }));
+    const s = agentSettings(ECHO, agentEnvSchema(ECHO).parse({ AUTH_MODE: 'passthrough', WORKFLOW_AUDIENCE: 'wf' }));
     expect(s).toMatchObject({ mode: 'passthrough', audience: 'wf', scopes: ['workflow:invoke'] });
   });
 
   it('lets AUTH_AUDIENCE, AUTH_SCOPE, JWKS_URI and ALLOWED_ACTORS override', () => {
     const s = agentSettings(
       ECHO,
-      agentConfigSchema(ECHO).parse({
+      agentEnvSchema(ECHO).parse({
         AUTH_AUDIENCE: 'x',
         AUTH_SCOPE: 'x:y',
         JWKS_URI: 'https://idp.example/keys/',
@@ -89,8 +90,8 @@ describe('agent config', () => {
   });
 
   it('rejects an unknown AUTH_MODE and a multi-token AUTH_SCOPE', () => {
-    expect(agentConfigSchema(ECHO).safeParse({ AUTH_MODE: 'none' }).success).toBe(false);
-    expect(agentConfigSchema(ECHO).safeParse({ AUTH_SCOPE: 'a b' }).success).toBe(false);
+    expect(agentEnvSchema(ECHO).safeParse({ AUTH_MODE: 'none' }).success).toBe(false);
+    expect(agentEnvSchema(ECHO).safeParse({ AUTH_SCOPE: 'a b' }).success).toBe(false);
   });
 });
 

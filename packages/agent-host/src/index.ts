@@ -1,12 +1,5 @@
-export {
-  agentConfigSchema,
-  agentSettings,
-  DEFAULT_ISSUER_URL,
-  DEFAULT_ALLOWED_PEER,
-  DEFAULT_WORKFLOW_AUDIENCE,
-  WORKFLOW_SCOPE,
-} from './config.js';
-export type { AgentConfigSchema, AgentDefinition, AgentEnv, AgentSettings, AuthMode } from './config.js';
+export { agentSettings, DEFAULT_ALLOWED_PEER } from './config.js';
+export type { AgentDefinition, AgentEnv, AgentSettings, AuthMode } from './config.js';
 export { actorPolicy, ACTOR_NOT_ALLOWED } from './actor-policy.js';
 export { peerGate, actorPeerBinding, PEER_NOT_ALLOWED, ACTOR_PEER_MISMATCH } from './peer-policy.js';
 export type { PeerPolicyLogger } from './peer-policy.js';

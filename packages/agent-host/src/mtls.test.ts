@@ -8,12 +8,13 @@ import express from 'express';
 import { z } from 'zod';
 import { createDevCa, devCertFiles, issueLeaf, writeDevCerts, type CertAndKey } from '@baton/service/dev-certs';
 import { captureLines, startTestIssuer, type TestIssuer } from '@baton/testkit';
-import { agentConfigSchema, agentSettings, type AgentDefinition } from './config.js';
+import { agentEnvSchema } from '@baton/contract';
+import { agentSettings, type AgentDefinition } from './config.js';
 import { createAgentApp, fromDeps } from './create-agent-app.js';
 import { runAgent, type AgentDeps, type RunningAgent } from './run-agent.js';
 
 const ECHO: AgentDefinition = { name: 'agent-echo', path: '/echo', port: 3999, audience: 'agent-echo', scope: 'echo:invoke' };
-const schema = agentConfigSchema(ECHO);
+const schema = agentEnvSchema(ECHO);
 const echo = RunnableLambda.from((input: { text: string }) => ({ echoed: input.text }));
 const createApp = (deps: AgentDeps<z.infer<typeof schema>>) =>
   createAgentApp({ ...fromDeps(deps), runnable: echo, inputSchema: z.object({ text: z.string() }) });

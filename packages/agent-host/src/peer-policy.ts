@@ -3,7 +3,8 @@ import { tokenFingerprint, type Auditor } from '@baton/auth';
 import { extractBearerToken } from '@baton/auth/express';
 import { BatonError } from '@baton/errors';
 import { parseTraceparent, type Caller } from '@baton/identity';
-import { peerSpiffeId, spiffeId } from '@baton/service';
+import { spiffeId } from '@baton/contract';
+import { peerSpiffeId } from '@baton/service';
 
 export const PEER_NOT_ALLOWED = 'AUTH_PEER_NOT_ALLOWED';
 export const ACTOR_PEER_MISMATCH = 'AUTH_ACTOR_PEER_MISMATCH';

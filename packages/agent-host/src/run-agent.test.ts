@@ -1,12 +1,13 @@
 import { RunnableLambda } from '@langchain/core/runnables';
 import { z } from 'zod';
 import { captureLines, post, startTestIssuer, type TestIssuer } from '@baton/testkit';
-import { agentConfigSchema, type AgentDefinition } from './config.js';
+import { agentEnvSchema } from '@baton/contract';
+import { type AgentDefinition } from './config.js';
 import { createAgentApp, fromDeps } from './create-agent-app.js';
 import { runAgent, type AgentDeps } from './run-agent.js';
 
 const ECHO: AgentDefinition = { name: 'agent-echo', path: '/echo', port: 3999, audience: 'agent-echo', scope: 'echo:invoke' };
-const schema = agentConfigSchema(ECHO);
+const schema = agentEnvSchema(ECHO);
 const echo = RunnableLambda.from((input: { text: string }) => ({ echoed: input.text }));
 
 const createApp = (deps: AgentDeps<z.infer<typeof schema>>) =>

@@ -31,7 +31,7 @@ export interface AgentDeps<C> extends AgentAuth {
 
 export interface RunAgentOptions<S extends z.ZodObject> {
   definition: AgentDefinition;
-  /** `agentConfigSchema(definition)`, possibly `.extend`ed with the agent's own variables. */
+  /** `agentEnvSchema(definition)` from `@baton/contract`, possibly `.extend`ed with the agent's own variables. */
   schema: S;
   /** The app factory (`src/app.ts`). */
   createApp: (deps: AgentDeps<z.infer<S>>) => Express | Promise<Express>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import { url } from '@baton/service';
+import { llmEnvFields } from '@baton/contract/env';
 
 /** Which chat model, if any, backs the agent. `none` (the default) keeps it offline. */
 export interface LlmSettings {
@@ -16,17 +16,10 @@ export interface LlmSettings {
 export const DEFAULT_MODELS = { openai: 'gpt-4o-mini', ollama: 'llama3.1' } as const;
 
 /**
- * The environment variables of the optional LLM provider, as zod fields to spread into an
- * agent's config schema: `agentConfigSchema(DEF).extend({ ...ownFields, ...llmEnvFields })`.
+ * The environment variables of the optional LLM provider (`@baton/contract`'s `llmEnvFields`, part
+ * of the writer's and reviewer's environment schemas).
  */
-export const llmEnvFields = {
-  LLM_PROVIDER: z.enum(['none', 'openai', 'ollama']).default('none'),
-  LLM_MODEL: z.string().trim().min(1).optional(),
-  LLM_TEMPERATURE: z.coerce.number().min(0).max(2).optional(),
-  OPENAI_API_KEY: z.string().min(1).optional(),
-  OPENAI_BASE_URL: url().optional(),
-  OLLAMA_BASE_URL: url('http://127.0.0.1:11434'),
-};
+export { llmEnvFields };
 
 /** The parsed LLM variables (any config whose schema spreads `llmEnvFields` has them). */
 export type LlmEnv = z.infer<z.ZodObject<typeof llmEnvFields>>;

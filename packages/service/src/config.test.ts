@@ -1,6 +1,7 @@
 import { isBatonError } from '@baton/errors';
 import { z } from 'zod';
-import { bool, durationMs, durationSec, host, list, loadConfig, parseConfig, port, url } from './config.js';
+import { bool, durationMs, durationSec, host, list, port, url } from '@baton/contract/env';
+import { loadConfig, parseConfig } from './config.js';
 
 const schema = z.object({
   PORT: port(3000),

@@ -5,7 +5,7 @@ import { createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as x509 from '@peculiar/x509';
-import { spiffeId, SPIFFE_TRUST_DOMAIN } from './tls.js';
+import { certificateNames, spiffeId, SPIFFE_TRUST_DOMAIN } from '@baton/contract';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -23,16 +23,11 @@ const SIGNING = { name: 'ECDSA', hash: 'SHA-256' } as const;
 const DAY_MS = 86_400_000;
 
 /**
- * The services that get a certificate, each with its DNS names besides `localhost` (its compose
- * service name), so host-name verification also works for ordinary HTTPS clients.
+ * The services that get a certificate (every service of `@baton/contract`'s topology), each with its
+ * DNS names besides `localhost` (its compose service name), so host-name verification also works
+ * for ordinary HTTPS clients.
  */
-export const DEV_CERT_SERVICES: Readonly<Record<string, readonly string[]>> = Object.freeze({
-  issuer: ['issuer'],
-  workflow: ['workflow'],
-  'agent-research': ['research'],
-  'agent-writer': ['writer'],
-  'agent-reviewer': ['reviewer'],
-});
+export const DEV_CERT_SERVICES: Readonly<Record<string, readonly string[]>> = certificateNames();
 
 function serial(): string {
   const bytes = randomBytes(16);

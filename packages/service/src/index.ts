@@ -1,4 +1,4 @@
-export { parseConfig, loadConfig, port, host, bool, url, int, durationMs, durationSec, parseDuration, list } from './config.js';
+export { parseConfig, loadConfig } from './config.js';
 export type { ConfigOptions, ConfigIssue, Env } from './config.js';
 export { createLogger, REDACT_PATHS } from './logger.js';
 export type { Logger, LoggerOptions } from './logger.js';
@@ -11,12 +11,7 @@ export type { MetricsOptions } from './metrics.js';
 export { listen, installShutdown } from './server.js';
 export type { ListenLogger, ListenOptions, TlsOptions, ShutdownOptions, ShutdownLogger } from './server.js';
 export {
-  SPIFFE_TRUST_DOMAIN,
   TLS_MIN_VERSION,
-  spiffeId,
-  isSpiffeId,
-  spiffeIdVar,
-  tlsEnvShape,
   readTlsFiles,
   loadTlsFiles,
   serverTlsOptions,

@@ -6,13 +6,13 @@ import path from 'node:path';
 import type { Server } from 'node:https';
 import { createDevCa, issueLeaf, type CertAndKey } from './dev-certs.js';
 import { listen } from './server.js';
+import { spiffeId } from '@baton/contract';
 import {
   allowPeers,
   clientTlsOptions,
   peerSpiffeId,
   readTlsFiles,
   serverTlsOptions,
-  spiffeId,
   spiffeIdOf,
   spiffeServerIdentity,
   type TlsMaterial,

@@ -3,44 +3,9 @@ import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import type { ConnectionOptions, PeerCertificate, SecureVersion } from 'node:tls';
 import { BatonError } from '@baton/errors';
-import { z } from 'zod';
+import { isSpiffeId } from '@baton/contract/env';
 import type { ConfigIssue } from './config.js';
 import type { TlsOptions } from './server.js';
-
-/** The SPIFFE trust domain of Baton's dev certificates. */
-export const SPIFFE_TRUST_DOMAIN = 'baton.local';
-
-const SPIFFE_ID = /^spiffe:\/\/[a-z0-9.-]+(?:\/[A-Za-z0-9._-]+)+$/;
-
-/** `spiffe://baton.local/<service>`: a service's identity, the one URI SAN of its certificate. */
-export function spiffeId(service: string, trustDomain = SPIFFE_TRUST_DOMAIN): string {
-  const id = `spiffe://${trustDomain}/${service}`;
-  if (!SPIFFE_ID.test(id)) throw new TypeError(`spiffeId: not a valid SPIFFE id: ${JSON.stringify(id)}`);
-  return id;
-}
-
-/** Whether `s` is a SPIFFE id (`spiffe://trust-domain/path`). */
-export function isSpiffeId(s: unknown): s is string {
-  return typeof s === 'string' && SPIFFE_ID.test(s);
-}
-
-/**
- * The environment variables that turn TLS on for a service: all three set = on, none = off,
- * anything else is a configuration error. Spread into a service's zod config object.
- */
-export const tlsEnvShape = {
-  /** PEM certificate of this service (its identity: one `spiffe://` URI SAN). */
-  TLS_CERT_FILE: z.string().min(1).optional(),
-  /** PEM private key of `TLS_CERT_FILE`. */
-  TLS_KEY_FILE: z.string().min(1).optional(),
-  /** PEM CA bundle: peers' certificates must chain to it. */
-  TLS_CA_FILE: z.string().min(1).optional(),
-};
-
-/** A SPIFFE id from the environment, with a default. */
-export function spiffeIdVar(defaultId: string) {
-  return z.string().refine(isSpiffeId, { error: 'must be a SPIFFE id like spiffe://baton.local/<service>' }).default(defaultId);
-}
 
 export interface TlsEnv {
   TLS_CERT_FILE?: string | undefined;

@@ -1,11 +1,7 @@
-/** A source as the research agent returns it (the writer's and reviewer's input element). */
-export interface SampleSource {
-  id: string;
-  title: string;
-  url: string;
-  excerpt: string;
-  score?: number;
-}
+import type { SourceInput } from '@baton/contract/wire';
+
+/** A source as the writer and the reviewer take it (`@baton/contract`'s `SourceInput`). */
+export type SampleSource = SourceInput;
 
 /** Sources as the research agent returns them (test data). */
 export const SAMPLE_SOURCES: SampleSource[] = [

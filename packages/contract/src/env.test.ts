@@ -1,0 +1,100 @@
+import {
+  agentAudiences,
+  agentEnvSchema,
+  agentResources,
+  envSchemaOf,
+  envSchemas,
+  issuerEnvSchema,
+  isSpiffeId,
+  parseDuration,
+  parsePairs,
+  researchEnvSchema,
+  reviewerEnvSchema,
+  spiffeId,
+  workflowEnvSchema,
+  writerEnvSchema,
+} from './env.js';
+import { TOPOLOGY, WRITER } from './topology.js';
+
+const SECRET = 'x'.repeat(32);
+
+describe('environment schemas', () => {
+  it('has one for every service of the topology, by name', () => {
+    expect(Object.keys(envSchemas())).toEqual(TOPOLOGY.services.map((s) => s.name));
+    expect(envSchemaOf('issuer')).toBe(issuerEnvSchema);
+    expect(envSchemaOf('workflow')).toBe(workflowEnvSchema);
+    expect(envSchemaOf('agent-research')).toBe(researchEnvSchema);
+    expect(envSchemaOf('agent-writer')).toBe(writerEnvSchema);
+    expect(envSchemaOf('agent-reviewer')).toBe(reviewerEnvSchema);
+    expect(envSchemaOf('agent-nobody')).toBeUndefined();
+  });
+
+  it("takes each service's default port, audiences, scopes and SPIFFE ids from the topology", () => {
+    for (const s of TOPOLOGY.services) {
+      const env = s.name === 'workflow' ? { WORKFLOW_CLIENT_SECRET: SECRET } : {};
+      expect(envSchemaOf(s.name)!.parse(env)).toMatchObject({ PORT: s.port });
+    }
+    expect(workflowEnvSchema.parse({ WORKFLOW_CLIENT_SECRET: SECRET })).toMatchObject({
+      ISSUER_URL: 'http://127.0.0.1:4000',
+      WORKFLOW_AUDIENCE: 'baton-workflow',
+      WORKFLOW_SCOPE: 'workflow:invoke',
+      RESEARCH_URL: 'http://127.0.0.1:3001/research',
+      WRITER_URL: 'http://127.0.0.1:3002/writer',
+      REVIEWER_URL: 'http://127.0.0.1:3003/reviewer',
+      RESEARCH_AUDIENCE: 'agent-research',
+      WRITER_SCOPE: 'writer:invoke',
+      REVIEWER_SPIFFE_ID: 'spiffe://baton.local/agent-reviewer',
+      ISSUER_SPIFFE_ID: 'spiffe://baton.local/issuer',
+    });
+    expect(issuerEnvSchema.parse({})).toMatchObject({
+      PORT: 4000,
+      WORKFLOW_AUDIENCE: 'baton-workflow',
+      AGENT_AUDIENCES: 'agent-research=research:invoke,agent-writer=writer:invoke,agent-reviewer=reviewer:invoke',
+      AGENT_RESOURCES:
+        'agent-research=http://127.0.0.1:3001/research,agent-writer=http://127.0.0.1:3002/writer,agent-reviewer=http://127.0.0.1:3003/reviewer',
+    });
+    expect(agentAudiences()).toBe(issuerEnvSchema.parse({}).AGENT_AUDIENCES);
+    expect(agentResources()).toBe(issuerEnvSchema.parse({}).AGENT_RESOURCES);
+  });
+
+  it('gives every agent the shared variables, and the writer and reviewer their own', () => {
+    const shared = Object.keys(agentEnvSchema(WRITER).shape);
+    for (const schema of [researchEnvSchema, writerEnvSchema, reviewerEnvSchema])
+      expect(Object.keys(schema.shape)).toEqual(expect.arrayContaining(shared));
+    expect(writerEnvSchema.parse({})).toMatchObject({ WRITER_CHUNK_DELAY_MS: 15, LLM_PROVIDER: 'none' });
+    expect(reviewerEnvSchema.parse({})).toMatchObject({ REVIEW_MIN_CHARS: 400, REVIEW_MAX_CHARS: 6000 });
+    expect(reviewerEnvSchema.safeParse({ REVIEW_MIN_CHARS: '500', REVIEW_MAX_CHARS: '100' }).success).toBe(false);
+  });
+
+  it('refuses what the services refused before: a bad mode, a two-token scope, a non-SPIFFE peer, a short secret', () => {
+    expect(researchEnvSchema.safeParse({ AUTH_MODE: 'none' }).success).toBe(false);
+    expect(researchEnvSchema.safeParse({ AUTH_SCOPE: 'a b' }).success).toBe(false);
+    expect(researchEnvSchema.safeParse({ ALLOWED_PEERS: 'workflow' }).success).toBe(false);
+    expect(researchEnvSchema.safeParse({ ALLOWED_PEERS: 'spiffe://baton.local/workflow' }).success).toBe(true);
+    expect(workflowEnvSchema.safeParse({}).success).toBe(false); // exchange mode needs the client secret
+    expect(workflowEnvSchema.safeParse({ TOKEN_FORWARDING: 'passthrough' }).success).toBe(true);
+    expect(issuerEnvSchema.safeParse({ WORKFLOW_CLIENT_SECRET: 'short' }).success).toBe(false);
+    expect(issuerEnvSchema.safeParse({ AGENT_AUDIENCES: 'baton-workflow=x:invoke' }).success).toBe(false);
+    expect(issuerEnvSchema.safeParse({ AGENT_RESOURCES: 'agent-x=http://h/x' }).success).toBe(false);
+  });
+});
+
+describe('field helpers', () => {
+  it('parses durations and aud=value pairs', () => {
+    expect(parseDuration('250ms')).toBe(250);
+    expect(parseDuration('10', 's')).toBe(10_000);
+    expect(parseDuration('soon')).toBeUndefined();
+    expect(parsePairs('a=b c, d=e')).toEqual([
+      ['a', 'b c'],
+      ['d', 'e'],
+    ]);
+    expect(parsePairs('a=')).toBeUndefined();
+  });
+
+  it('makes and recognises SPIFFE ids', () => {
+    expect(spiffeId('workflow')).toBe('spiffe://baton.local/workflow');
+    expect(() => spiffeId('not ok')).toThrow(TypeError);
+    expect(isSpiffeId('spiffe://baton.local/agent-writer')).toBe(true);
+    expect(isSpiffeId('https://baton.local/agent-writer')).toBe(false);
+  });
+});

@@ -1,0 +1,262 @@
+// Every service's environment, as zod schemas over `process.env` (strings in, typed values out).
+// Apps parse them with `@baton/service`'s `parseConfig`/`loadConfig`; the compose, Dockerfile and
+// Kubernetes checks read them from here without importing any app.
+import { z } from 'zod';
+import { durationMs, host, int, list, llmEnvFields, logLevel, port, spiffeIdVar, tlsEnvShape, url } from './env-fields.js';
+import { isSpiffeId } from './spiffe.js';
+import { ISSUER, RESEARCH, REVIEWER, TOPOLOGY, WORKFLOW, WRITER, type AgentDefinition, type Topology } from './topology.js';
+
+export * from './env-fields.js';
+export { SPIFFE_TRUST_DOMAIN, spiffeId, isSpiffeId } from './spiffe.js';
+
+/** A parsed environment: the input side of any of these schemas. */
+export type Env = Record<string, string | undefined>;
+
+// ---------------------------------------------------------------------------------------------
+// Agents
+
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+
+/**
+ * The environment every agent reads (extend it with the agent's own variables):
+ * PORT, HOST, ISSUER_URL, JWKS_URI, AUTH_MODE, AUTH_AUDIENCE, AUTH_SCOPE, WORKFLOW_AUDIENCE,
+ * ALLOWED_ACTORS, LOG_LEVEL, JWKS_COOLDOWN_MS; for mutual TLS TLS_CERT_FILE, TLS_KEY_FILE,
+ * TLS_CA_FILE, ALLOWED_PEERS, ISSUER_SPIFFE_ID.
+ */
+export function agentEnvSchema(agent: Pick<AgentDefinition, 'port'>, topology: Topology = TOPOLOGY) {
+  return z.object({
+    PORT: port(agent.port),
+    HOST: host('127.0.0.1'),
+    /** The issuer: expected `iss` of every token, and the base of the default JWKS URI. */
+    ISSUER_URL: url(`http://127.0.0.1:${topology.issuer.port}`),
+    /** Default `${ISSUER_URL}/.well-known/jwks.json`. */
+    JWKS_URI: url().optional(),
+    AUTH_MODE: z.enum(['exchange', 'passthrough']).default('exchange'),
+    /** Overrides the accepted audience (default: the agent's own, or WORKFLOW_AUDIENCE in passthrough). */
+    AUTH_AUDIENCE: z.string().trim().min(1).optional(),
+    /** Overrides the required scope (default: the agent's own, or the workflow's scope in passthrough). */
+    AUTH_SCOPE: z.string().trim().regex(SCOPE_TOKEN, 'must be one scope token').optional(),
+    WORKFLOW_AUDIENCE: z.string().trim().min(1).default(topology.workflow.audience),
+    /** Comma list of actor `sub`s allowed to call (checked on `act.sub`); empty = any. */
+    ALLOWED_ACTORS: list([]),
+    LOG_LEVEL: logLevel(),
+    /** Minimum time between two JWKS refetches caused by an unknown `kid`. */
+    JWKS_COOLDOWN_MS: durationMs(30_000),
+    /** Mutual TLS: on when all three are set (HTTPS only, a client certificate from the CA required). */
+    ...tlsEnvShape,
+    /** Comma list of peer SPIFFE ids allowed to call (mutual TLS only); default the workflow's. */
+    ALLOWED_PEERS: list([]).refine((ids) => ids.every(isSpiffeId), { error: 'must be SPIFFE ids like spiffe://baton.local/workflow' }),
+    /** The issuer's SPIFFE id, checked when fetching the JWKS over mutual TLS. */
+    ISSUER_SPIFFE_ID: spiffeIdVar(topology.issuer.spiffeId),
+  });
+}
+
+export type AgentEnvSchema = ReturnType<typeof agentEnvSchema>;
+export type AgentEnv = z.infer<AgentEnvSchema>;
+
+/** The research agent: only the shared agent variables. */
+export const researchEnvSchema = agentEnvSchema(RESEARCH);
+
+/** The writer: shared agent variables plus its pacing and the optional LLM provider. */
+export const writerEnvSchema = agentEnvSchema(WRITER).extend({
+  /** Pause between streamed chunks of the offline writer. */
+  WRITER_CHUNK_DELAY_MS: durationMs(15),
+  ...llmEnvFields,
+});
+
+/** The reviewer: shared agent variables plus the review rules and the optional LLM provider. */
+export const reviewerEnvSchema = agentEnvSchema(REVIEWER)
+  .extend({
+    /** Shortest acceptable report, characters. */
+    REVIEW_MIN_CHARS: int(400, { min: 0 }),
+    /** Longest acceptable report, characters. */
+    REVIEW_MAX_CHARS: int(6000, { min: 1 }),
+    ...llmEnvFields,
+  })
+  .refine((c) => c.REVIEW_MAX_CHARS >= c.REVIEW_MIN_CHARS, { path: ['REVIEW_MAX_CHARS'], error: 'must be >= REVIEW_MIN_CHARS' });
+
+// ---------------------------------------------------------------------------------------------
+// Issuer
+
+/** `aud=value` items separated by commas (AGENT_AUDIENCES, AGENT_RESOURCES); undefined when malformed. */
+export function parsePairs(text: string): Array<[string, string]> | undefined {
+  const out: Array<[string, string]> = [];
+  for (const item of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const eq = item.indexOf('=');
+    if (eq <= 0 || eq === item.length - 1) return undefined;
+    out.push([item.slice(0, eq).trim(), item.slice(eq + 1).trim()]);
+  }
+  return out;
+}
+
+function isHttpUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hash === '';
+  } catch {
+    return false;
+  }
+}
+
+/** `agent-research=research:invoke,...`: every agent's audience and scope (the issuer's default AGENT_AUDIENCES). */
+export function agentAudiences(topology: Topology = TOPOLOGY): string {
+  return topology.agents.map((a) => `${a.audience}=${a.scope}`).join(',');
+}
+
+/** `agent-research=http://127.0.0.1:3001/research,...` (the issuer's default AGENT_RESOURCES). */
+export function agentResources(topology: Topology = TOPOLOGY): string {
+  return topology.agents.map((a) => `${a.audience}=http://127.0.0.1:${a.port}${a.path}`).join(',');
+}
+
+export const issuerEnvSchema = z
+  .object({
+    PORT: port(ISSUER.port),
+    HOST: host(),
+    ISSUER_URL: url().optional(),
+    ISSUER_DATA_DIR: z.string().min(1).optional(),
+    ISSUER_MODE: z.enum(['development', 'production']).default('development'),
+    WORKFLOW_CLIENT_ID: z
+      .string()
+      .regex(/^[\x21-\x7e]{1,128}$/, { error: 'must be 1-128 printable ASCII characters' })
+      .default('workflow'),
+    WORKFLOW_CLIENT_SECRET: z.string().optional(),
+    WORKFLOW_AUDIENCE: z.string().min(1).default(WORKFLOW.audience),
+    ACCESS_TOKEN_TTL_SEC: int(600, { min: 1, max: 86_400 }),
+    EXCHANGED_TOKEN_TTL_SEC: int(300, { min: 1, max: 86_400 }),
+    DEV_TOKEN_MAX_TTL_SEC: int(3600, { min: 1, max: 86_400 }),
+    AGENT_AUDIENCES: z
+      .string()
+      .default(agentAudiences())
+      .refine((s) => (parsePairs(s)?.length ?? 0) > 0, { error: "must be 'audience=scope[ scope],...'" }),
+    AGENT_RESOURCES: z
+      .string()
+      .default(agentResources())
+      .refine((s) => parsePairs(s)?.every(([, u]) => isHttpUrl(u)) ?? false, {
+        error: "must be 'audience=http(s)://url,...' (no fragment)",
+      }),
+    TOKEN_EXCHANGE_RATE_LIMIT: int(600, { min: 0, max: 1_000_000 }),
+    LOG_LEVEL: logLevel(),
+    /** TLS (mutual-TLS mode): HTTPS with this certificate; no client certificate is asked (users call /dev/token). */
+    ...tlsEnvShape,
+  })
+  .superRefine((env, ctx) => {
+    if (env.ISSUER_MODE === 'production') {
+      if (!env.WORKFLOW_CLIENT_SECRET)
+        ctx.addIssue({ code: 'custom', path: ['WORKFLOW_CLIENT_SECRET'], message: 'is required in production mode' });
+      if (!env.ISSUER_URL) ctx.addIssue({ code: 'custom', path: ['ISSUER_URL'], message: 'is required in production mode' });
+      if (!env.ISSUER_DATA_DIR) ctx.addIssue({ code: 'custom', path: ['ISSUER_DATA_DIR'], message: 'is required in production mode' });
+    }
+    if (env.WORKFLOW_CLIENT_SECRET !== undefined && env.WORKFLOW_CLIENT_SECRET.length < 32) {
+      ctx.addIssue({ code: 'custom', path: ['WORKFLOW_CLIENT_SECRET'], message: 'must be at least 32 characters' });
+    }
+    const agents = parsePairs(env.AGENT_AUDIENCES) ?? [];
+    if (agents.some(([aud]) => aud === env.WORKFLOW_AUDIENCE)) {
+      ctx.addIssue({ code: 'custom', path: ['AGENT_AUDIENCES'], message: 'must not contain WORKFLOW_AUDIENCE' });
+    }
+    if (new Set(agents.map(([a]) => a)).size !== agents.length)
+      ctx.addIssue({ code: 'custom', path: ['AGENT_AUDIENCES'], message: 'lists an audience twice' });
+    const known = new Set(agents.map(([a]) => a));
+    if ((parsePairs(env.AGENT_RESOURCES) ?? []).some(([a]) => !known.has(a))) {
+      ctx.addIssue({ code: 'custom', path: ['AGENT_RESOURCES'], message: 'names an audience not in AGENT_AUDIENCES' });
+    }
+  });
+
+export type IssuerEnv = z.infer<typeof issuerEnvSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Workflow
+
+const agentUrl = (a: AgentDefinition) => url(`http://127.0.0.1:${a.port}${a.path}`);
+const nonEmpty = (d: string) => z.string().min(1).default(d);
+
+/**
+ * The workflow's environment. Every variable is listed in its README's configuration table and
+ * checked by the compose test (docker-compose.yml may only set variables declared here). An agent
+ * it calls has `<KEY>_URL`, `<KEY>_AUDIENCE`, `<KEY>_SCOPE` and `<KEY>_SPIFFE_ID`.
+ */
+export const workflowEnvSchema = z
+  .object({
+    PORT: port(WORKFLOW.port),
+    HOST: host(),
+    LOG_LEVEL: logLevel(),
+    ISSUER_URL: url(`http://127.0.0.1:${ISSUER.port}`),
+    /** Defaults to `${ISSUER_URL}/.well-known/jwks.json`. */
+    JWKS_URI: url().optional(),
+    /** Defaults to `${ISSUER_URL}/oauth/token`. */
+    TOKEN_ENDPOINT: url().optional(),
+    JWKS_COOLDOWN_MS: int(30_000, { min: 1_000 }),
+    WORKFLOW_AUDIENCE: nonEmpty(WORKFLOW.audience),
+    WORKFLOW_SCOPE: nonEmpty(WORKFLOW.scope),
+    /** `exchange` (RFC 8693, one token per agent) or `passthrough` (forward the caller's token). */
+    TOKEN_FORWARDING: z.enum(['exchange', 'passthrough']).default('exchange'),
+    WORKFLOW_CLIENT_ID: z.string().min(1).default('workflow'),
+    WORKFLOW_CLIENT_SECRET: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
+    RESEARCH_URL: agentUrl(RESEARCH),
+    WRITER_URL: agentUrl(WRITER),
+    REVIEWER_URL: agentUrl(REVIEWER),
+    RESEARCH_AUDIENCE: nonEmpty(RESEARCH.audience),
+    WRITER_AUDIENCE: nonEmpty(WRITER.audience),
+    REVIEWER_AUDIENCE: nonEmpty(REVIEWER.audience),
+    RESEARCH_SCOPE: nonEmpty(RESEARCH.scope),
+    WRITER_SCOPE: nonEmpty(WRITER.scope),
+    REVIEWER_SCOPE: nonEmpty(REVIEWER.scope),
+    MAX_REVISIONS: int(2, { min: 0, max: 10 }),
+    SOURCE_LIMIT: int(5, { min: 1, max: 10 }),
+    /** `auto`: SQLite when better-sqlite3 loads, else memory (with a warning). */
+    CHECKPOINTER: z.enum(['auto', 'sqlite', 'memory', 'none']).default('auto'),
+    WORKFLOW_DATA_DIR: z.string().min(1).default('.data/workflow'),
+    REMOTE_CONNECT_TIMEOUT_MS: int(2_000, { min: 1 }),
+    REMOTE_FIRST_BYTE_TIMEOUT_MS: int(30_000, { min: 1 }),
+    REMOTE_IDLE_TIMEOUT_MS: int(30_000, { min: 1 }),
+    SHUTDOWN_TIMEOUT_MS: int(10_000, { min: 0 }),
+    /**
+     * Mutual TLS: on when all three are set. The workflow then listens HTTPS (no client certificate
+     * asked of its users), and presents its certificate to the agents, the issuer and the JWKS.
+     */
+    ...tlsEnvShape,
+    /** Expected SPIFFE ids of the servers it calls over mutual TLS. */
+    ISSUER_SPIFFE_ID: spiffeIdVar(ISSUER.spiffeId),
+    RESEARCH_SPIFFE_ID: spiffeIdVar(RESEARCH.spiffeId),
+    WRITER_SPIFFE_ID: spiffeIdVar(WRITER.spiffeId),
+    REVIEWER_SPIFFE_ID: spiffeIdVar(REVIEWER.spiffeId),
+  })
+  .superRefine((c, ctx) => {
+    if (c.TOKEN_FORWARDING === 'exchange' && !c.WORKFLOW_CLIENT_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['WORKFLOW_CLIENT_SECRET'], message: 'is required when TOKEN_FORWARDING=exchange' });
+    }
+  });
+
+export type WorkflowEnv = z.infer<typeof workflowEnvSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// By service name
+
+/** Services whose environment has variables of its own; every other agent reads `agentEnvSchema`. */
+const OWN_SCHEMAS: Readonly<Record<string, z.ZodObject>> = Object.freeze({
+  [ISSUER.name]: issuerEnvSchema,
+  [WORKFLOW.name]: workflowEnvSchema,
+  [RESEARCH.name]: researchEnvSchema,
+  [WRITER.name]: writerEnvSchema,
+  [REVIEWER.name]: reviewerEnvSchema,
+});
+
+/**
+ * The environment schema of a service of `topology`, by name: its own when it has one, else (an
+ * agent with no variables of its own) `agentEnvSchema(agent, topology)`. Undefined for a name the
+ * topology does not have.
+ */
+export function envSchemaOf(name: string, topology: Topology = TOPOLOGY): z.ZodObject | undefined {
+  if (!topology.services.some((s) => s.name === name)) return undefined;
+  const own = OWN_SCHEMAS[name];
+  if (own) return own;
+  const agent = topology.agents.find((a) => a.name === name);
+  return agent ? agentEnvSchema(agent, topology) : undefined;
+}
+
+/** Every service's environment schema, by service name. */
+export function envSchemas(topology: Topology = TOPOLOGY): Readonly<Record<string, z.ZodObject>> {
+  return Object.freeze(Object.fromEntries(topology.services.map((s) => [s.name, envSchemaOf(s.name, topology)!])));
+}

@@ -1,0 +1,4 @@
+export * from './source.js';
+export * from './review-notes.js';
+export * from './agents.js';
+export * from './workflow.js';
