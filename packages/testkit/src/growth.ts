@@ -30,7 +30,7 @@ export function timePerCall(fn: () => unknown, rounds = 5, minRoundMs = 15): num
   for (let r = 0; r < rounds; r++) {
     let calls = 0;
     const start = performance.now();
-    let elapsed = 0;
+    let elapsed: number;
     do {
       fn();
       calls++;
