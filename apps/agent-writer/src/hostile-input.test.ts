@@ -4,9 +4,11 @@
 import { measureGrowth } from '@baton/testkit';
 import { toChunks } from './chunks.js';
 import { composeReport, type ComposeStats } from './compose.js';
+import { WRITER_LIMITS } from './limits.js';
 import { parseRevisionNotes } from './revision-notes.js';
 import { writerInputSchema, type WriterInput } from './schema.js';
 import { asClause, splitSentences, withoutFinalStop } from './sentences.js';
+import { ReportWriter } from './writer.js';
 
 const LINEAR = 10; // generous: linear work at 4x the size is ~4x the time
 
@@ -111,5 +113,40 @@ describe('writer parsers on hostile input grow at most linearly', () => {
     expect(withoutFinalStop('...')).toBe('');
     expect(asClause('Tokens expire.')).toBe('tokens expire.');
     expect(asClause('123 tokens.')).toBe('123 tokens.');
+  });
+});
+
+describe('input size caps', () => {
+  const writer = new ReportWriter({ chunkDelayMs: 0 });
+  const source = (excerpt: string, i = 0) => ({ id: `s${i}`, title: `T${i}`, url: `https://x.test/${i}`, excerpt });
+
+  it('refuses an excerpt over the cap with 413 WRITER_INPUT_TOO_LARGE naming the field', async () => {
+    await expect(
+      writer.invoke({ topic: 't', sources: [source('x'), source('a'.repeat(WRITER_LIMITS.excerptChars + 1), 1)] }),
+    ).rejects.toMatchObject({ code: 'WRITER_INPUT_TOO_LARGE', status: 413, detail: [{ path: 'sources.1.excerpt' }] });
+  });
+
+  it('refuses excerpts over the total cap, and a title or url over theirs', async () => {
+    const each = 'a'.repeat(WRITER_LIMITS.excerptChars);
+    const count = WRITER_LIMITS.totalExcerptChars / WRITER_LIMITS.excerptChars + 1;
+    await expect(writer.invoke({ topic: 't', sources: Array.from({ length: count }, (_, i) => source(each, i)) })).rejects.toMatchObject({
+      code: 'WRITER_INPUT_TOO_LARGE',
+      detail: [{ path: 'sources' }],
+    });
+    await expect(writer.invoke({ topic: 't', sources: [{ ...source('x'), title: 'T'.repeat(501) }] })).rejects.toMatchObject({
+      code: 'WRITER_INPUT_TOO_LARGE',
+    });
+    await expect(
+      writer.invoke({ topic: 't', sources: [{ ...source('x'), url: `https://x.test/${'u'.repeat(2048)}` }] }),
+    ).rejects.toMatchObject({
+      code: 'WRITER_INPUT_TOO_LARGE',
+    });
+  });
+
+  it('accepts input exactly at the caps', async () => {
+    const each = 'Tokens expire. '.repeat(WRITER_LIMITS.excerptChars / 15);
+    const count = WRITER_LIMITS.totalExcerptChars / WRITER_LIMITS.excerptChars;
+    const report = await writer.invoke({ topic: 'tokens', sources: Array.from({ length: count }, (_, i) => source(each, i)) });
+    expect(report).toContain('## Sources');
   });
 });
