@@ -44,7 +44,10 @@ for (let i = 0; i < args.length; i++) {
 if (!body.user) fail(`a user is required (alice, bob, eve)\n${USAGE}`);
 
 const mtls = /^(1|true|yes|on)$/i.test(process.env.MTLS ?? '');
-const base = (process.env.ISSUER_URL || `${mtls ? 'https' : 'http'}://127.0.0.1:${process.env.ISSUER_PORT || 4000}`).replace(/(?<!\/)\/+$/, '');
+const base = (process.env.ISSUER_URL || `${mtls ? 'https' : 'http'}://127.0.0.1:${process.env.ISSUER_PORT || 4000}`).replace(
+  /(?<!\/)\/+$/,
+  '',
+);
 
 /** The dev CA to trust for an https issuer, if there is one. */
 function devCa() {
