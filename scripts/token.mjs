@@ -47,7 +47,7 @@ if (!body.user) fail(`a user is required (alice, bob, eve)\n${USAGE}`);
 
 const mtls = /^(1|true|yes|on)$/i.test(process.env.MTLS ?? '');
 const issuerPort = async () => process.env.ISSUER_PORT || (await loadContract()).ISSUER.port;
-const base = (process.env.ISSUER_URL || `${mtls ? 'https' : 'http'}://127.0.0.1:${await issuerPort()}`).replace(/\/+$/, '');
+const base = (process.env.ISSUER_URL || `${mtls ? 'https' : 'http'}://127.0.0.1:${await issuerPort()}`).replace(/(?<!\/)\/+$/, '');
 
 /** The dev CA to trust for an https issuer, if there is one. */
 function devCa() {

@@ -28,15 +28,19 @@ const KEEP_CAPITALISED = new Set([
  * first word unless it looks like a name or acronym (OAuth, JWT, LangGraph, Istio).
  */
 export function asClause(sentence: string): string {
-  const m = /^([A-Za-z]+)(.*)$/s.exec(sentence);
-  if (!m) return sentence;
-  const first = m[1]!;
-  const rest = m[2]!;
+  const first = /^[A-Za-z]+/.exec(sentence)?.[0];
+  if (first === undefined) return sentence;
+  const rest = sentence.slice(first.length);
   if (!/^[A-Z][a-z]+$/.test(first) || KEEP_CAPITALISED.has(first)) return sentence;
   return first.toLowerCase() + rest;
 }
 
-/** Drop the sentence's final punctuation (to append a citation or continue it). */
+/**
+ * Drop the sentence's final punctuation (to append a citation or continue it). A loop from the
+ * end, not `/[.!?]+$/`: that regex retries at every start of a long run of dots (quadratic).
+ */
 export function withoutFinalStop(sentence: string): string {
-  return sentence.replace(/[.!?]+$/, '');
+  let end = sentence.length;
+  while (end > 0 && '.!?'.includes(sentence[end - 1]!)) end--;
+  return sentence.slice(0, end);
 }

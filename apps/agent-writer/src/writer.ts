@@ -5,6 +5,7 @@ import { Runnable, type RunnableConfig } from '@langchain/core/runnables';
 import { BatonError } from '@baton/errors';
 import { toChunks } from './chunks.js';
 import { composeReport } from './compose.js';
+import { checkInputSize } from './limits.js';
 import { streamModelDraft } from './llm-draft.js';
 import { revisionPlan } from './revision-notes.js';
 import { writerInputSchema, type ParsedWriterInput, type WriterInput } from '@baton/contract/wire';
@@ -110,5 +111,6 @@ function parseInput(raw: WriterInput): ParsedWriterInput {
       detail: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
     });
   }
+  checkInputSize(parsed.data);
   return parsed.data;
 }

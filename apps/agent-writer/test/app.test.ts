@@ -69,6 +69,13 @@ describe('writer agent over HTTP', () => {
     ).toMatchObject({ service: 'agent-writer', decision: 'allow', sub: 'alice', act: { sub: 'workflow' } });
   });
 
+  it('refuses an excerpt over the size cap with 413 WRITER_INPUT_TOO_LARGE', async () => {
+    const big = { ...input, sources: [{ ...SOURCES[0]!, excerpt: 'Tokens expire. '.repeat(2000) }] };
+    const res = await post(agent.url, '/writer/invoke', { input: big }, exchanged());
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('WRITER_INPUT_TOO_LARGE');
+  });
+
   it('refuses the workflow-audience token in exchange mode with 401', async () => {
     const res = await post(agent.url, '/writer/stream', { input }, issuer.mint({ aud: 'baton-workflow', scope: 'workflow:invoke' }));
     expect(res.status).toBe(401);

@@ -47,7 +47,7 @@ export function toIssuerConfig(env: IssuerEnv, cwd: string): IssuerConfig {
   const agents = (parsePairs(env.AGENT_AUDIENCES) ?? []).map(([audience, scope]) => ({
     audience,
     scope: scope.split(/[\s+]+/).filter(Boolean),
-    resources: resources.filter(([a]) => a === audience).map(([, u]) => u.replace(/\/+$/, '')),
+    resources: resources.filter(([a]) => a === audience).map(([, u]) => u.replace(/(?<!\/)\/+$/, '')),
   }));
   return Object.freeze({
     port: env.PORT,

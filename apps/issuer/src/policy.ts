@@ -63,7 +63,7 @@ export function findAgent(policy: Policy, audience: string): AgentTarget | undef
 
 /** Map an RFC 8707 resource indicator to an agent: an agent URL, or an audience given as a URI. */
 export function agentForResource(policy: Policy, resource: string): AgentTarget | undefined {
-  const r = resource.replace(/\/+$/, '');
+  const r = resource.replace(/(?<!\/)\/+$/, ''); // (?<!\/): linear on a long run of slashes;
   return policy.agents.find((a) => a.audience === resource || a.resources.includes(r));
 }
 

@@ -63,7 +63,7 @@ export function extractBearerToken(req: Request): string {
   if (all && all.length > 1) throw invalidRequest('More than one Authorization header');
   const value = req.headers.authorization;
   if (value === undefined || value === '') throw new AuthError('AUTH_TOKEN_MISSING', 'Authentication required');
-  const match = /^([^ \t]+)(?:([ \t]+)(.*))?$/s.exec(value);
+  const match = /^([^ \t]+)(?:([ \t]+)([^ \t].*)?)?$/s.exec(value);
   if (!match) throw invalidRequest('Malformed Authorization header');
   const [, scheme, sep, credentials] = match;
   if (scheme!.toLowerCase() !== 'bearer') throw new AuthError('AUTH_TOKEN_MISSING', 'Authentication required');

@@ -48,7 +48,7 @@ export function url(defaultValue?: string) {
       },
       { error: 'must be an absolute http(s) URL' },
     )
-    .transform((s) => s.replace(/\/+$/, ''));
+    .transform((s) => s.replace(/(?<!\/)\/+$/, ''));
   return defaultValue === undefined ? schema : schema.default(defaultValue);
 }
 
@@ -62,7 +62,7 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
 
 /** Parse '250ms', '10s', '5m', '1h', or a bare number in `bareUnit`. Returns ms, or undefined. */
 export function parseDuration(text: string, bareUnit: 'ms' | 's' = 'ms'): number | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(text);
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(text.trim());
   if (!m) return undefined;
   const n = Number(m[1]) * (UNIT_MS[m[2] ?? bareUnit] ?? 1);
   return Number.isFinite(n) ? Math.round(n) : undefined;

@@ -151,9 +151,9 @@ describe('scripts/audit-trail.mjs on a real run', () => {
     expect(text.code).toBe(0);
     const lines = text.stdout.trim().split('\n');
     expect(lines[0]).toContain(`request_id=${requestId}`);
-    expect(lines[1]).toMatch(/workflow\s+auth\.decision\s+allow\s+ok\s+.*hop=user → workflow sub=alice act=- aud=baton-workflow/);
+    expect(lines[1]).toMatch(/workflow\s+auth\.decision\s+allow\s+ok\s.*hop=user → workflow sub=alice act=- aud=baton-workflow/);
     expect(text.stdout).toMatch(
-      /issuer\s+token\.decision\s+allow\s+ok\s+.*hop=exchange → agent-research sub=alice act=workflow aud=agent-research scope=research:invoke client_id=workflow/,
+      /issuer\s+token\.decision\s+allow\s+ok\s.*hop=exchange → agent-research sub=alice act=workflow aud=agent-research scope=research:invoke client_id=workflow/,
     );
     expect(lines.at(-1)).toMatch(
       /^chain: user alice → workflow\(allow\) → exchange\(agent-research: allow\) → agent-research\(allow act=workflow\) → exchange\(agent-writer: allow\) → agent-writer\(allow act=workflow\)( → agent-writer\(allow act=workflow\))* → exchange\(agent-reviewer: allow\) → agent-reviewer\(allow act=workflow\)/,

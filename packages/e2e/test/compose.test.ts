@@ -92,7 +92,7 @@ describe('Dockerfile', () => {
     // Run the HEALTHCHECK's script as the image would (cwd = the app's deployed directory, BATON_APP
     // set), with fetch replaced by one that prints the URL it was asked for.
     const runner = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
-    const cmd = JSON.parse(/^\s*CMD (\["node", "-e", .*\])$/m.exec(runner.slice(runner.indexOf('HEALTHCHECK')))![1]!) as string[];
+    const cmd = JSON.parse(/^[ \t]*CMD (\["node", "-e", .*\])$/m.exec(runner.slice(runner.indexOf('HEALTHCHECK')))![1]!) as string[];
     const dir = mkdtempSync(path.join(os.tmpdir(), 'baton-healthcheck-'));
     const stub = path.join(dir, 'fetch-stub.mjs');
     writeFileSync(stub, 'globalThis.fetch = async (url) => { process.stdout.write(String(url)); return { ok: true }; };\n');

@@ -120,7 +120,7 @@ export function resolveOptions<O>(options: RemoteRunnableOptions<O>): ResolvedOp
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') fail('url must be an absolute http(s) URL');
   if (parsed.username || parsed.password) fail('url must not contain credentials');
   if (parsed.search || parsed.hash) fail('url must not have a query or fragment');
-  const url = `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
+  const url = `${parsed.origin}${parsed.pathname.replace(/(?<!\/)\/+$/, '')}`;
 
   const segments = parsed.pathname.split('/').filter(Boolean);
   const name = options.name ?? segments[segments.length - 1] ?? parsed.host;

@@ -3,3 +3,4 @@ export * from './spawn.js';
 export * from './sse.js';
 export * from './http.js';
 export * from './sources.js';
+export * from './growth.js';
