@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { int, loadConfig, parseConfig, port, host, tlsEnvShape, url } from '@baton/service';
+import { int, parseConfig, port, host, tlsEnvShape, url } from '@baton/service';
 import type { Env } from '@baton/service';
 import { z } from 'zod';
 
@@ -113,7 +113,7 @@ export interface IssuerConfig {
   /** Token-exchange requests per client per minute; 0 disables the limit. */
   tokenExchangeRateLimit: number;
   logLevel: IssuerEnv['LOG_LEVEL'];
-  /** TLS_CERT_FILE / TLS_KEY_FILE / TLS_CA_FILE as given (read by main.ts). */
+  /** TLS_CERT_FILE / TLS_KEY_FILE / TLS_CA_FILE as given (read once at start by `runService`). */
   tls: { TLS_CERT_FILE?: string; TLS_KEY_FILE?: string; TLS_CA_FILE?: string };
 }
 
@@ -148,12 +148,7 @@ export function toIssuerConfig(env: IssuerEnv, cwd: string): IssuerConfig {
   });
 }
 
-/** For tests: throws BatonError CONFIG_INVALID. */
+/** Environment -> configuration; throws BatonError CONFIG_INVALID (main.ts: `runService` prints it and exits 1). */
 export function parseIssuerConfig(env: Env, cwd = '/'): IssuerConfig {
   return toIssuerConfig(parseConfig(envSchema, { env, service: SERVICE }), cwd);
-}
-
-/** For main.ts: prints the wrong variables and exits 1. */
-export function loadIssuerConfig(env: Env = process.env, cwd = process.cwd()): IssuerConfig {
-  return toIssuerConfig(loadConfig(envSchema, { env, service: SERVICE }), cwd);
 }

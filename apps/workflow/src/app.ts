@@ -1,7 +1,8 @@
 import express, { type Request } from 'express';
 import { BatonError } from '@baton/errors';
+import { errorHandler } from '@baton/errors/express';
 import type { Auditor, Principal, Verifier } from '@baton/auth';
-import { errorHandler, requireAuth } from '@baton/auth/express';
+import { requireAuth } from '@baton/auth/express';
 import { addRoutes, type ServerRunConfig } from '@baton/runnable-server';
 import { healthRoutes, metrics, requestContext, type Logger } from '@baton/service';
 import type { WorkflowGraph } from './graph.js';

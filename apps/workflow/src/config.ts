@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { host, int, loadConfig, parseConfig, port, spiffeId, spiffeIdVar, tlsEnvShape, url, type Env } from '@baton/service';
+import { host, int, parseConfig, port, spiffeId, spiffeIdVar, tlsEnvShape, url, type Env } from '@baton/service';
 
 /**
  * The workflow's environment. Every variable is listed in the README's configuration table and
@@ -67,12 +67,7 @@ function resolve(c: z.infer<typeof configSchema>) {
 
 export type WorkflowConfig = ReturnType<typeof resolve>;
 
-/** For tests: throws a CONFIG_INVALID BatonError naming the wrong variables. */
+/** Environment -> configuration; throws a CONFIG_INVALID BatonError naming the wrong variables (main.ts: `runService` prints it and exits 1). */
 export function parseWorkflowConfig(env: Env): WorkflowConfig {
   return resolve(parseConfig(configSchema, { env, service: 'workflow' }));
-}
-
-/** For main.ts: prints the wrong variables (never their values) and exits 1. */
-export function loadWorkflowConfig(): WorkflowConfig {
-  return resolve(loadConfig(configSchema, { service: 'workflow' }));
 }

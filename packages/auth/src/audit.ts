@@ -1,9 +1,5 @@
+import type { Logger } from '@baton/errors';
 import type { Principal } from './principal.js';
-
-/** pino-compatible: `info(obj, msg?)`. */
-export interface AuditLogger {
-  info(obj: object, msg?: string): void;
-}
 
 /** One audit line per auth decision. The shape is fixed (documented in the README). */
 export interface AuditEvent {
@@ -41,7 +37,7 @@ export interface Auditor {
 }
 
 export interface AuditorOptions {
-  logger: AuditLogger;
+  logger: Pick<Logger, 'info'>;
   /** Name of the service making the decision. */
   service: string;
   /** Clock, ms since the epoch (tests). */

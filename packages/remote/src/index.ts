@@ -11,4 +11,3 @@ export { PRINCIPAL_CONFIGURABLE_KEY, principalFromConfig } from './credentials.j
 export { RemoteError, REMOTE_ERROR_CODES, type RemoteErrorCode, isRemoteError, isRetryableRemoteError } from './errors.js';
 export { parseTraceparent, formatTraceparent, childTraceparent, newTraceparent, type Traceparent } from './traceparent.js';
 export { SseParser, type SseEvent } from './sse.js';
-export { tlsDispatcher, type TlsDispatcherOptions } from './tls.js';

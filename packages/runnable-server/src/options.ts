@@ -1,18 +1,13 @@
 import type { Request, RequestHandler } from 'express';
 import type { RunnableConfig } from '@langchain/core/runnables';
 import type { ZodType } from 'zod';
+import type { Logger } from '@baton/errors';
 
 /** Where a run's per-request identity lives: LangGraph's per-run `context`, never `configurable`. */
 export type RunContext = Record<string, unknown>;
 
 /** The run config `addRoutes` hands to the runnable (`context` is LangGraph's per-run context). */
 export type ServerRunConfig = RunnableConfig & { context?: RunContext };
-
-/** The logger `addRoutes` reports failures to (pino-compatible). */
-export interface RunnableServerLogger {
-  error(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-}
 
 export interface AddRoutesOptions {
   /** Mount path, e.g. `/research`: routes are `{path}/invoke`, `{path}/stream`, ... */
@@ -44,7 +39,8 @@ export interface AddRoutesOptions {
   maxBatchSize?: number;
   /** Interval of the `: ping` SSE comment (default 15 000 ms). */
   pingIntervalMs?: number;
-  logger?: RunnableServerLogger;
+  /** Where failures and client disconnects are logged (a pino logger is one). */
+  logger?: Pick<Logger, 'error' | 'warn'>;
 }
 
 /** snake_case name -> the RunnableConfig field it sets. */
@@ -87,7 +83,7 @@ export interface ResolvedOptions {
   bodyLimit: string | number;
   maxBatchSize: number;
   pingIntervalMs: number;
-  logger?: RunnableServerLogger;
+  logger?: Pick<Logger, 'error' | 'warn'>;
 }
 
 function defaultContext(req: Request): RunContext {

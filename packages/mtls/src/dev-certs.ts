@@ -5,7 +5,7 @@ import { createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as x509 from '@peculiar/x509';
-import { spiffeId, SPIFFE_TRUST_DOMAIN } from './tls.js';
+import { spiffeId, SPIFFE_TRUST_DOMAIN } from './spiffe.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
