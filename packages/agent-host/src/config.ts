@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BatonError } from '@baton/errors';
+import { configError } from '@baton/errors';
 import { durationMs, host, isSpiffeId, list, port, spiffeId, spiffeIdVar, tlsEnvShape, url } from '@baton/service';
 
 /** What makes one agent: its name (service / audit name), mount path, port, audience and scope. */
@@ -102,10 +102,9 @@ export function agentSettings(definition: AgentDefinition, env: AgentEnv): Agent
   const passthrough = env.AUTH_MODE === 'passthrough';
   const mtls = Boolean(env.TLS_CERT_FILE && env.TLS_KEY_FILE && env.TLS_CA_FILE);
   if (!mtls && env.ALLOWED_PEERS.length > 0) {
-    throw new BatonError('CONFIG_INVALID', `${definition.name}: invalid configuration: ALLOWED_PEERS`, {
-      status: 500,
-      detail: { issues: [{ variable: 'ALLOWED_PEERS', message: 'needs mutual TLS (TLS_CERT_FILE, TLS_KEY_FILE, TLS_CA_FILE)' }] },
-    });
+    throw configError(definition.name, [
+      { variable: 'ALLOWED_PEERS', message: 'needs mutual TLS (TLS_CERT_FILE, TLS_KEY_FILE, TLS_CA_FILE)' },
+    ]);
   }
   return Object.freeze({
     name: definition.name,
