@@ -2,7 +2,7 @@ import { isSpiffeId } from '@baton/mtls';
 import { z } from 'zod';
 
 // The SPIFFE id syntax lives with the mutual-TLS runtime (@baton/mtls); re-exported for configs.
-export { SPIFFE_TRUST_DOMAIN, spiffeId, isSpiffeId } from '@baton/mtls';
+export { spiffeId, isSpiffeId } from '@baton/mtls';
 
 /**
  * The environment variables that turn TLS on for a service: all three set = on, none = off,
