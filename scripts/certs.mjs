@@ -4,7 +4,7 @@
 // docker-compose.mtls.yml): certs/ca.pem (+ ca-key.pem), certs/<service>.pem and
 // certs/<service>-key.pem (keys 0600), each leaf's identity the single URI SAN
 // spiffe://baton.local/<service>. Existing files are kept unless --force. certs/ is git-ignored.
-// The logic is @baton/service's dev-certs module (pure JS, @peculiar/x509 on WebCrypto: no openssl);
+// The logic is @baton/mtls's dev-certs module (pure JS, @peculiar/x509 on WebCrypto: no openssl);
 // the services, their SPIFFE ids and DNS names come from @baton/contract's topology.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -18,9 +18,9 @@ function fail(message) {
   process.exit(1);
 }
 
-/** Loads the compiled dev-certs module of @baton/service (built by `pnpm build` / `pnpm start`). */
+/** Loads the compiled dev-certs module of @baton/mtls (built by `pnpm build` / `pnpm start`). */
 export async function loadDevCerts() {
-  const file = path.join(root, 'packages/service/dist/dev-certs.js');
+  const file = path.join(root, 'packages/mtls/dist/dev-certs.js');
   if (!existsSync(file)) fail(`${path.relative(root, file)} is missing: build first (pnpm build)`);
   return import(pathToFileURL(file).href);
 }

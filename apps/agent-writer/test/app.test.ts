@@ -1,6 +1,7 @@
 import { FakeListChatModel } from '@langchain/core/utils/testing';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import { runAgent, type LogDestination, type RunningAgent } from '@baton/agent-host';
+import { runAgent, type RunningAgent } from '@baton/agent-host';
+import type { LogDestination } from '@baton/service';
 import { captureLines, parseSse, post, SAMPLE_SOURCES as SOURCES, startTestIssuer, type TestIssuer } from '@baton/testkit';
 import { createApp } from '../src/app.js';
 import { configSchema, WRITER } from '../src/config.js';

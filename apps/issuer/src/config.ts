@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { issuerEnvSchema, parsePairs, type IssuerEnv } from '@baton/contract/env';
 import { ISSUER } from '@baton/contract/topology';
-import { loadConfig, parseConfig } from '@baton/service';
+import { parseConfig } from '@baton/service';
 import type { Env } from '@baton/service';
 
 export const SERVICE = ISSUER.name;
@@ -37,7 +37,7 @@ export interface IssuerConfig {
   /** Token-exchange requests per client per minute; 0 disables the limit. */
   tokenExchangeRateLimit: number;
   logLevel: IssuerEnv['LOG_LEVEL'];
-  /** TLS_CERT_FILE / TLS_KEY_FILE / TLS_CA_FILE as given (read by main.ts). */
+  /** TLS_CERT_FILE / TLS_KEY_FILE / TLS_CA_FILE as given (read once at start by `runService`). */
   tls: { TLS_CERT_FILE?: string; TLS_KEY_FILE?: string; TLS_CA_FILE?: string };
 }
 
@@ -72,12 +72,7 @@ export function toIssuerConfig(env: IssuerEnv, cwd: string): IssuerConfig {
   });
 }
 
-/** For tests: throws BatonError CONFIG_INVALID. */
+/** Environment -> configuration; throws BatonError CONFIG_INVALID (main.ts: `runService` prints it and exits 1). */
 export function parseIssuerConfig(env: Env, cwd = '/'): IssuerConfig {
   return toIssuerConfig(parseConfig(envSchema, { env, service: SERVICE }), cwd);
-}
-
-/** For main.ts: prints the wrong variables and exits 1. */
-export function loadIssuerConfig(env: Env = process.env, cwd = process.cwd()): IssuerConfig {
-  return toIssuerConfig(loadConfig(envSchema, { env, service: SERVICE }), cwd);
 }

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { workflowEnvSchema } from '@baton/contract/env';
 import { WORKFLOW } from '@baton/contract/topology';
-import { loadConfig, parseConfig, type Env } from '@baton/service';
+import { parseConfig, type Env } from '@baton/service';
 
 /** The workflow's environment: `@baton/contract`'s `workflowEnvSchema`. */
 export const configSchema = workflowEnvSchema;
@@ -16,12 +16,7 @@ function resolve(c: z.infer<typeof configSchema>) {
 
 export type WorkflowConfig = ReturnType<typeof resolve>;
 
-/** For tests: throws a CONFIG_INVALID BatonError naming the wrong variables. */
+/** Environment -> configuration; throws a CONFIG_INVALID BatonError naming the wrong variables (main.ts: `runService` prints it and exits 1). */
 export function parseWorkflowConfig(env: Env): WorkflowConfig {
   return resolve(parseConfig(configSchema, { env, service: WORKFLOW.name }));
-}
-
-/** For main.ts: prints the wrong variables (never their values) and exits 1. */
-export function loadWorkflowConfig(): WorkflowConfig {
-  return resolve(loadConfig(configSchema, { service: WORKFLOW.name }));
 }

@@ -1,91 +1,95 @@
 // The workflow service process: the only file with side effects.
 import path from 'node:path';
 import { createAuditor, createJwksKeyStore, createTokenExchangeClient, createVerifier } from '@baton/auth';
-import { tlsDispatcher } from '@baton/remote';
-import { clientHttpsAgent, clientTlsOptions, createLogger, installShutdown, listen, loadTlsFiles, serverTlsOptions } from '@baton/service';
+import { clientHttpsAgent, clientTlsOptions, tlsDispatcher, type TlsMaterial } from '@baton/mtls';
+import { runService, type Logger } from '@baton/service';
 import { createAgentClients } from './agents.js';
 import { createApp } from './app.js';
-import { loadWorkflowConfig } from './config.js';
+import { parseWorkflowConfig, type WorkflowConfig } from './config.js';
 import { createWorkflowGraph } from './graph.js';
 import { WorkflowRunnable } from './runnable.js';
 import { createCheckpointer } from './threads.js';
 
-const config = loadWorkflowConfig();
-const logger = createLogger({ service: 'workflow', level: config.LOG_LEVEL });
-// Mutual TLS (TLS_CERT_FILE + TLS_KEY_FILE + TLS_CA_FILE): read once; every outbound connection to
-// an https peer presents the workflow's certificate and checks that peer's SPIFFE id.
-const tls = loadTlsFiles(config, 'workflow');
-const overMtls = (u: string) => tls !== undefined && u.startsWith('https:');
-const connectMs = config.REMOTE_CONNECT_TIMEOUT_MS;
-
-const keys = createJwksKeyStore({
-  jwksUri: config.JWKS_URI,
-  cooldownMs: config.JWKS_COOLDOWN_MS,
-  ...(tls && overMtls(config.JWKS_URI) ? { requestAgent: clientHttpsAgent(tls, config.ISSUER_SPIFFE_ID) } : {}),
-});
-const verifier = createVerifier({ issuer: config.ISSUER_URL, audience: config.WORKFLOW_AUDIENCE, keys });
-const auditor = createAuditor({ logger, service: 'workflow' });
-const exchanger =
-  config.TOKEN_FORWARDING === 'exchange'
-    ? createTokenExchangeClient({
-        tokenEndpoint: config.TOKEN_ENDPOINT,
-        clientId: config.WORKFLOW_CLIENT_ID,
-        clientSecret: config.WORKFLOW_CLIENT_SECRET ?? '',
-        ...(tls && overMtls(config.TOKEN_ENDPOINT)
-          ? { dispatcher: tlsDispatcher(clientTlsOptions(tls, config.ISSUER_SPIFFE_ID), { connectMs }) }
-          : {}),
-      })
-    : undefined;
-if (config.TOKEN_FORWARDING === 'passthrough') {
-  logger.warn(
-    { token_forwarding: 'passthrough' },
-    "passthrough mode: agents receive the caller's own token (no per-agent audience, no act claim)",
+/** The workflow's long-lived clients: JWKS key store, verifier, auditor, exchange client, agent clients, checkpointer, graphs. */
+async function createDeps({ config, logger, tls }: { config: WorkflowConfig; logger: Logger; tls: TlsMaterial | undefined }) {
+  // Mutual TLS (TLS_CERT_FILE + TLS_KEY_FILE + TLS_CA_FILE): every outbound connection to an https
+  // peer presents the workflow's certificate and checks that peer's SPIFFE id.
+  const overMtls = (u: string) => tls !== undefined && u.startsWith('https:');
+  const connectMs = config.REMOTE_CONNECT_TIMEOUT_MS;
+  const keys = createJwksKeyStore({
+    jwksUri: config.JWKS_URI,
+    cooldownMs: config.JWKS_COOLDOWN_MS,
+    ...(tls && overMtls(config.JWKS_URI) ? { requestAgent: clientHttpsAgent(tls, config.ISSUER_SPIFFE_ID) } : {}),
+  });
+  const verifier = createVerifier({ issuer: config.ISSUER_URL, audience: config.WORKFLOW_AUDIENCE, keys });
+  const auditor = createAuditor({ logger, service: 'workflow' });
+  const exchanger =
+    config.TOKEN_FORWARDING === 'exchange'
+      ? createTokenExchangeClient({
+          tokenEndpoint: config.TOKEN_ENDPOINT,
+          clientId: config.WORKFLOW_CLIENT_ID,
+          clientSecret: config.WORKFLOW_CLIENT_SECRET ?? '',
+          ...(tls && overMtls(config.TOKEN_ENDPOINT)
+            ? { dispatcher: tlsDispatcher(clientTlsOptions(tls, config.ISSUER_SPIFFE_ID), { connectMs }) }
+            : {}),
+        })
+      : undefined;
+  if (config.TOKEN_FORWARDING === 'passthrough') {
+    logger.warn(
+      { token_forwarding: 'passthrough' },
+      "passthrough mode: agents receive the caller's own token (no per-agent audience, no act claim)",
+    );
+  }
+  const agentTls = {
+    research: [config.RESEARCH_URL, config.RESEARCH_SPIFFE_ID],
+    writer: [config.WRITER_URL, config.WRITER_SPIFFE_ID],
+    reviewer: [config.REVIEWER_URL, config.REVIEWER_SPIFFE_ID],
+  } as const;
+  const agents = createAgentClients(
+    config,
+    exchanger,
+    tls
+      ? (agent) => {
+          const [agentUrl, id] = agentTls[agent];
+          if (!overMtls(agentUrl)) throw new Error(`workflow: mutual TLS is on but the ${agent} agent's URL is not https`);
+          return tlsDispatcher(clientTlsOptions(tls, id), { connectMs });
+        }
+      : undefined,
   );
+  const checkpointer = await createCheckpointer(config.CHECKPOINTER, path.resolve(config.WORKFLOW_DATA_DIR), (msg) => logger.warn({}, msg));
+  const options = { agents, maxRevisions: config.MAX_REVISIONS, sourceLimit: config.SOURCE_LIMIT };
+  const graph = createWorkflowGraph(options);
+  const threadedGraph = checkpointer ? createWorkflowGraph({ ...options, checkpointer: checkpointer.saver }) : undefined;
+  const workflow = new WorkflowRunnable({ graph, ...(threadedGraph ? { threadedGraph } : {}) });
+  return { verifier, auditor, exchanger, checkpointer, workflow, threadedGraph };
 }
 
-const agentTls = {
-  research: [config.RESEARCH_URL, config.RESEARCH_SPIFFE_ID],
-  writer: [config.WRITER_URL, config.WRITER_SPIFFE_ID],
-  reviewer: [config.REVIEWER_URL, config.REVIEWER_SPIFFE_ID],
-} as const;
-const agents = createAgentClients(
-  config,
-  exchanger,
-  tls
-    ? (agent) => {
-        const [agentUrl, id] = agentTls[agent];
-        if (!overMtls(agentUrl)) throw new Error(`workflow: mutual TLS is on but the ${agent} agent's URL is not https`);
-        return tlsDispatcher(clientTlsOptions(tls, id), { connectMs });
-      }
-    : undefined,
-);
-const checkpointer = await createCheckpointer(config.CHECKPOINTER, path.resolve(config.WORKFLOW_DATA_DIR), (msg) => logger.warn(msg));
-const options = { agents, maxRevisions: config.MAX_REVISIONS, sourceLimit: config.SOURCE_LIMIT };
-const graph = createWorkflowGraph(options);
-const threadedGraph = checkpointer ? createWorkflowGraph({ ...options, checkpointer: checkpointer.saver }) : undefined;
-const workflow = new WorkflowRunnable({ graph, ...(threadedGraph ? { threadedGraph } : {}) });
-
-const app = createApp({ logger, verifier, auditor, workflow, scope: config.WORKFLOW_SCOPE, ...(threadedGraph ? { threadedGraph } : {}) });
-const server = await listen(app, {
-  port: config.PORT,
-  host: config.HOST,
-  ...(tls ? { tls: serverTlsOptions(tls, { requireClientCert: false }) } : {}),
-});
-installShutdown(server, {
-  logger,
-  timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-  onClose: async () => {
+await runService({
+  name: 'workflow',
+  loadConfig: parseWorkflowConfig,
+  settings: (config) => ({
+    port: config.PORT,
+    host: config.HOST,
+    logLevel: config.LOG_LEVEL,
+    tls: config,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+  }),
+  createDeps,
+  closeDeps: async ({ exchanger, checkpointer }) => {
     await exchanger?.close();
     await checkpointer?.close();
   },
-});
-logger.info(
-  {
-    port: config.PORT,
-    host: config.HOST,
-    token_forwarding: config.TOKEN_FORWARDING,
-    checkpointer: checkpointer?.kind ?? 'none',
-    mtls: tls ? { id: tls.id ?? null } : false,
+  createApp: ({ verifier, auditor, workflow, threadedGraph }, { config, logger }) =>
+    createApp({ logger, verifier, auditor, workflow, scope: config.WORKFLOW_SCOPE, ...(threadedGraph ? { threadedGraph } : {}) }),
+  // Users call the workflow: HTTPS without asking for a client certificate.
+  serverTls: () => ({ requireClientCert: false }),
+  listening: {
+    fields: ({ context: { config, tls }, deps: { checkpointer } }) => ({
+      port: config.PORT,
+      host: config.HOST,
+      token_forwarding: config.TOKEN_FORWARDING,
+      checkpointer: checkpointer?.kind ?? 'none',
+      mtls: tls ? { id: tls.id ?? null } : false,
+    }),
   },
-  'workflow listening',
-);
+});

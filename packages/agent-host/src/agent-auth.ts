@@ -7,12 +7,8 @@ import {
   type KeyStore,
   type Verifier,
 } from '@baton/auth';
+import type { Logger } from '@baton/errors';
 import type { AgentSettings } from './config.js';
-
-/** pino-compatible. */
-export interface AgentAuthLogger {
-  info(obj: object, msg?: string): void;
-}
 
 export interface AgentAuth {
   readonly keys: KeyStore;
@@ -28,7 +24,7 @@ export interface AgentAuth {
  */
 export function createAgentAuth(
   settings: AgentSettings,
-  options: { logger: AgentAuthLogger; requestAgent?: JwksKeyStoreOptions['requestAgent'] },
+  options: { logger: Pick<Logger, 'info'>; requestAgent?: JwksKeyStoreOptions['requestAgent'] },
 ): AgentAuth {
   const keys = createJwksKeyStore({
     jwksUri: settings.jwksUri,

@@ -1,4 +1,4 @@
-import { BatonError } from '@baton/errors';
+import { configError } from '@baton/errors';
 import type { AgentDefinition as TopologyAgent, AgentEnv } from '@baton/contract';
 import { WORKFLOW } from '@baton/contract';
 
@@ -50,10 +50,9 @@ export function agentSettings(definition: AgentDefinition, env: AgentEnv): Agent
   const passthrough = env.AUTH_MODE === 'passthrough';
   const mtls = Boolean(env.TLS_CERT_FILE && env.TLS_KEY_FILE && env.TLS_CA_FILE);
   if (!mtls && env.ALLOWED_PEERS.length > 0) {
-    throw new BatonError('CONFIG_INVALID', `${definition.name}: invalid configuration: ALLOWED_PEERS`, {
-      status: 500,
-      detail: { issues: [{ variable: 'ALLOWED_PEERS', message: 'needs mutual TLS (TLS_CERT_FILE, TLS_KEY_FILE, TLS_CA_FILE)' }] },
-    });
+    throw configError(definition.name, [
+      { variable: 'ALLOWED_PEERS', message: 'needs mutual TLS (TLS_CERT_FILE, TLS_KEY_FILE, TLS_CA_FILE)' },
+    ]);
   }
   return Object.freeze({
     name: definition.name,

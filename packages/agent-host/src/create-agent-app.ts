@@ -1,8 +1,9 @@
 import express, { type Express } from 'express';
 import type { ZodType } from 'zod';
 import type { Auditor, Verifier } from '@baton/auth';
-import { errorHandler, requireAuth } from '@baton/auth/express';
+import { requireAuth } from '@baton/auth/express';
 import { BatonError } from '@baton/errors';
+import { errorHandler } from '@baton/errors/express';
 import { addRoutes, type AddRoutesOptions, type AnyRunnable } from '@baton/runnable-server';
 import { healthRoutes, metrics, requestContext, type Logger } from '@baton/service';
 import type { Caller } from '@baton/identity';

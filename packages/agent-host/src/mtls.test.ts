@@ -6,7 +6,7 @@ import path from 'node:path';
 import { RunnableLambda } from '@langchain/core/runnables';
 import express from 'express';
 import { z } from 'zod';
-import { createDevCa, devCertFiles, issueLeaf, writeDevCerts, type CertAndKey } from '@baton/service/dev-certs';
+import { createDevCa, devCertFiles, issueLeaf, writeDevCerts, type CertAndKey } from '@baton/mtls/dev-certs';
 import { captureLines, startTestIssuer, type TestIssuer } from '@baton/testkit';
 import { agentEnvSchema } from '@baton/contract';
 import { agentSettings, type AgentDefinition } from './config.js';

@@ -1,18 +1,13 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { tokenFingerprint, type Auditor } from '@baton/auth';
 import { extractBearerToken } from '@baton/auth/express';
-import { BatonError } from '@baton/errors';
+import { BatonError, type Logger } from '@baton/errors';
 import { parseTraceparent, type Caller } from '@baton/identity';
 import { spiffeId } from '@baton/contract';
-import { peerSpiffeId } from '@baton/service';
+import { peerSpiffeId } from '@baton/mtls';
 
 export const PEER_NOT_ALLOWED = 'AUTH_PEER_NOT_ALLOWED';
 export const ACTOR_PEER_MISMATCH = 'AUTH_ACTOR_PEER_MISMATCH';
-
-/** pino-compatible. */
-export interface PeerPolicyLogger {
-  warn(obj: object, msg?: string): void;
-}
 
 /**
  * Mutual TLS allow-list, run before token verification on the agent's routes: the TLS peer's
@@ -20,7 +15,7 @@ export interface PeerPolicyLogger {
  * `allowedPeers`. Otherwise 403 `AUTH_PEER_NOT_ALLOWED`, audited as a deny (the token, if any, is
  * not even verified).
  */
-export function peerGate(options: { allowedPeers: readonly string[]; auditor: Auditor; logger?: PeerPolicyLogger }): RequestHandler {
+export function peerGate(options: { allowedPeers: readonly string[]; auditor: Auditor; logger?: Pick<Logger, 'warn'> }): RequestHandler {
   const allowed = new Set(options.allowedPeers);
   if (allowed.size === 0) throw new TypeError('peerGate: allowedPeers must not be empty');
   return function peerGateMiddleware(req: Request, _res: Response, next: NextFunction) {

@@ -1,22 +1,8 @@
-import type { Server } from 'node:http';
-import type { Server as HttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { z } from 'zod';
-import type { BatonError } from '@baton/errors';
-import {
-  allowPeers,
-  clientHttpsAgent,
-  createLogger,
-  installShutdown,
-  listen,
-  loadConfig,
-  loadTlsFiles,
-  serverTlsOptions,
-  type ConfigIssue,
-  type Env,
-  type Logger,
-} from '@baton/service';
+import type { JwksKeyStoreOptions } from '@baton/auth';
+import { allowPeers, clientHttpsAgent } from '@baton/mtls';
+import { parseConfig, runService, type Env, type LogDestination, type Logger, type RunningService } from '@baton/service';
 import { createAgentAuth, type AgentAuth } from './agent-auth.js';
 import { PEER_POLICY } from './create-agent-app.js';
 import { agentSettings, type AgentDefinition, type AgentEnv, type AgentSettings } from './config.js';
@@ -45,120 +31,99 @@ export interface RunAgentOptions<S extends z.ZodObject> {
   logDestination?: LogDestination;
   /** Signals that start the graceful shutdown (default SIGTERM, SIGINT); tests pass `[]`. */
   signals?: NodeJS.Signals[];
-  /** What `shutdown()` ends with (default `process.exit`); tests pass a no-op. */
+  /** What `shutdown()`, a bad configuration and a failed start end with (default `process.exit`); tests pass a no-op. */
   exit?: (code: number) => void;
 }
 
-/** A pino destination: anything with `write(line)`. */
-export interface LogDestination {
-  write(msg: string): void;
-}
+/** An agent's running service (`runService`'s). */
+export type RunningAgent = RunningService;
 
-export interface RunningAgent {
-  readonly server: Server | HttpsServer;
-  readonly url: string;
-  /** Graceful shutdown as on SIGTERM: drain, `onClose`, then `exit(code)`. */
-  readonly shutdown: (reason?: string) => void;
-  /**
-   * Stops without exiting the process (tests): closes the listener and every connection, waits
-   * for the server's `close`, then runs `onClose`. Idempotent.
-   */
-  readonly close: () => Promise<void>;
+interface AgentRuntime<C> {
+  readonly agent: AgentDeps<C>;
+  /** Over mutual TLS with an https JWKS endpoint: the keep-alive agent of the JWKS requests. */
+  readonly jwksAgent: JwksKeyStoreOptions['requestAgent'] | undefined;
+  /** The connection-level allow-list (mutual TLS): ALLOWED_PEERS plus the agent's own identity. */
+  readonly connectionPeers: string[];
 }
 
 /**
- * `main.ts` in one call: config (exit 1 naming bad variables) -> logger -> JWKS key store,
- * verifier and auditor (once) -> app -> listen -> graceful shutdown on SIGTERM/SIGINT.
+ * An agent's `main.ts` in one call, on `runService`: config (exit 1 naming bad variables) ->
+ * logger -> JWKS key store, verifier and auditor (once) -> app -> listen (mutual TLS with the
+ * connection-level peer allow-list when TLS_* are set) -> graceful shutdown on SIGTERM/SIGINT.
  */
-export async function runAgent<S extends z.ZodObject>(options: RunAgentOptions<S>): Promise<RunningAgent> {
+export function runAgent<S extends z.ZodObject>(options: RunAgentOptions<S>): Promise<RunningAgent> {
   const { definition } = options;
-  const config = loadConfig(options.schema, { service: definition.name, env: options.env ?? process.env }) as z.infer<S>;
-  const settings = settingsOrExit(definition, config as unknown as AgentEnv);
-  const tls = loadTlsFiles(config as unknown as AgentEnv, definition.name);
-  const logger = createLogger({
-    service: definition.name,
-    level: settings.logLevel,
-    ...(options.logDestination ? { destination: options.logDestination } : {}),
-  });
-  // Over mutual TLS an https JWKS endpoint is the dev issuer: trust the CA, check its SPIFFE id.
-  const jwksOverMtls = tls !== undefined && settings.jwksUri.startsWith('https:');
-  const jwksAgent = jwksOverMtls ? clientHttpsAgent(tls, settings.issuerPeerId) : undefined;
-  const auth = createAgentAuth(settings, { logger, ...(jwksAgent ? { requestAgent: jwksAgent } : {}) });
-  const app = await options.createApp({ ...auth, config, settings, logger });
-  if (tls && !Array.isArray(app.locals[PEER_POLICY])) {
-    // Fail closed: over mutual TLS an app without the peer allow-list would serve any certificate the CA signed.
-    throw new Error(
-      `${definition.name}: mutual TLS is on but the app enforces no peer allow-list (pass allowedPeers: settings.allowedPeers to createAgentApp)`,
-    );
-  }
-  // Connection-level allow-list: ALLOWED_PEERS plus this agent's own identity (health checks inside
-  // its container / from the launcher present the service's own certificate). Any other peer is
-  // disconnected right after the handshake; the routes still check ALLOWED_PEERS alone (peerGate).
-  const connectionPeers = tls ? [...new Set([...(settings.allowedPeers ?? []), ...(tls.id !== undefined ? [tls.id] : [])])] : [];
-  const server = await listen(app, {
-    port: settings.port,
-    host: settings.host,
-    ...(tls ? { tls: serverTlsOptions(tls, { allowPeer: allowPeers(connectionPeers) }), logger } : {}),
-  });
-  const serverClosed = new Promise<void>((resolve) => server.once('close', () => resolve()));
-  // The JWKS key store holds no timers; its mutual-TLS https.Agent (keep-alive sockets) is destroyed here.
-  const closeResources = once(async () => {
-    jwksAgent?.destroy();
-    await options.onClose?.();
-  });
-  const shutdown = installShutdown(server, {
-    logger,
-    onClose: closeResources,
-    ...(options.shutdownTimeoutMs !== undefined ? { timeoutMs: options.shutdownTimeoutMs } : {}),
+  type C = z.infer<S>;
+  return runService<{ config: C; settings: AgentSettings }, AgentRuntime<C>>({
+    name: definition.name,
+    loadConfig: (env) => {
+      const config = parseConfig(options.schema, { env, service: definition.name }) as C;
+      return { config, settings: agentSettings(definition, config as unknown as AgentEnv) };
+    },
+    settings: ({ config, settings }) => ({
+      port: settings.port,
+      host: settings.host,
+      logLevel: settings.logLevel,
+      tls: config as unknown as AgentEnv,
+      ...(options.shutdownTimeoutMs !== undefined ? { shutdownTimeoutMs: options.shutdownTimeoutMs } : {}),
+    }),
+    createDeps: ({ config: { config, settings }, logger, tls }) => {
+      // Over mutual TLS an https JWKS endpoint is the dev issuer: trust the CA, check its SPIFFE id.
+      const jwksAgent =
+        tls !== undefined && settings.jwksUri.startsWith('https:') ? clientHttpsAgent(tls, settings.issuerPeerId) : undefined;
+      const auth = createAgentAuth(settings, { logger, ...(jwksAgent ? { requestAgent: jwksAgent } : {}) });
+      // Connection-level allow-list: ALLOWED_PEERS plus this agent's own identity (health checks inside
+      // its container / from the launcher present the service's own certificate). Any other peer is
+      // disconnected right after the handshake; the routes still check ALLOWED_PEERS alone (peerGate).
+      const connectionPeers = tls ? [...new Set([...(settings.allowedPeers ?? []), ...(tls.id !== undefined ? [tls.id] : [])])] : [];
+      if (settings.mode === 'passthrough') {
+        logger.warn(
+          { audience: settings.audience, scope: settings.scopes },
+          "AUTH_MODE=passthrough: accepting the workflow audience, not this agent's own",
+        );
+      }
+      return { agent: { ...auth, config, settings, logger }, jwksAgent, connectionPeers };
+    },
+    // The JWKS key store holds no timers; its mutual-TLS https.Agent (keep-alive sockets) is destroyed here.
+    closeDeps: async ({ jwksAgent }) => {
+      jwksAgent?.destroy();
+      await options.onClose?.();
+    },
+    createApp: async ({ agent }, { tls }) => {
+      const app = await options.createApp(agent);
+      if (tls && !Array.isArray(app.locals[PEER_POLICY])) {
+        // Fail closed: over mutual TLS an app without the peer allow-list would serve any certificate the CA signed.
+        throw new Error(
+          `${definition.name}: mutual TLS is on but the app enforces no peer allow-list (pass allowedPeers: settings.allowedPeers to createAgentApp)`,
+        );
+      }
+      return app;
+    },
+    serverTls: (_context, { connectionPeers }) => ({ allowPeer: allowPeers(connectionPeers) }),
+    listening: {
+      message: 'agent listening',
+      fields: ({
+        context: { tls },
+        deps: {
+          agent: { settings },
+          connectionPeers,
+        },
+        url,
+      }) => ({
+        url,
+        path: settings.path,
+        auth_mode: settings.mode,
+        issuer: settings.issuer,
+        jwks_uri: settings.jwksUri,
+        audience: settings.audience,
+        scope: settings.scopes,
+        allowed_actors: settings.allowedActors,
+        mtls: tls ? { id: tls.id ?? null, allowed_peers: settings.allowedPeers, connection_peers: connectionPeers } : false,
+      }),
+    },
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.logDestination ? { logDestination: options.logDestination } : {}),
     ...(options.signals ? { signals: options.signals } : {}),
     ...(options.exit ? { exit: options.exit } : {}),
   });
-  const close = once(async () => {
-    if (server.listening) server.close();
-    server.closeAllConnections();
-    await serverClosed;
-    await closeResources();
-  });
-  const address = server.address() as AddressInfo;
-  const url = `${tls ? 'https' : 'http'}://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${address.port}`;
-  if (settings.mode === 'passthrough') {
-    logger.warn(
-      { audience: settings.audience, scope: settings.scopes },
-      "AUTH_MODE=passthrough: accepting the workflow audience, not this agent's own",
-    );
-  }
-  logger.info(
-    {
-      url,
-      path: settings.path,
-      auth_mode: settings.mode,
-      issuer: settings.issuer,
-      jwks_uri: settings.jwksUri,
-      audience: settings.audience,
-      scope: settings.scopes,
-      allowed_actors: settings.allowedActors,
-      mtls: tls ? { id: tls.id ?? null, allowed_peers: settings.allowedPeers, connection_peers: connectionPeers } : false,
-    },
-    'agent listening',
-  );
-  return { server, url, shutdown, close };
-}
-
-/** `agentSettings`, printing the wrong variables and exiting 1 like `loadConfig`. */
-function settingsOrExit(definition: AgentDefinition, env: AgentEnv): AgentSettings {
-  try {
-    return agentSettings(definition, env);
-  } catch (err) {
-    const issues = ((err as BatonError).detail as { issues?: ConfigIssue[] } | undefined)?.issues;
-    if (!issues) throw err;
-    process.stderr.write(
-      `${definition.name}: invalid configuration (values not shown):\n${issues.map((i) => `  ${i.variable}: ${i.message}`).join('\n')}\n`,
-    );
-    process.exit(1);
-  }
-}
-
-function once(fn: () => Promise<void>): () => Promise<void> {
-  let running: Promise<void> | undefined;
-  return () => (running ??= fn());
 }

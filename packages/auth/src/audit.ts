@@ -1,9 +1,5 @@
+import type { Logger } from '@baton/errors';
 import type { Principal } from '@baton/identity';
-
-/** pino-compatible: `info(obj, msg?)`. */
-export interface AuditLogger {
-  info(obj: object, msg?: string): void;
-}
 
 /** One audit line per auth decision. The shape is fixed (documented in the README). */
 export interface AuditEvent {
@@ -79,7 +75,7 @@ export interface TokenAuditor {
 }
 
 export interface AuditorOptions {
-  logger: AuditLogger;
+  logger: Pick<Logger, 'info'>;
   /** Name of the service making the decision. */
   service: string;
   /** Clock, ms since the epoch (tests). */

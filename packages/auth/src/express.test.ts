@@ -5,7 +5,8 @@ import { createAuditor } from './audit.js';
 import { AuthError } from './errors.js';
 import { createJwksKeyStore } from './jwks.js';
 import { createVerifier } from './verify.js';
-import { errorHandler, getAccessToken, requireAuth } from './express.js';
+import { errorHandler } from '@baton/errors/express';
+import { getAccessToken, requireAuth } from './express.js';
 import { isCaller, tokenFingerprint } from '@baton/identity';
 import {
   AUDIENCE,

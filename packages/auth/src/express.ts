@@ -1,5 +1,4 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { errorHandler, toBatonError } from '@baton/errors/express';
 import { isBatonError } from '@baton/errors';
 import type { Auditor } from './audit.js';
 import { AuthError, DEFAULT_REALM, withRealm } from './errors.js';
@@ -16,9 +15,6 @@ declare global {
     }
   }
 }
-
-/** The one error handler per app (from `@baton/errors/express`): writes auth errors' `WWW-Authenticate`. */
-export { errorHandler, toBatonError };
 
 export interface RequireAuthOptions {
   verifier: Verifier;

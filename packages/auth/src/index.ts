@@ -17,15 +17,6 @@ export { createVerifier } from './verify.js';
 export type { Verifier, VerifierOptions } from './verify.js';
 export { formatScope, hasScopes, isScopeToken, missingScopes, parseScope } from './scopes.js';
 export { createAuditor, neutralise } from './audit.js';
-export type {
-  AuditDecision,
-  AuditEvent,
-  AuditLogger,
-  Auditor,
-  AuditorOptions,
-  TokenAuditDecision,
-  TokenAuditEvent,
-  TokenAuditor,
-} from './audit.js';
+export type { AuditDecision, AuditEvent, Auditor, AuditorOptions, TokenAuditDecision, TokenAuditEvent, TokenAuditor } from './audit.js';
 export { createTokenExchangeClient, GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS_TOKEN } from './token-exchange.js';
 export type { ExchangedToken, TokenExchangeClient, TokenExchangeClientOptions } from './token-exchange.js';

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { AGENT_SPECS, agentAudiences, certificateNames, defineTopology, envSchemaOf, TOPOLOGY, type AgentSpec } from '@baton/contract';
-import { writeDevCerts } from '@baton/service/dev-certs';
+import { writeDevCerts } from '@baton/mtls/dev-certs';
 import { mtlsIssues, readCompose, serviceIssues, workflowIssues, type ComposeFile } from './compose-checks.js';
 import { ROOT } from './stack.js';
 

@@ -1,9 +1,14 @@
-import type { ErrorRequestHandler } from 'express';
-import { BatonError, errorBody, isBatonError, scrubSecrets } from './index.js';
+import type { ErrorRequestHandler, Request, Response } from 'express';
+import { BatonError, describeCause, errorBody, isBatonError, type Logger } from './index.js';
 
-export interface ErrorLogger {
-  error(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
+export interface ErrorHandlerOptions {
+  /** Where 5xx errors are logged (`request failed`, with the scrubbed cause). */
+  logger?: Pick<Logger, 'error'>;
+  /**
+   * Whether the body also carries a top-level `message` (the error's client-safe message): the
+   * field the official LangServe client reads from a failed stream response. Default never.
+   */
+  withMessage?: (req: Request, res: Response) => boolean;
 }
 
 /**
@@ -32,24 +37,22 @@ export function toBatonError(err: unknown): BatonError {
 }
 
 /**
- * The one error handler per app: `{error: {code, message}}`, the error's own headers
- * (RFC 6750 `WWW-Authenticate` for auth errors), 5xx logged with the scrubbed cause.
+ * The one error handler: `{error: {code, message}}` (plus a top-level `message` where
+ * `withMessage` says so), the error's own headers (RFC 6750 `WWW-Authenticate` for auth errors),
+ * 5xx logged with the scrubbed cause. After the headers are sent it passes the error on.
  */
-export function errorHandler(options: { logger?: ErrorLogger } = {}): ErrorRequestHandler {
+export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHandler {
+  const { logger, withMessage } = options;
   return (err, req, res, next) => {
     if (res.headersSent) {
       next(err);
       return;
     }
     const be = toBatonError(err);
-    if (be.status >= 500 && options.logger) {
-      const cause = be.cause ?? err;
-      options.logger.error(
-        { code: be.code, err: { message: scrubSecrets(String((cause as Error)?.message ?? cause)), name: (cause as Error)?.name } },
-        'request failed',
-      );
-    }
+    if (be.status >= 500) logger?.error({ code: be.code, err: describeCause(be.cause ?? err) }, 'request failed');
     for (const [k, v] of Object.entries(be.headers)) res.setHeader(k, v);
-    res.status(be.status).json(errorBody(be));
+    const body: Record<string, unknown> = { ...errorBody(be) };
+    if (withMessage?.(req, res) === true) body.message = errorBody(be).error.message;
+    res.status(be.status).json(body);
   };
 }

@@ -63,6 +63,50 @@ export function errorBody(err: BatonError): ErrorBody {
   return body;
 }
 
+/** A safe one-line description of a cause, for logs: its name, scrubbed message and string `code`. */
+export function describeCause(err: unknown): { name?: string; message: string; code?: string } {
+  const e = err as { name?: unknown; message?: unknown; code?: unknown } | undefined;
+  return {
+    name: typeof e?.name === 'string' ? e.name : undefined,
+    message: scrubSecrets(String(e?.message ?? err)),
+    code: typeof e?.code === 'string' ? e.code : undefined,
+  };
+}
+
+/**
+ * The one logger shape Baton code writes to: pino's `(obj, msg?)` methods and `child`. A pino
+ * logger (`@baton/service`'s `createLogger`) is one. Code that needs less asks for less:
+ * `Pick<Logger, 'info'>`.
+ */
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  child(bindings: Record<string, unknown>): Logger;
+}
+
+/** One wrong configuration variable: its name and why. Never its value. */
+export interface ConfigIssue {
+  variable: string;
+  message: string;
+}
+
+/**
+ * The start-up error for a bad configuration: `CONFIG_INVALID` (500) naming the variables in its
+ * message, with `detail.issues` (names and reasons, never values).
+ */
+export function configError(service: string, issues: readonly ConfigIssue[]): BatonError {
+  const names = [...new Set(issues.map((i) => i.variable))].join(', ');
+  return new BatonError('CONFIG_INVALID', `${service}: invalid configuration: ${names}`, { status: 500, detail: { issues } });
+}
+
+/** The issues of a `configError` (undefined for any other error). */
+export function configIssuesOf(err: unknown): ConfigIssue[] | undefined {
+  if (!isBatonError(err) || err.code !== 'CONFIG_INVALID') return undefined;
+  const issues = (err.detail as { issues?: unknown } | undefined)?.issues;
+  return Array.isArray(issues) ? (issues as ConfigIssue[]) : undefined;
+}
+
 // No word boundary before `eyJ`: a JWT glued to a word (`subject_token_eyJ…`) is still caught.
 const JWT_LIKE = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*/g;
 const BEARER_LIKE = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi;

@@ -8,4 +8,3 @@ export {
 } from './options.js';
 export { RemoteError, REMOTE_ERROR_CODES, type RemoteErrorCode, isRemoteError, isRetryableRemoteError } from './errors.js';
 export { SseParser, type SseEvent } from './sse.js';
-export { tlsDispatcher, type TlsDispatcherOptions } from './tls.js';

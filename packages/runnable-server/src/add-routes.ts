@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type IRouter, type Request, type RequestHandler, type Response } from 'express';
 import type { Runnable } from '@langchain/core/runnables';
-import { BatonError, errorBody } from '@baton/errors';
-import { toBatonError } from '@baton/errors/express';
+import { BatonError, describeCause, errorBody } from '@baton/errors';
+import { errorHandler } from '@baton/errors/express';
 import { resolveOptions, type AddRoutesOptions, type ResolvedOptions, type ServerRunConfig } from './options.js';
 import { filterClientConfig } from './run-config.js';
 import { parseBatchBody, parseInvokeBody, validateInput } from './request-body.js';
-import { describeCause, toRunError } from './run-error.js';
+import { toRunError } from './run-error.js';
 import { defaultConfigSchema, jsonSchemaOf, type JsonSchema } from './schemas.js';
 import { toWire } from './serialize.js';
 import { SseWriter } from './sse.js';
@@ -56,6 +56,12 @@ function eventToWire(event: unknown): unknown {
 
 class RouteHandlers {
   private readonly schemas: { input: JsonSchema; output: JsonSchema; config: JsonSchema };
+  /**
+   * The one error handler (`@baton/errors/express`): `{error: {code, message, detail?}}` with the
+   * error's headers (RFC 6750 for auth). On the SSE routes the body also carries a top-level
+   * `message`, the field the official client reads from a failed stream response.
+   */
+  readonly errors: ErrorRequestHandler;
 
   constructor(
     private readonly runnable: AnyRunnable,
@@ -69,6 +75,10 @@ class RouteHandlers {
         ? jsonSchemaOf(opts.configSchema, 'input')
         : defaultConfigSchema(`${name}Config`, opts.configKeys, opts.configurableKeys),
     };
+    this.errors = errorHandler({
+      ...(opts.logger ? { logger: opts.logger } : {}),
+      withMessage: (_req, res) => res.locals[SSE_ROUTE as unknown as string] === true,
+    });
   }
 
   /** Client config (filtered) + fresh run id + abort signal + identity context, then the per-request modifier. */
@@ -181,24 +191,6 @@ class RouteHandlers {
   inputSchema: RequestHandler = (_req, res) => void res.json(this.schemas.input);
   outputSchema: RequestHandler = (_req, res) => void res.json(this.schemas.output);
   configSchema: RequestHandler = (_req, res) => void res.json(this.schemas.config);
-
-  /**
-   * The routes' own error handler: `{error: {code, message, detail?}}` with the error's headers
-   * (RFC 6750 for auth). On the SSE routes the body also carries a top-level `message`, the
-   * field the official client reads from a failed stream response.
-   */
-  errors: ErrorRequestHandler = (err, _req, res, next) => {
-    if (res.headersSent) {
-      next(err);
-      return;
-    }
-    const be = toBatonError(err);
-    if (be.status >= 500) this.opts.logger?.error({ code: be.code, err: describeCause(be.cause ?? err) }, 'request failed');
-    for (const [k, v] of Object.entries(be.headers)) res.setHeader(k, v);
-    const body: Record<string, unknown> = { ...errorBody(be) };
-    if (res.locals[SSE_ROUTE as unknown as string]) body.message = errorBody(be).error.message;
-    res.status(be.status).json(body);
-  };
 }
 
 const markSse: RequestHandler = (_req, res, next) => {

@@ -2,6 +2,7 @@ import type { Request, RequestHandler } from 'express';
 import type { RunnableConfig } from '@langchain/core/runnables';
 import type { ZodType } from 'zod';
 import { isCaller, type RunContext } from '@baton/identity';
+import type { Logger } from '@baton/errors';
 
 /**
  * What `addRoutes` puts in a run's `config.context` (LangGraph's per-run context, never
@@ -11,12 +12,6 @@ export type ServerRunContext = Partial<RunContext>;
 
 /** The run config `addRoutes` hands to the runnable (`context` is LangGraph's per-run context). */
 export type ServerRunConfig = RunnableConfig & { context?: ServerRunContext };
-
-/** The logger `addRoutes` reports failures to (pino-compatible). */
-export interface RunnableServerLogger {
-  error(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-}
 
 export interface AddRoutesOptions {
   /** Mount path, e.g. `/research`: routes are `{path}/invoke`, `{path}/stream`, ... */
@@ -48,7 +43,8 @@ export interface AddRoutesOptions {
   maxBatchSize?: number;
   /** Interval of the `: ping` SSE comment (default 15 000 ms). */
   pingIntervalMs?: number;
-  logger?: RunnableServerLogger;
+  /** Where failures and client disconnects are logged (a pino logger is one). */
+  logger?: Pick<Logger, 'error' | 'warn'>;
 }
 
 /** snake_case name -> the RunnableConfig field it sets. */
@@ -91,7 +87,7 @@ export interface ResolvedOptions {
   bodyLimit: string | number;
   maxBatchSize: number;
   pingIntervalMs: number;
-  logger?: RunnableServerLogger;
+  logger?: Pick<Logger, 'error' | 'warn'>;
 }
 
 /** The caller (with its request id and traceparent) is the whole of a run's identity. */

@@ -18,13 +18,3 @@ export function toRunError(err: unknown): BatonError {
   }
   return new BatonError('RUNNABLE_FAILED', 'The runnable failed', { status: 500, expose: true, cause: err });
 }
-
-/** A safe one-line description of a cause, for logs. */
-export function describeCause(err: unknown): { name?: string; message: string; code?: string } {
-  const e = err as { name?: unknown; message?: unknown; code?: unknown } | undefined;
-  return {
-    name: typeof e?.name === 'string' ? e.name : undefined,
-    message: scrubSecrets(String(e?.message ?? err)),
-    code: typeof e?.code === 'string' ? e.code : undefined,
-  };
-}

@@ -1,20 +1,15 @@
-import { BatonError } from '@baton/errors';
+import { configError, configIssuesOf, type ConfigIssue } from '@baton/errors';
 import type { Env } from '@baton/contract/env';
 import type { z } from 'zod';
 
 export type { Env };
+export type { ConfigIssue } from '@baton/errors';
 
 export interface ConfigOptions {
   /** Environment to read (default `process.env`). */
   env?: Env;
   /** Service name, used in the start-up error message. */
   service: string;
-}
-
-/** One wrong variable: its name and why. Never its value. */
-export interface ConfigIssue {
-  variable: string;
-  message: string;
 }
 
 /** Empty strings count as unset (`PORT= node main.js` means "use the default"). */
@@ -36,27 +31,31 @@ export function parseConfig<S extends z.ZodObject>(schema: S, options: ConfigOpt
       variable: i.path.length > 0 ? i.path.map(String).join('.') : '(environment)',
       message: i.message,
     }));
-    const names = [...new Set(issues.map((i) => i.variable))].join(', ');
-    throw new BatonError('CONFIG_INVALID', `${options.service}: invalid configuration: ${names}`, {
-      status: 500,
-      detail: { issues },
-    });
+    throw configError(options.service, issues);
   }
   return Object.freeze(result.data) as Readonly<z.infer<S>>;
 }
 
 /**
- * `parseConfig`, but on failure prints which variables are wrong and why to stderr and exits 1.
- * For `main.ts` only; tests use `parseConfig`.
+ * The one print-and-exit: runs `parse`; when it throws a `CONFIG_INVALID` error (`parseConfig`,
+ * `readTlsFiles`, `configError`), prints `<service>: invalid configuration (values not shown):` and
+ * one `  VAR: reason` line per issue to stderr and calls `exit(1)` (default `process.exit`). Any
+ * other error is rethrown. `runService` reads every service's configuration through it.
  */
-export function loadConfig<S extends z.ZodObject>(schema: S, options: ConfigOptions): Readonly<z.infer<S>> {
+export function configOrExit<T>(service: string, parse: () => T, exit: (code: number) => void = (code) => process.exit(code)): T {
   try {
-    return parseConfig(schema, options);
+    return parse();
   } catch (err) {
-    const issues = ((err as BatonError).detail as { issues?: ConfigIssue[] } | undefined)?.issues;
+    const issues = configIssuesOf(err);
     if (!issues) throw err;
     const lines = issues.map((i) => `  ${i.variable}: ${i.message}`).join('\n');
-    process.stderr.write(`${options.service}: invalid configuration (values not shown):\n${lines}\n`);
-    process.exit(1);
+    process.stderr.write(`${service}: invalid configuration (values not shown):\n${lines}\n`);
+    exit(1);
+    throw err; // an injected exit that returns (tests)
   }
+}
+
+/** `parseConfig` through `configOrExit`: for a CLI's own variables (services use `runService`). */
+export function loadConfig<S extends z.ZodObject>(schema: S, options: ConfigOptions): Readonly<z.infer<S>> {
+  return configOrExit(options.service, () => parseConfig(schema, options));
 }

@@ -1,13 +1,21 @@
 import pino from 'pino';
-import type { DestinationStream, Level, Logger } from 'pino';
+import type { Level, Logger as PinoLogger } from 'pino';
 
-export type { Logger } from 'pino';
+/** The one logger type (`@baton/errors`); `createLogger` returns a pino logger, which is one. */
+export type { Logger } from '@baton/errors';
+
+/** Where log lines go: anything with `write(line)` (a pino destination). */
+export interface LogDestination {
+  write(msg: string): void;
+}
+
+export type LogLevel = Level | 'silent';
 
 export interface LoggerOptions {
   service: string;
-  level?: Level | 'silent';
+  level?: LogLevel;
   /** Where lines go (default stdout). Tests pass a stream to capture output. */
-  destination?: DestinationStream;
+  destination?: LogDestination;
 }
 
 /** Keys whose values are never logged, at the top level or one level down. */
@@ -36,7 +44,7 @@ export const REDACT_PATHS: readonly string[] = [
 ];
 
 /** pino JSON logger: every line carries `service`; secrets are replaced by '[redacted]'. */
-export function createLogger(options: LoggerOptions): Logger {
+export function createLogger(options: LoggerOptions): PinoLogger {
   const opts: pino.LoggerOptions = {
     level: options.level ?? 'info',
     base: { service: options.service, pid: process.pid },

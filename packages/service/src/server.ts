@@ -1,39 +1,15 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { SecureVersion, TLSSocket } from 'node:tls';
-import { peerSpiffeId } from './tls.js';
-
-export interface TlsOptions {
-  key: string | Buffer;
-  cert: string | Buffer;
-  /** CA bundle used to verify client certificates (mTLS). */
-  ca?: string | Buffer | Array<string | Buffer>;
-  /** Ask clients for a certificate (mTLS). Default false. */
-  requestCert?: boolean;
-  /** Refuse clients without a valid certificate when `requestCert`. Default true. */
-  rejectUnauthorized?: boolean;
-  /** Default 'TLSv1.3'. */
-  minVersion?: SecureVersion;
-  /**
-   * Connection-level peer allow-list (mTLS): called once per connection, right after the
-   * handshake, with the verified peer's SPIFFE id (its one URI SAN; undefined when it has none or
-   * presented no certificate). `false` destroys the socket before any request is read, and logs
-   * one `peer refused at connection` warning (`peer`, `reason: AUTH_PEER_NOT_ALLOWED`).
-   */
-  allowPeer?: (spiffeId: string | undefined) => boolean;
-}
-
-/** pino-compatible. */
-export interface ListenLogger {
-  warn(obj: object, msg?: string): void;
-}
+import type { TLSSocket } from 'node:tls';
+import type { Logger } from '@baton/errors';
+import { peerSpiffeId, type TlsOptions } from '@baton/mtls';
 
 export interface ListenOptions {
   port: number;
   host: string;
   tls?: TlsOptions;
   /** Where `tls.allowPeer` refusals are logged (none = silent). */
-  logger?: ListenLogger;
+  logger?: Pick<Logger, 'warn'>;
 }
 
 /** The reason logged when `tls.allowPeer` refuses a connection (the agents' HTTP-level code too). */
@@ -86,13 +62,8 @@ export function listen(app: http.RequestListener, options: ListenOptions): Promi
   });
 }
 
-export interface ShutdownLogger {
-  info(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
-
 export interface ShutdownOptions {
-  logger: ShutdownLogger;
+  logger: Pick<Logger, 'info' | 'error'>;
   /** Deadline for in-flight requests (default 10 000 ms); past it connections are cut, exit 1. */
   timeoutMs?: number;
   /** Runs after the server has closed (close pools, flush). */

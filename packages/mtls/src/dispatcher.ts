@@ -9,8 +9,8 @@ export interface TlsDispatcherOptions {
 /**
  * A keep-alive undici Agent whose connections use `tls`: for mutual TLS, the client certificate
  * (`cert`, `key`), the CA to trust (`ca`), `minVersion` and a `checkServerIdentity` that checks
- * the server's SPIFFE id (`@baton/service`'s `clientTlsOptions(material, expectedId)` builds these).
- * Pass it as `RemoteRunnable`'s or the token-exchange client's `dispatcher`; use one per expected
+ * the server's SPIFFE id (`clientTlsOptions(material, expectedId)` builds these).
+ * Pass it as `@baton/remote`'s `RemoteRunnable`'s or the token-exchange client's `dispatcher`; use one per expected
  * server identity.
  */
 export function tlsDispatcher(tls: ConnectionOptions, options: TlsDispatcherOptions = {}): Dispatcher {

@@ -2,11 +2,10 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import type { ConnectionOptions, PeerCertificate, SecureVersion } from 'node:tls';
-import { BatonError } from '@baton/errors';
-import { isSpiffeId } from '@baton/contract/env';
-import type { ConfigIssue } from './config.js';
-import type { TlsOptions } from './server.js';
+import { configError, type ConfigIssue } from '@baton/errors';
+import { isSpiffeId } from '@baton/contract';
 
+/** The three variables that turn TLS on (`tlsEnvShape` in a service's config schema). */
 export interface TlsEnv {
   TLS_CERT_FILE?: string | undefined;
   TLS_KEY_FILE?: string | undefined;
@@ -48,40 +47,46 @@ export function readTlsFiles(env: TlsEnv, service: string): TlsMaterial | undefi
       }
     }
   }
-  if (issues.length > 0) {
-    throw new BatonError('CONFIG_INVALID', `${service}: invalid configuration: ${[...new Set(issues.map((i) => i.variable))].join(', ')}`, {
-      status: 500,
-      detail: { issues },
-    });
-  }
+  if (issues.length > 0) throw configError(service, issues);
   const cert = files.TLS_CERT_FILE!;
   let id: string | undefined;
   try {
     id = spiffeIdOf({ subjectaltname: new X509Certificate(cert).subjectAltName ?? '' });
   } catch {
-    throw new BatonError('CONFIG_INVALID', `${service}: invalid configuration: TLS_CERT_FILE`, {
-      status: 500,
-      detail: { issues: [{ variable: 'TLS_CERT_FILE', message: 'is not a PEM certificate' }] },
-    });
+    throw configError(service, [{ variable: 'TLS_CERT_FILE', message: 'is not a PEM certificate' }]);
   }
   return { cert, key: files.TLS_KEY_FILE!, ca: files.TLS_CA_FILE!, id };
 }
 
-/** `readTlsFiles`, but on failure prints which variables are wrong to stderr and exits 1 (main.ts only). */
-export function loadTlsFiles(env: TlsEnv, service: string): TlsMaterial | undefined {
-  try {
-    return readTlsFiles(env, service);
-  } catch (err) {
-    const issues = ((err as BatonError).detail as { issues?: ConfigIssue[] } | undefined)?.issues;
-    if (!issues) throw err;
-    process.stderr.write(
-      `${service}: invalid configuration (values not shown):\n${issues.map((i) => `  ${i.variable}: ${i.message}`).join('\n')}\n`,
-    );
-    process.exit(1);
-  }
+export const TLS_MIN_VERSION: SecureVersion = 'TLSv1.3';
+
+/** An HTTPS server's TLS settings (`@baton/service`'s `listen` takes them as `tls`). */
+export interface TlsOptions {
+  key: string | Buffer;
+  cert: string | Buffer;
+  /** CA bundle used to verify client certificates (mTLS). */
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** Ask clients for a certificate (mTLS). Default false. */
+  requestCert?: boolean;
+  /** Refuse clients without a valid certificate when `requestCert`. Default true. */
+  rejectUnauthorized?: boolean;
+  /** Default 'TLSv1.3'. */
+  minVersion?: SecureVersion;
+  /**
+   * Connection-level peer allow-list (mTLS): called once per connection, right after the
+   * handshake, with the verified peer's SPIFFE id (its one URI SAN; undefined when it has none or
+   * presented no certificate). `false` destroys the socket before any request is read.
+   */
+  allowPeer?: (spiffeId: string | undefined) => boolean;
 }
 
-export const TLS_MIN_VERSION: SecureVersion = 'TLSv1.3';
+/** Who may connect to a server over TLS: `serverTlsOptions`' second argument. */
+export interface ServerTlsPolicy {
+  /** Mutual TLS: refuse clients without a certificate chaining to the CA (default true). */
+  requireClientCert?: boolean;
+  /** The connection-level allow-list (needs `requireClientCert`); `allowPeers(ids)` makes one. */
+  allowPeer?: (spiffeId: string | undefined) => boolean;
+}
 
 /**
  * `listen`'s `tls` for a service: TLS 1.3, its certificate, and (default) mutual TLS — a client
@@ -90,10 +95,7 @@ export const TLS_MIN_VERSION: SecureVersion = 'TLSv1.3';
  * the connection-level allow-list — a verified peer whose SPIFFE id it refuses is disconnected
  * right after the handshake, before any HTTP is read (see `listen`); `allowPeers(ids)` makes one.
  */
-export function serverTlsOptions(
-  material: TlsMaterial,
-  { requireClientCert = true, allowPeer }: { requireClientCert?: boolean; allowPeer?: (spiffeId: string | undefined) => boolean } = {},
-): TlsOptions {
+export function serverTlsOptions(material: TlsMaterial, { requireClientCert = true, allowPeer }: ServerTlsPolicy = {}): TlsOptions {
   if (allowPeer && !requireClientCert)
     throw new TypeError('serverTlsOptions: allowPeer needs requireClientCert (there is no peer id without a client certificate)');
   return {
