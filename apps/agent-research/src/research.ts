@@ -20,7 +20,6 @@ export function createResearchRunnable(options: ResearchOptions = {}): Runnable<
     const parsed = researchInputSchema.safeParse(raw);
     if (!parsed.success) {
       throw new BatonError('RUNNABLE_INPUT_INVALID', 'Invalid research input', {
-        status: 422,
         detail: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
       });
     }

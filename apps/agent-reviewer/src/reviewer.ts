@@ -25,7 +25,6 @@ export function createReviewerRunnable(options: ReviewerOptions = {}): Runnable<
     const parsed = reviewInputSchema.safeParse(raw);
     if (!parsed.success) {
       throw new BatonError('RUNNABLE_INPUT_INVALID', 'Invalid reviewer input', {
-        status: 422,
         detail: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
       });
     }

@@ -34,7 +34,6 @@ export function checkInputSize(input: ParsedWriterInput, limits: typeof WRITER_L
 function tooLarge(path: string, max: number, what = 'characters'): never {
   const unit = what === 'characters' ? 'characters' : `characters of ${what}`;
   throw new BatonError('WRITER_INPUT_TOO_LARGE', `Writer input too large: ${path} is over ${max} ${unit}`, {
-    status: 413,
     detail: [{ path, max }],
   });
 }

@@ -107,7 +107,6 @@ function parseInput(raw: WriterInput): ParsedWriterInput {
   const parsed = writerInputSchema.safeParse(raw);
   if (!parsed.success) {
     throw new BatonError('RUNNABLE_INPUT_INVALID', 'Invalid writer input', {
-      status: 422,
       detail: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
     });
   }

@@ -61,7 +61,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(tokenEndpoint({ config, keys, policy, logger, now }));
   if (config.mode === 'development') app.use(devRoutes({ config, keys, policy, now }));
 
-  app.use((_req, _res, next) => next(new BatonError('REQUEST_NOT_FOUND', 'Not found', { status: 404 })));
+  app.use((_req, _res, next) => next(new BatonError('REQUEST_NOT_FOUND', 'Not found')));
   app.use(errorHandler({ logger }));
   return app;
 }

@@ -39,31 +39,28 @@ export function devRoutes(deps: DevRoutesDeps): Router {
     const parsed = devTokenBody.safeParse(req.body ?? {});
     if (!parsed.success) {
       throw new BatonError('ISSUER_DEV_INVALID_REQUEST', 'body must be {user, audience?, scope?, ttl?}', {
-        status: 400,
         detail: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
       });
     }
     const { user: userName, audience = config.workflowAudience, scope, ttl } = parsed.data;
     const user = policy.users.find((u) => u.sub === userName);
-    if (!user) throw new BatonError('ISSUER_UNKNOWN_USER', 'unknown development user', { status: 400 });
+    if (!user) throw new BatonError('ISSUER_UNKNOWN_USER', 'unknown development user');
 
     let allowed: string[];
     if (audience === config.workflowAudience) {
       allowed = user.scope;
     } else {
       const agent = findAgent(policy, audience);
-      if (!agent) throw new BatonError('ISSUER_UNKNOWN_AUDIENCE', 'unknown audience', { status: 400 });
+      if (!agent) throw new BatonError('ISSUER_UNKNOWN_AUDIENCE', 'unknown audience');
       // An agent's scope is only ever granted on behalf of a user who may use the workflow.
       if (!user.scope.includes(WORKFLOW_SCOPE)) {
-        throw new BatonError('ISSUER_SCOPE_NOT_ALLOWED', `user does not hold ${WORKFLOW_SCOPE}, so no agent token can be issued`, {
-          status: 403,
-        });
+        throw new BatonError('ISSUER_SCOPE_NOT_ALLOWED', `user does not hold ${WORKFLOW_SCOPE}, so no agent token can be issued`);
       }
       allowed = agent.scope;
     }
     const requested = scope === undefined ? allowed : [...new Set(scope.split(' ').filter(Boolean))];
     if (requested.length === 0 || requested.some((s) => !allowed.includes(s))) {
-      throw new BatonError('ISSUER_SCOPE_NOT_ALLOWED', 'requested scope is not granted to this user for this audience', { status: 403 });
+      throw new BatonError('ISSUER_SCOPE_NOT_ALLOWED', 'requested scope is not granted to this user for this audience');
     }
     const nowSec = Math.floor(now() / 1000);
     const expiresIn = Math.min(ttl ?? config.accessTokenTtlSec, config.devTokenMaxTtlSec);

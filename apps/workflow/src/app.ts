@@ -25,7 +25,7 @@ export interface WorkflowAppDeps {
 }
 
 function callerOf(req: Request): Caller {
-  if (!req.auth) throw new BatonError('INTERNAL', 'route reached without authentication', { status: 500, expose: false });
+  if (!req.auth) throw new BatonError('SERVER_INTERNAL', 'route reached without authentication', { expose: false });
   return req.auth;
 }
 
@@ -49,7 +49,7 @@ export function createApp(deps: WorkflowAppDeps): express.Express {
   const scopeThread = (req: Request, config: ServerRunConfig): ServerRunConfig => {
     const threadId = config.configurable?.thread_id;
     if (threadId === undefined) return config;
-    if (!threadedGraph) throw new BatonError('WORKFLOW_THREADS_DISABLED', 'threads are off (CHECKPOINTER=none)', { status: 400 });
+    if (!threadedGraph) throw new BatonError('WORKFLOW_THREADS_DISABLED', 'threads are off (CHECKPOINTER=none)');
     return { ...config, configurable: { ...config.configurable, thread_id: scopedThreadId(callerOf(req), threadId) } };
   };
 
@@ -65,11 +65,11 @@ export function createApp(deps: WorkflowAppDeps): express.Express {
 
   // A thread's latest state, for its owner only: another user's thread id is simply not found.
   app.get('/workflow/threads/:thread_id', auth, async (req, res) => {
-    if (!threadedGraph) throw new BatonError('WORKFLOW_THREADS_DISABLED', 'threads are off (CHECKPOINTER=none)', { status: 400 });
+    if (!threadedGraph) throw new BatonError('WORKFLOW_THREADS_DISABLED', 'threads are off (CHECKPOINTER=none)');
     const threadId = req.params.thread_id;
     const snapshot = await threadedGraph.getState({ configurable: { thread_id: scopedThreadId(callerOf(req), threadId) } });
     if (!snapshot.createdAt || Object.keys(snapshot.values ?? {}).length === 0) {
-      throw new BatonError('WORKFLOW_THREAD_NOT_FOUND', 'No such thread', { status: 404 });
+      throw new BatonError('WORKFLOW_THREAD_NOT_FOUND', 'No such thread');
     }
     res.json({
       thread_id: threadId,
@@ -79,7 +79,7 @@ export function createApp(deps: WorkflowAppDeps): express.Express {
     });
   });
 
-  app.use((_req, _res, next) => next(new BatonError('NOT_FOUND', 'No such route', { status: 404 })));
+  app.use((_req, _res, next) => next(new BatonError('REQUEST_NOT_FOUND', 'No such route')));
   app.use(errorHandler({ logger }));
   return app;
 }

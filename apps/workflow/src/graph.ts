@@ -1,6 +1,6 @@
 import type { Runnable, RunnableConfig } from '@langchain/core/runnables';
 import { END, START, StateGraph, type BaseCheckpointSaver, type LangGraphRunnableConfig } from '@langchain/langgraph';
-import { BatonError, isBatonError } from '@baton/errors';
+import { BatonError, isBatonError, type ErrorCode } from '@baton/errors';
 import { isCallerRefusal } from '@baton/identity';
 import type { ResearchInput, ResearchOutput, ReviewInput, ReviewOutput, WriterInput, WriterOutput } from '@baton/contract/wire';
 import { WorkflowContext, WorkflowState, type WorkflowStateType } from './state.js';
@@ -31,7 +31,7 @@ export type NodeName = 'research' | 'write' | 'review';
  * never the remote's raw text (it could carry anything).
  */
 export function nodeError(node: NodeName, cause: unknown): BatonError {
-  const code = isBatonError(cause) ? cause.code : 'UNKNOWN';
+  const code: ErrorCode = isBatonError(cause) ? cause.code : 'SERVER_INTERNAL';
   // The issuer refusing to delegate the caller's token is about the caller (403), not an outage:
   // `isCallerRefusal` (@baton/identity) is the one place that decides.
   const status = code === 'REMOTE_TIMEOUT' ? 504 : isCallerRefusal(cause) ? 403 : 502;
@@ -67,8 +67,7 @@ export function createWorkflowGraph(options: WorkflowGraphOptions) {
 
   const research = guarded('research', async (state, config) => {
     const out = await agents.research.invoke({ topic: state.topic, limit: sourceLimit }, config as RunnableConfig);
-    if (!out || !Array.isArray(out.sources))
-      throw new BatonError('REMOTE_PROTOCOL', 'research agent returned no sources list', { status: 502 });
+    if (!out || !Array.isArray(out.sources)) throw new BatonError('REMOTE_PROTOCOL', 'research agent returned no sources list');
     return { sources: out.sources, report: '', verdict: null, revisions: 0 };
   });
 
@@ -90,8 +89,7 @@ export function createWorkflowGraph(options: WorkflowGraphOptions) {
       { topic: state.topic, report: state.report, sources: state.sources },
       config as RunnableConfig,
     );
-    if (!verdict || typeof verdict.approved !== 'boolean')
-      throw new BatonError('REMOTE_PROTOCOL', 'reviewer agent returned no verdict', { status: 502 });
+    if (!verdict || typeof verdict.approved !== 'boolean') throw new BatonError('REMOTE_PROTOCOL', 'reviewer agent returned no verdict');
     return {
       verdict: {
         approved: verdict.approved,

@@ -15,7 +15,7 @@ const THREAD_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  */
 export function scopedThreadId(owner: { iss: string; sub: string }, threadId: unknown): string {
   if (typeof threadId !== 'string' || !THREAD_ID.test(threadId)) {
-    throw new BatonError('WORKFLOW_THREAD_ID_INVALID', 'thread_id must be 1-128 characters of A-Z a-z 0-9 . _ : -', { status: 422 });
+    throw new BatonError('WORKFLOW_THREAD_ID_INVALID', 'thread_id must be 1-128 characters of A-Z a-z 0-9 . _ : -');
   }
   const ownerKey = createHash('sha256').update(`${owner.iss}\n${owner.sub}`).digest('hex').slice(0, 24);
   return `${ownerKey}/${threadId}`;

@@ -1,9 +1,9 @@
 import type { Request } from 'express';
 import type { Caller } from '@baton/identity';
-import { BatonError } from '@baton/errors';
+import { BatonError, type ErrorCode } from '@baton/errors';
 import type { AuthMode } from './config.js';
 
-export const ACTOR_NOT_ALLOWED = 'AUTH_ACTOR_NOT_ALLOWED';
+export const ACTOR_NOT_ALLOWED = 'AUTH_ACTOR_NOT_ALLOWED' satisfies ErrorCode;
 
 /**
  * `requireAuth`'s `onCaller` check for `ALLOWED_ACTORS`. With a non-empty list:
@@ -25,9 +25,6 @@ export function actorPolicy(options: {
       throw new BatonError(
         ACTOR_NOT_ALLOWED,
         actor === undefined ? 'The token names no acting service' : 'The acting service may not call this agent',
-        {
-          status: 403,
-        },
       );
     }
   };

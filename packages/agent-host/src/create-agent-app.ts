@@ -112,7 +112,7 @@ export function createAgentApp(options: CreateAgentAppOptions): Express {
     logger,
   });
 
-  app.use((req, _res, next) => next(new BatonError('REQUEST_NOT_FOUND', `No route for ${req.method} ${req.path}`, { status: 404 })));
+  app.use((req, _res, next) => next(new BatonError('REQUEST_NOT_FOUND', `No route for ${req.method} ${req.path}`)));
   app.use(errorHandler({ logger }));
   return app;
 }

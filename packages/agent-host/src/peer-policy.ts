@@ -1,13 +1,13 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { tokenFingerprint, type Auditor } from '@baton/auth';
 import { extractBearerToken } from '@baton/auth/express';
-import { BatonError, type Logger } from '@baton/errors';
+import { BatonError, type ErrorCode, type Logger } from '@baton/errors';
 import { parseTraceparent, type Caller } from '@baton/identity';
 import { spiffeId } from '@baton/contract';
 import { peerSpiffeId } from '@baton/mtls';
 
-export const PEER_NOT_ALLOWED = 'AUTH_PEER_NOT_ALLOWED';
-export const ACTOR_PEER_MISMATCH = 'AUTH_ACTOR_PEER_MISMATCH';
+export const PEER_NOT_ALLOWED = 'AUTH_PEER_NOT_ALLOWED' satisfies ErrorCode;
+export const ACTOR_PEER_MISMATCH = 'AUTH_ACTOR_PEER_MISMATCH' satisfies ErrorCode;
 
 /**
  * Mutual TLS allow-list, run before token verification on the agent's routes: the TLS peer's
@@ -32,7 +32,7 @@ export function peerGate(options: { allowedPeers: readonly string[]; auditor: Au
     }
     const trace = parseTraceparent((req as { traceparent?: unknown }).traceparent);
     const requestId = (req as { requestId?: unknown }).requestId;
-    let failure = new BatonError(PEER_NOT_ALLOWED, 'This peer may not call this agent', { status: 403 });
+    let failure = new BatonError(PEER_NOT_ALLOWED, 'This peer may not call this agent');
     try {
       options.auditor.record({
         decision: 'deny',
@@ -42,7 +42,7 @@ export function peerGate(options: { allowedPeers: readonly string[]; auditor: Au
         trace_id: trace?.traceId ?? null,
       });
     } catch (err) {
-      failure = new BatonError(PEER_NOT_ALLOWED, 'This peer may not call this agent', { status: 403, cause: err });
+      failure = new BatonError(PEER_NOT_ALLOWED, 'This peer may not call this agent', { cause: err });
     }
     options.logger?.warn({ peer: peer ?? null, reason: PEER_NOT_ALLOWED }, 'peer refused');
     next(failure);
@@ -66,7 +66,7 @@ export function actorPeerBinding(): (req: Request, caller: Caller) => void {
       expected = undefined;
     }
     if (peer === undefined || expected !== peer) {
-      throw new BatonError(ACTOR_PEER_MISMATCH, 'The token was not issued to the peer presenting it', { status: 403 });
+      throw new BatonError(ACTOR_PEER_MISMATCH, 'The token was not issued to the peer presenting it');
     }
   };
 }

@@ -1,48 +1,38 @@
-import { BatonError, isBatonError } from '@baton/errors';
+import { BatonError, isBatonError, statusOf, type CodeOf } from '@baton/errors';
 
-/** Every code an auth failure can carry. The code is the contract; messages may change. */
-export type AuthErrorCode =
-  | 'AUTH_TOKEN_MISSING'
-  | 'AUTH_INVALID_REQUEST'
-  | 'AUTH_TOKEN_MALFORMED'
-  | 'AUTH_TOKEN_TOO_LARGE'
-  | 'AUTH_ALG_NOT_ALLOWED'
-  | 'AUTH_HEADER_NOT_ALLOWED'
-  | 'AUTH_TYP_INVALID'
-  | 'AUTH_SIGNATURE_INVALID'
-  | 'AUTH_TOKEN_EXPIRED'
-  | 'AUTH_TOKEN_NOT_YET_VALID'
-  | 'AUTH_ISSUER_MISMATCH'
-  | 'AUTH_AUDIENCE_MISMATCH'
-  | 'AUTH_CLAIM_INVALID'
-  | 'AUTH_KEY_NOT_FOUND'
-  | 'AUTH_INSUFFICIENT_SCOPE'
-  | 'AUTH_KEYS_UNAVAILABLE'
-  | 'AUTH_EXCHANGE_DENIED'
-  | 'AUTH_EXCHANGE_UNAVAILABLE';
+/**
+ * Every code an auth failure can carry: the `AUTH_*` codes of the `@baton/errors` registry
+ * (which holds their statuses). The code is the contract; messages may change.
+ */
+export type AuthErrorCode = CodeOf<'AUTH'>;
 
 /** RFC 6750 §3.1 error parameter of the challenge, `null` = bare challenge, `undefined` = no header. */
 type Challenge = 'invalid_token' | 'invalid_request' | 'insufficient_scope' | null | undefined;
 
-const TABLE: Record<AuthErrorCode, { status: number; challenge: Challenge }> = {
-  AUTH_TOKEN_MISSING: { status: 401, challenge: null },
-  AUTH_INVALID_REQUEST: { status: 400, challenge: 'invalid_request' },
-  AUTH_TOKEN_MALFORMED: { status: 401, challenge: 'invalid_token' },
-  AUTH_TOKEN_TOO_LARGE: { status: 401, challenge: 'invalid_token' },
-  AUTH_ALG_NOT_ALLOWED: { status: 401, challenge: 'invalid_token' },
-  AUTH_HEADER_NOT_ALLOWED: { status: 401, challenge: 'invalid_token' },
-  AUTH_TYP_INVALID: { status: 401, challenge: 'invalid_token' },
-  AUTH_SIGNATURE_INVALID: { status: 401, challenge: 'invalid_token' },
-  AUTH_TOKEN_EXPIRED: { status: 401, challenge: 'invalid_token' },
-  AUTH_TOKEN_NOT_YET_VALID: { status: 401, challenge: 'invalid_token' },
-  AUTH_ISSUER_MISMATCH: { status: 401, challenge: 'invalid_token' },
-  AUTH_AUDIENCE_MISMATCH: { status: 401, challenge: 'invalid_token' },
-  AUTH_CLAIM_INVALID: { status: 401, challenge: 'invalid_token' },
-  AUTH_KEY_NOT_FOUND: { status: 401, challenge: 'invalid_token' },
-  AUTH_INSUFFICIENT_SCOPE: { status: 403, challenge: 'insufficient_scope' },
-  AUTH_KEYS_UNAVAILABLE: { status: 503, challenge: undefined },
-  AUTH_EXCHANGE_DENIED: { status: 403, challenge: undefined },
-  AUTH_EXCHANGE_UNAVAILABLE: { status: 503, challenge: undefined },
+/** The RFC 6750 challenge each auth code sends (its status is in the registry). */
+const CHALLENGE: Record<AuthErrorCode, Challenge> = {
+  AUTH_TOKEN_MISSING: null,
+  AUTH_INVALID_REQUEST: 'invalid_request',
+  AUTH_TOKEN_MALFORMED: 'invalid_token',
+  AUTH_TOKEN_TOO_LARGE: 'invalid_token',
+  AUTH_ALG_NOT_ALLOWED: 'invalid_token',
+  AUTH_HEADER_NOT_ALLOWED: 'invalid_token',
+  AUTH_TYP_INVALID: 'invalid_token',
+  AUTH_SIGNATURE_INVALID: 'invalid_token',
+  AUTH_TOKEN_EXPIRED: 'invalid_token',
+  AUTH_TOKEN_NOT_YET_VALID: 'invalid_token',
+  AUTH_ISSUER_MISMATCH: 'invalid_token',
+  AUTH_AUDIENCE_MISMATCH: 'invalid_token',
+  AUTH_CLAIM_INVALID: 'invalid_token',
+  AUTH_KEY_NOT_FOUND: 'invalid_token',
+  AUTH_INSUFFICIENT_SCOPE: 'insufficient_scope',
+  AUTH_KEYS_UNAVAILABLE: undefined,
+  AUTH_EXCHANGE_DENIED: undefined,
+  AUTH_EXCHANGE_UNAVAILABLE: undefined,
+  // The agents' peer and actor policies: a valid token this caller may not use here, no challenge.
+  AUTH_PEER_NOT_ALLOWED: undefined,
+  AUTH_ACTOR_PEER_MISMATCH: undefined,
+  AUTH_ACTOR_NOT_ALLOWED: undefined,
 };
 
 /** Default realm of the `WWW-Authenticate` challenge. */
@@ -75,13 +65,13 @@ export function bearerChallenge(
   code: AuthErrorCode,
   options: { realm?: string; description?: string; scope?: readonly string[] } = {},
 ): string | undefined {
-  const entry = TABLE[code];
-  if (entry.challenge === undefined) return undefined;
+  const challenge = CHALLENGE[code];
+  if (challenge === undefined) return undefined;
   const parts = [`realm=${quoteHeaderValue(options.realm ?? DEFAULT_REALM)}`];
-  if (entry.challenge !== null) {
-    parts.push(`error=${quoteHeaderValue(entry.challenge)}`);
+  if (challenge !== null) {
+    parts.push(`error=${quoteHeaderValue(challenge)}`);
     if (options.description) parts.push(`error_description=${quoteHeaderValue(options.description)}`);
-    if (entry.challenge === 'insufficient_scope' && options.scope && options.scope.length > 0) {
+    if (challenge === 'insufficient_scope' && options.scope && options.scope.length > 0) {
       parts.push(`scope=${quoteHeaderValue(options.scope.join(' '))}`);
     }
   }
@@ -99,11 +89,10 @@ export class AuthError extends BatonError {
   readonly scope: readonly string[] | undefined;
 
   constructor(code: AuthErrorCode, message: string, options: AuthErrorOptions = {}) {
-    const entry = TABLE[code];
     const realm = options.realm ?? DEFAULT_REALM;
     const challenge = bearerChallenge(code, { realm, description: message, scope: options.scope });
     super(code, message, {
-      status: options.status ?? entry.status,
+      status: options.status ?? statusOf(code),
       // An exchange refusal or a key outage is reported with its code; the message is ours.
       expose: true,
       cause: options.cause,
@@ -117,18 +106,19 @@ export class AuthError extends BatonError {
   }
 }
 
-/** HTTP status an auth code maps to. */
+/** HTTP status an auth code maps to (the registry's). */
 export function authErrorStatus(code: AuthErrorCode): number {
-  return TABLE[code].status;
+  return statusOf(code);
 }
 
 export function isAuthErrorCode(code: unknown): code is AuthErrorCode {
-  return typeof code === 'string' && Object.prototype.hasOwnProperty.call(TABLE, code);
+  return typeof code === 'string' && Object.prototype.hasOwnProperty.call(CHALLENGE, code);
 }
 
 /**
- * Whether `err` is an auth error (recognised by the BatonError brand and an AUTH_ code, never by
- * instanceof: two copies of this package may be loaded).
+ * Whether `err` is an auth error: any BatonError (by its brand, never instanceof: two copies of a
+ * package may be loaded) with an `AUTH_*` code, wherever it was made (`new BatonError('AUTH_…')`
+ * in another package included).
  */
 export function isAuthError(err: unknown): err is BatonError & { code: AuthErrorCode } {
   return isBatonError(err) && isAuthErrorCode(err.code);
@@ -136,7 +126,8 @@ export function isAuthError(err: unknown): err is BatonError & { code: AuthError
 
 /** Re-issue an auth error with the challenge rendered for `realm` (other errors are returned as is). */
 export function withRealm(err: unknown, realm: string): unknown {
-  if (!isAuthError(err)) return err;
+  // A code without a challenge (an outage, a peer or actor refusal) has no realm to render.
+  if (!isAuthError(err) || CHALLENGE[err.code] === undefined) return err;
   const scope = (err as { scope?: readonly string[] }).scope;
   if ((err as { realm?: string }).realm === realm) return err;
   return new AuthError(err.code, err.message, { realm, scope, cause: err.cause, status: err.status, detail: err.detail });

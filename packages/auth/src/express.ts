@@ -120,7 +120,7 @@ export function requireAuth(options: RequireAuthOptions): RequestHandler {
       try {
         auditor.record({
           decision: failure === undefined ? 'allow' : 'deny',
-          reason: failure === undefined ? 'ok' : isBatonError(failure) ? failure.code : 'INTERNAL',
+          reason: failure === undefined ? 'ok' : isBatonError(failure) ? failure.code : 'SERVER_INTERNAL',
           principal: caller,
           // Verified: the caller's fingerprint (no second hash). Refused before that: hash it here.
           token_fp: caller?.token_fp ?? (token ? tokenFingerprint(token) : null),

@@ -106,6 +106,17 @@ describe('the running system', () => {
     expect(wf[0]!.act ?? null).toBeNull();
   });
 
+  it('answers an unknown route with 404 REQUEST_NOT_FOUND on the workflow and the issuer', async () => {
+    for (const [url, headers] of [
+      [`${stack.urls.workflow}/no/such/route`, bearer(alice)],
+      [`${stack.urls.issuer}/no/such/route`, json],
+    ] as const) {
+      const res = await fetch(url, { headers });
+      expect(res.status).toBe(404);
+      expect(((await res.json()) as any).error.code).toBe('REQUEST_NOT_FOUND');
+    }
+  });
+
   it("keeps alice's thread invisible to bob", async () => {
     const bob = await stack.token('bob');
     const threadId = `t-${Date.now()}`;

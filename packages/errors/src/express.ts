@@ -20,20 +20,21 @@ export function toBatonError(err: unknown): BatonError {
   const e = err as { type?: string; status?: number; statusCode?: number } | undefined;
   switch (e?.type) {
     case 'entity.too.large':
-      return new BatonError('REQUEST_TOO_LARGE', 'Request body exceeds the size limit', { status: 413, cause: err });
+      return new BatonError('REQUEST_TOO_LARGE', 'Request body exceeds the size limit', { cause: err });
     case 'entity.parse.failed':
-      return new BatonError('REQUEST_MALFORMED_JSON', 'Request body is not valid JSON', { status: 400, cause: err });
+      return new BatonError('REQUEST_MALFORMED_JSON', 'Request body is not valid JSON', { cause: err });
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return new BatonError('REQUEST_UNSUPPORTED_ENCODING', 'Unsupported request encoding', { status: 415, cause: err });
+      return new BatonError('REQUEST_UNSUPPORTED_ENCODING', 'Unsupported request encoding', { cause: err });
     default:
       break;
   }
   const status = e?.status ?? e?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
+    // REQUEST_INVALID is `variable` in the registry: it keeps the 4xx the library chose.
     return new BatonError('REQUEST_INVALID', 'Invalid request', { status, cause: err });
   }
-  return new BatonError('INTERNAL', 'Internal error', { status: 500, expose: false, cause: err });
+  return new BatonError('SERVER_INTERNAL', 'Internal error', { expose: false, cause: err });
 }
 
 /**

@@ -9,8 +9,8 @@ describe('BatonError', () => {
   });
 
   it('hides the message of a 5xx error from the client', () => {
-    const e = new BatonError('INTERNAL', 'db password is hunter2', { status: 500 });
-    expect(errorBody(e)).toEqual({ error: { code: 'INTERNAL', message: 'Internal error' } });
+    const e = new BatonError('SERVER_INTERNAL', 'db password is hunter2', { status: 500 });
+    expect(errorBody(e)).toEqual({ error: { code: 'SERVER_INTERNAL', message: 'Internal error' } });
   });
 
   it('exposes 4xx messages and detail', () => {

@@ -1,6 +1,12 @@
+import { statusOf, type ErrorCode } from './codes.js';
+
+export { ERROR_CODES, ERROR_DOMAINS, codesOf, isErrorCode, statusOf } from './codes.js';
+export type { CodeOf, ErrorCode, ErrorCodeEntry, ErrorDomain } from './codes.js';
+
 /**
- * One base error for every Baton package. The `code` is the contract (UPPER_SNAKE with a
- * domain prefix: `AUTH_TOKEN_EXPIRED`, `REMOTE_TIMEOUT`); messages may change.
+ * One base error for every Baton package. The `code` is the contract, one of the registered
+ * `ERROR_CODES` (UPPER_SNAKE with a domain prefix: `AUTH_TOKEN_EXPIRED`, `REMOTE_TIMEOUT`), and
+ * gives the error its HTTP status; messages may change.
  *
  * Recognise errors with `isBatonError` (a global brand), never `instanceof`: two copies of a
  * package can be loaded in one process.
@@ -8,7 +14,10 @@
 const BRAND = Symbol.for('baton.error');
 
 export interface BatonErrorOptions {
-  /** HTTP status this error maps to (default 500). */
+  /**
+   * HTTP status this error maps to. Default: the code's status in `ERROR_CODES`. Pass one only
+   * for a code the registry marks `variable` (its README lists them).
+   */
   status?: number;
   /** Whether `message` may be shown to the client (default: status < 500). */
   expose?: boolean;
@@ -20,17 +29,17 @@ export interface BatonErrorOptions {
 }
 
 export class BatonError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly status: number;
   readonly expose: boolean;
   readonly headers: Readonly<Record<string, string>>;
   readonly detail: unknown;
 
-  constructor(code: string, message: string, options: BatonErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, options: BatonErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'BatonError';
     this.code = code;
-    this.status = options.status ?? 500;
+    this.status = options.status ?? statusOf(code);
     this.expose = options.expose ?? this.status < 500;
     this.headers = Object.freeze({ ...(options.headers ?? {}) });
     this.detail = options.detail;
@@ -97,7 +106,7 @@ export interface ConfigIssue {
  */
 export function configError(service: string, issues: readonly ConfigIssue[]): BatonError {
   const names = [...new Set(issues.map((i) => i.variable))].join(', ');
-  return new BatonError('CONFIG_INVALID', `${service}: invalid configuration: ${names}`, { status: 500, detail: { issues } });
+  return new BatonError('CONFIG_INVALID', `${service}: invalid configuration: ${names}`, { detail: { issues } });
 }
 
 /** The issues of a `configError` (undefined for any other error). */

@@ -1,7 +1,23 @@
-import { isBatonError } from '@baton/errors';
-import { RemoteError, errorFromResponse, isRemoteError, isRetryableRemoteError, parseErrorBody } from './errors.js';
+import { isBatonError, statusOf } from '@baton/errors';
+import { REMOTE_ERROR_CODES, RemoteError, errorFromResponse, isRemoteError, isRetryableRemoteError, parseErrorBody } from './errors.js';
 
 describe('remote errors', () => {
+  it('carries the registry status of each REMOTE_* code (the status the calling service answers with)', () => {
+    const statuses = Object.fromEntries(REMOTE_ERROR_CODES.map((code) => [code, new RemoteError(code, 'm', { remote: 'x' }).status]));
+    expect(statuses).toEqual({
+      REMOTE_UNAUTHORIZED: 502,
+      REMOTE_FORBIDDEN: 502,
+      REMOTE_BAD_REQUEST: 502,
+      REMOTE_UNAVAILABLE: 502,
+      REMOTE_TIMEOUT: 504,
+      REMOTE_PROTOCOL: 502,
+      REMOTE_ABORTED: 499,
+      REMOTE_NO_CREDENTIALS: 500,
+      REMOTE_EXCHANGE_DENIED: 403,
+    });
+    for (const code of REMOTE_ERROR_CODES) expect(statuses[code]).toBe(statusOf(code));
+  });
+
   it('builds "research agent: 401 invalid_token (AUTH_TOKEN_EXPIRED)" from an RFC 6750 answer', () => {
     const e = errorFromResponse(
       'research',

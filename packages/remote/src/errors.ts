@@ -1,35 +1,14 @@
-import { BatonError, isBatonError, scrubSecrets } from '@baton/errors';
-
-/** Every code a RemoteRunnable error can carry. The code is the contract; messages may change. */
-export const REMOTE_ERROR_CODES = [
-  'REMOTE_UNAUTHORIZED',
-  'REMOTE_FORBIDDEN',
-  'REMOTE_BAD_REQUEST',
-  'REMOTE_UNAVAILABLE',
-  'REMOTE_TIMEOUT',
-  'REMOTE_PROTOCOL',
-  'REMOTE_ABORTED',
-  'REMOTE_NO_CREDENTIALS',
-  'REMOTE_EXCHANGE_DENIED',
-] as const;
-
-export type RemoteErrorCode = (typeof REMOTE_ERROR_CODES)[number];
+import { BatonError, codesOf, isBatonError, scrubSecrets, type CodeOf } from '@baton/errors';
 
 /**
- * HTTP status the *calling* service should answer with. An agent refusing the workflow's
- * credentials is not the end user's fault (502); a missing principal is a wiring bug (500).
+ * Every code a RemoteRunnable error can carry: the `REMOTE_*` codes of the `@baton/errors`
+ * registry. Their statuses (there) are what the *calling* service answers with: an agent refusing
+ * the workflow's credentials is not the end user's fault (502); a missing principal is a wiring
+ * bug (500). The code is the contract; messages may change.
  */
-const STATUS: Record<RemoteErrorCode, number> = {
-  REMOTE_UNAUTHORIZED: 502,
-  REMOTE_FORBIDDEN: 502,
-  REMOTE_BAD_REQUEST: 502,
-  REMOTE_UNAVAILABLE: 502,
-  REMOTE_TIMEOUT: 504,
-  REMOTE_PROTOCOL: 502,
-  REMOTE_ABORTED: 499,
-  REMOTE_NO_CREDENTIALS: 500,
-  REMOTE_EXCHANGE_DENIED: 403,
-};
+export const REMOTE_ERROR_CODES = codesOf('REMOTE');
+
+export type RemoteErrorCode = CodeOf<'REMOTE'>;
 
 export interface RemoteErrorOptions {
   /** Name of the remote runnable (`RemoteRunnableOptions.name`). */
@@ -55,8 +34,8 @@ export class RemoteError extends BatonError {
 
   constructor(code: RemoteErrorCode, message: string, options: RemoteErrorOptions) {
     super(code, message, {
-      status: STATUS[code],
-      // Messages are built from safe parts only (see above), so they may reach the client.
+      // The status is the registry's. Messages are built from safe parts only (see above), so
+      // they may reach the client.
       expose: code !== 'REMOTE_NO_CREDENTIALS',
       cause: options.cause,
     });

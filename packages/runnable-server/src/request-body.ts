@@ -14,7 +14,7 @@ export interface BatchBody {
 }
 
 function requestInvalid(message: string, path: (string | number)[]): BatonError {
-  return new BatonError('RUNNABLE_REQUEST_INVALID', message, { status: 422, detail: [{ path, message }] });
+  return new BatonError('RUNNABLE_REQUEST_INVALID', message, { detail: [{ path, message }] });
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -35,7 +35,6 @@ export function parseBatchBody(body: unknown, maxBatchSize: number): BatchBody {
   if (!Array.isArray(inputs)) throw requestInvalid('Request body must have an "inputs" array', ['inputs']);
   if (inputs.length > maxBatchSize) {
     throw new BatonError('RUNNABLE_BATCH_TOO_LARGE', `A batch may hold at most ${maxBatchSize} inputs`, {
-      status: 422,
       detail: [{ path: ['inputs'], message: `At most ${maxBatchSize} inputs` }],
     });
   }
@@ -58,5 +57,5 @@ export function validateInput(schema: ZodType | undefined, input: unknown, pathP
     code: issue.code,
     message: scrubSecrets(issue.message),
   }));
-  throw new BatonError('RUNNABLE_INPUT_INVALID', 'Input does not match the input schema', { status: 422, detail });
+  throw new BatonError('RUNNABLE_INPUT_INVALID', 'Input does not match the input schema', { detail });
 }

@@ -5,7 +5,7 @@ const MAX_TAGS = 100;
 const MAX_STRING = 256;
 
 function invalid(message: string, key: string): BatonError {
-  return new BatonError('RUNNABLE_CONFIG_INVALID', message, { status: 422, detail: [{ path: ['config', key], message }] });
+  return new BatonError('RUNNABLE_CONFIG_INVALID', message, { detail: [{ path: ['config', key], message }] });
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -48,7 +48,6 @@ export function filterClientConfig(
   if (raw === undefined || raw === null) return out;
   if (!isPlainObject(raw)) {
     throw new BatonError('RUNNABLE_REQUEST_INVALID', 'config must be an object', {
-      status: 422,
       detail: [{ path: ['config'], message: 'Expected an object' }],
     });
   }

@@ -16,5 +16,5 @@ export function toRunError(err: unknown): BatonError {
       cause: err,
     });
   }
-  return new BatonError('RUNNABLE_FAILED', 'The runnable failed', { status: 500, expose: true, cause: err });
+  return new BatonError('RUNNABLE_FAILED', 'The runnable failed', { expose: true, cause: err });
 }

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import type { Logger } from '@baton/errors';
+import type { ErrorCode, Logger } from '@baton/errors';
 import { peerSpiffeId, type TlsOptions } from '@baton/mtls';
 
 export interface ListenOptions {
@@ -13,7 +13,7 @@ export interface ListenOptions {
 }
 
 /** The reason logged when `tls.allowPeer` refuses a connection (the agents' HTTP-level code too). */
-const PEER_NOT_ALLOWED_REASON = 'AUTH_PEER_NOT_ALLOWED';
+const PEER_NOT_ALLOWED_REASON = 'AUTH_PEER_NOT_ALLOWED' satisfies ErrorCode;
 
 /**
  * Start an HTTP (or HTTPS, with `tls`) server for `app`; resolves once it is listening. With

@@ -1,0 +1,20 @@
+import { BatonError, statusOf } from '@baton/errors';
+import { nodeError } from './graph.js';
+
+describe('nodeError', () => {
+  it('names the cause by its registered code, SERVER_INTERNAL for anything that is not a Baton error', () => {
+    const unknown = nodeError('write', new Error('socket hang up Bearer abcdefghijkl'));
+    expect(unknown).toMatchObject({ code: 'WORKFLOW_NODE_FAILED', status: 502, detail: { node: 'write', cause: 'SERVER_INTERNAL' } });
+    expect(unknown.message).toBe('workflow node "write" failed: SERVER_INTERNAL');
+    expect(statusOf('WORKFLOW_NODE_FAILED')).toBe(502);
+  });
+
+  it('answers 504 for a timeout and 403 for a refused caller (the registry marks its status variable)', () => {
+    expect(nodeError('research', new BatonError('REMOTE_TIMEOUT', 'slow')).status).toBe(504);
+    expect(nodeError('research', new BatonError('REMOTE_EXCHANGE_DENIED', 'no')).status).toBe(403);
+    expect(nodeError('review', new BatonError('REMOTE_PROTOCOL', 'no verdict'))).toMatchObject({
+      status: 502,
+      detail: { cause: 'REMOTE_PROTOCOL' },
+    });
+  });
+});
