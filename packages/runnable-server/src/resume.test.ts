@@ -103,7 +103,7 @@ function openEventSource(url: string, user: string, body: unknown) {
   const listeners: Array<(e: Seen) => void> = [];
   for (const name of ['metadata', 'data', 'end', 'error']) {
     es.addEventListener(name, (ev) => {
-      const m = ev as MessageEvent<string> & { lastEventId: string };
+      const m = ev as unknown as { data: unknown; lastEventId: string };
       if (typeof m.data !== 'string') return; // a connection error, not an `error` event from the server
       const e = { event: name, data: m.data, id: m.lastEventId };
       seen.push(e);
