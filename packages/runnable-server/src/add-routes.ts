@@ -11,7 +11,7 @@ import { toRunError } from './run-error.js';
 import { defaultConfigSchema, jsonSchemaOf, type JsonSchema } from './schemas.js';
 import { toWire } from './serialize.js';
 import { acceptsEventStream, SseWriter } from './sse.js';
-import { eventId, ownerKey, parseEventId } from './run-registry.js';
+import { eventId, ownerKey, parseEventId, type RunEventLog } from './run-registry.js';
 
 export type AnyRunnable = Runnable<any, any, any>;
 
@@ -171,12 +171,10 @@ class RouteHandlers {
     const abortRun = () => {
       if (!abort.signal.aborted) abort.abort(new BatonError('REQUEST_ABORTED', 'The client closed the connection', { status: 499 }));
     };
-    const config = await this.runConfig(req, body.config, abort.signal);
-    const runId = config.runId;
-    const log = resume && owner !== undefined ? resume.registry.start({ runId, owner, route: `${this.opts.path}/${route}` }) : undefined;
     // A spec client reconnects with Last-Event-ID: its run outlives the connection for the
     // grace window, and longer while a resumed reader is attached. Anyone else's run is aborted at once.
-    const keepAlive = log !== undefined && specClient;
+    let log: RunEventLog | undefined;
+    let keepAlive = false;
     let graceTimer: NodeJS.Timeout | undefined;
     let gone = false;
     let done = false;
@@ -193,6 +191,12 @@ class RouteHandlers {
       if (!keepAlive) abortRun();
       else if (log!.readers === 0) startGrace();
     });
+    const config = await this.runConfig(req, body.config, abort.signal);
+    const runId = config.runId;
+    if (resume && owner !== undefined && !gone) {
+      log = resume.registry.start({ runId, owner, route: `${this.opts.path}/${route}` });
+      keepAlive = specClient;
+    }
     log?.onReaders((readers) => {
       if (readers > 0 && graceTimer) {
         clearTimeout(graceTimer);
