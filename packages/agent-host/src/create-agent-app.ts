@@ -104,6 +104,9 @@ export function createAgentApp(options: CreateAgentAppOptions): Express {
   });
   if (peers !== undefined) app.locals[PEER_POLICY] = Object.freeze([...peers]);
   addRoutes(app, options.runnable, {
+    // Agents are called by the workflow's @baton/remote, which never reconnects: a dropped stream
+    // aborts the agent's run at once (no grace window), and any reconnect gets 204 (never a new run).
+    resume: false,
     ...options.routes,
     path: options.path,
     auth: peers !== undefined ? [peerGate({ allowedPeers: peers, auditor: options.auditor, logger }), verify] : verify,

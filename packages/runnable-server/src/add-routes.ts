@@ -3,13 +3,15 @@ import express, { type ErrorRequestHandler, type IRouter, type Request, type Req
 import type { Runnable } from '@langchain/core/runnables';
 import { BatonError, describeCause, errorBody } from '@baton/errors';
 import { errorHandler } from '@baton/errors/express';
+import { isCaller } from '@baton/identity';
 import { resolveOptions, type AddRoutesOptions, type ResolvedOptions, type ServerRunConfig } from './options.js';
 import { filterClientConfig } from './run-config.js';
 import { parseBatchBody, parseInvokeBody, validateInput } from './request-body.js';
 import { toRunError } from './run-error.js';
 import { defaultConfigSchema, jsonSchemaOf, type JsonSchema } from './schemas.js';
 import { toWire } from './serialize.js';
-import { SseWriter } from './sse.js';
+import { acceptsEventStream, SseWriter } from './sse.js';
+import { eventId, ownerKey, parseEventId, type RunEventLog } from './run-registry.js';
 
 export type AnyRunnable = Runnable<any, any, any>;
 
@@ -141,7 +143,17 @@ class RouteHandlers {
     });
   };
 
-  /** Shared by /stream and /stream_events: request errors are JSON; once the SSE starts, failures are `error` events. */
+  /** The verified caller's key (`iss` + `sub`), or undefined when the request has no `Caller`. */
+  private ownerOf(req: Request): string | undefined {
+    const auth = (req as Request & { auth?: unknown }).auth;
+    return isCaller(auth) ? ownerKey(auth) : undefined;
+  }
+
+  /**
+   * Shared by /stream and /stream_events: request errors are JSON; once the SSE starts, failures
+   * are `error` events. Every event has the id `<run_id>:<seq>`. A request with `Last-Event-ID`
+   * is a reconnect and never starts a run (see `resumeSse`).
+   */
   private async sse(
     req: Request,
     res: Response,
@@ -149,29 +161,118 @@ class RouteHandlers {
     iterate: (input: unknown, config: ServerRunConfig) => Promise<AsyncIterable<unknown>>,
     frame: (item: unknown) => unknown,
   ): Promise<void> {
+    if (req.headers['last-event-id'] !== undefined) return this.resumeSse(req, res, route);
     const body = parseInvokeBody(req.body);
     const input = validateInput(this.opts.inputSchema, body.input);
-    const abort = abortOnClose(res);
+    const specClient = acceptsEventStream(req.get('accept'));
+    const owner = this.ownerOf(req);
+    const resume = this.opts.resume;
+    const abort = new AbortController();
+    const abortRun = () => {
+      if (!abort.signal.aborted) abort.abort(new BatonError('REQUEST_ABORTED', 'The client closed the connection', { status: 499 }));
+    };
+    // A spec client reconnects with Last-Event-ID: its run outlives the connection for the
+    // grace window, and longer while a resumed reader is attached. Anyone else's run is aborted at once.
+    let log: RunEventLog | undefined;
+    let keepAlive = false;
+    let graceTimer: NodeJS.Timeout | undefined;
+    let gone = false;
+    let done = false;
+    const startGrace = () => {
+      if (graceTimer || done) return;
+      graceTimer = setTimeout(() => {
+        graceTimer = undefined;
+        if ((log?.readers ?? 0) === 0) abortRun();
+      }, resume!.graceMs);
+    };
+    res.on('close', () => {
+      if (res.writableFinished) return;
+      gone = true;
+      if (!keepAlive) abortRun();
+      else if (log!.readers === 0) startGrace();
+    });
     const config = await this.runConfig(req, body.config, abort.signal);
-    const sse = new SseWriter(res, this.opts.pingIntervalMs);
+    const runId = config.runId;
+    if (resume && owner !== undefined && !gone) {
+      log = resume.registry.start({ runId, owner, route: `${this.opts.path}/${route}` });
+      keepAlive = specClient;
+    }
+    log?.onReaders((readers) => {
+      if (readers > 0 && graceTimer) {
+        clearTimeout(graceTimer);
+        graceTimer = undefined;
+      } else if (readers === 0 && gone) {
+        startGrace();
+      }
+    });
+    const sse = new SseWriter(res, { pingIntervalMs: this.opts.pingIntervalMs, specClient, retryMs: log ? resume?.retryMs : undefined });
+    let seq = 0;
+    const emit = async (event: string, data?: string) => {
+      const s = seq++;
+      log?.append(data === undefined ? { seq: s, event } : { seq: s, event, data });
+      await sse.send(event, data, eventId(runId, s));
+    };
     try {
-      await sse.send('metadata', JSON.stringify({ run_id: config.runId }));
+      await emit('metadata', JSON.stringify({ run_id: runId }));
       const stream = await iterate(input, config);
       for await (const item of stream) {
-        if (sse.isClosed) break;
-        await sse.send('data', JSON.stringify(frame(item)));
+        if (abort.signal.aborted || (sse.isClosed && !keepAlive)) break;
+        await emit('data', JSON.stringify(frame(item)));
       }
-      if (!sse.isClosed) await sse.send('end');
-      else this.opts.logger?.warn({ route, code: 'REQUEST_ABORTED' }, 'client disconnected; run aborted');
+      if (abort.signal.aborted || (sse.isClosed && !keepAlive)) {
+        this.opts.logger?.warn({ route, code: 'REQUEST_ABORTED' }, 'client disconnected; run aborted');
+      } else {
+        await emit('end');
+      }
     } catch (err) {
       const be = toRunError(err);
-      const aborted = sse.isClosed || abort.signal.aborted;
+      const aborted = abort.signal.aborted || (sse.isClosed && !keepAlive);
       this.logRunFailure(be, route, aborted);
       if (!aborted) {
         const { message } = errorBody(be).error;
-        await sse.send('error', JSON.stringify({ status_code: be.status, message, code: be.code }));
+        await emit('error', JSON.stringify({ status_code: be.status, message, code: be.code }));
       }
     } finally {
+      done = true;
+      if (graceTimer) clearTimeout(graceTimer);
+      log?.finish();
+      sse.end();
+    }
+  }
+
+  /**
+   * A reconnect (`Last-Event-ID: <run_id>:<seq>`): the events after that id, from the run's
+   * buffer and then live, for the run's owner on the same route. Anything else — a malformed id,
+   * an unknown, expired or foreign run, an id no longer buffered, a finished run with nothing
+   * after the id, no verified caller — is 204, which tells an EventSource client to stop.
+   * Never starts a run.
+   */
+  private async resumeSse(req: Request, res: Response, route: string): Promise<void> {
+    const header = req.headers['last-event-id'];
+    const parsed = typeof header === 'string' ? parseEventId(header) : undefined;
+    const owner = this.ownerOf(req);
+    const registry = this.opts.resume?.registry;
+    const reader =
+      parsed && owner !== undefined && registry
+        ? await registry.resume({ runId: parsed.runId, owner, route: `${this.opts.path}/${route}`, after: parsed.seq })
+        : undefined;
+    if (!reader || !parsed) {
+      res.status(204).setHeader('cache-control', 'no-store').end();
+      return;
+    }
+    const sse = new SseWriter(res, {
+      pingIntervalMs: this.opts.pingIntervalMs,
+      specClient: acceptsEventStream(req.get('accept')),
+      retryMs: this.opts.resume?.retryMs,
+    });
+    res.on('close', () => reader.close());
+    try {
+      for await (const e of reader.events) {
+        if (sse.isClosed) break;
+        await sse.send(e.event, e.data, eventId(parsed.runId, e.seq));
+      }
+    } finally {
+      reader.close();
       sse.end();
     }
   }

@@ -95,7 +95,7 @@ describe('identity reaches a LangGraph StateGraph through config.context', () =>
     const res = await request(app)
       .post('/g/stream')
       .send({ input: { n: 1 } });
-    expect(res.text).toContain('event: data\r\ndata: {"inc":{"n":2}}\r\n\r\n');
-    expect(res.text.endsWith('event: end\r\n\r\n')).toBe(true);
+    expect(res.text).toMatch(/event: data\r\ndata: \{"inc":\{"n":2\}\}\r\nid: [0-9a-f-]{36}:1\r\n\r\n/);
+    expect(res.text).toMatch(/event: end\r\nid: [0-9a-f-]{36}:2\r\n\r\n$/);
   });
 });

@@ -3,6 +3,7 @@ import type { RunnableConfig } from '@langchain/core/runnables';
 import type { ZodType } from 'zod';
 import { isCaller, type RunContext } from '@baton/identity';
 import type { Logger } from '@baton/errors';
+import { MemoryRunRegistry, type MemoryRunRegistryOptions, type RunRegistry } from './run-registry.js';
 
 /**
  * What `addRoutes` puts in a run's `config.context` (LangGraph's per-run context, never
@@ -45,6 +46,29 @@ export interface AddRoutesOptions {
   pingIntervalMs?: number;
   /** Where failures and client disconnects are logged (a pino logger is one). */
   logger?: Pick<Logger, 'error' | 'warn'>;
+  /**
+   * Resuming SSE runs with `Last-Event-ID` (on by default; `false` turns it off: every reconnect
+   * is 204). The bounds are those of the default in-process registry.
+   */
+  resume?: false | SseResumeOptions;
+}
+
+export interface SseResumeOptions extends MemoryRunRegistryOptions {
+  /** Where runs keep their events (default: a `MemoryRunRegistry` with the bounds given here). */
+  registry?: RunRegistry;
+  /**
+   * How long a spec client's (`Accept: text/event-stream`) run outlives its connection when no
+   * resumed reader is attached (default 10 000 ms); then it is aborted.
+   */
+  graceMs?: number;
+  /** A `retry:` field (ms) sent to spec clients with the first event (default none: clients wait ~3 s). */
+  retryMs?: number;
+}
+
+export interface ResolvedResume {
+  registry: RunRegistry;
+  graceMs: number;
+  retryMs?: number;
 }
 
 /** snake_case name -> the RunnableConfig field it sets. */
@@ -88,6 +112,7 @@ export interface ResolvedOptions {
   maxBatchSize: number;
   pingIntervalMs: number;
   logger?: Pick<Logger, 'error' | 'warn'>;
+  resume?: ResolvedResume;
 }
 
 /** The caller (with its request id and traceparent) is the whole of a run's identity. */
@@ -157,5 +182,21 @@ export function resolveOptions(options: AddRoutesOptions): ResolvedOptions {
     maxBatchSize: positiveInt('maxBatchSize', options.maxBatchSize, 100),
     pingIntervalMs: positiveInt('pingIntervalMs', options.pingIntervalMs, 15_000),
     logger: options.logger,
+    resume: resolveResume(options.resume),
+  };
+}
+
+function resolveResume(resume: AddRoutesOptions['resume']): ResolvedResume | undefined {
+  if (resume === false) return undefined;
+  if (resume !== undefined && (typeof resume !== 'object' || resume === null))
+    throw new TypeError('addRoutes: resume must be an object or false');
+  const { registry, graceMs, retryMs, ...bounds } = resume ?? {};
+  if (registry !== undefined && (typeof registry !== 'object' || registry === null || typeof registry.start !== 'function')) {
+    throw new TypeError('addRoutes: resume.registry must be a RunRegistry');
+  }
+  return {
+    registry: registry ?? new MemoryRunRegistry(bounds),
+    graceMs: positiveInt('resume.graceMs', graceMs, 10_000),
+    ...(retryMs !== undefined ? { retryMs: positiveInt('resume.retryMs', retryMs, 0) } : {}),
   };
 }

@@ -61,7 +61,7 @@ async function* counter(n: number, gate?: Promise<void>) {
 }
 
 describe('POST /stream', () => {
-  it('frames metadata, one data event per chunk and end exactly like LangServe (CRLF)', async () => {
+  it('frames metadata, one data event per chunk and end like LangServe (CRLF), each with an id <run_id>:<seq>', async () => {
     const url = await serve(RunnableLambda.from((n: number) => counter(n)));
     const { res, text } = await post(`${url}/stream`, { input: 3 });
     expect(res.statusCode).toBe(200);
@@ -71,11 +71,12 @@ describe('POST /stream', () => {
     const runId = /"run_id":"([0-9a-f-]{36})"/.exec(text)?.[1];
     expect(runId).toBeDefined();
     expect(text).toBe(
-      `event: metadata\r\ndata: {"run_id":"${runId}"}\r\n\r\n` +
-        'event: data\r\ndata: "chunk-0"\r\n\r\n' +
-        'event: data\r\ndata: "chunk-1"\r\n\r\n' +
-        'event: data\r\ndata: "chunk-2"\r\n\r\n' +
-        'event: end\r\n\r\n',
+      `event: metadata\r\ndata: {"run_id":"${runId}"}\r\nid: ${runId}:0\r\n\r\n` +
+        `event: data\r\ndata: "chunk-0"\r\nid: ${runId}:1\r\n\r\n` +
+        `event: data\r\ndata: "chunk-1"\r\nid: ${runId}:2\r\n\r\n` +
+        `event: data\r\ndata: "chunk-2"\r\nid: ${runId}:3\r\n\r\n` +
+        // No data line without `Accept: text/event-stream`: the official client would yield a null chunk.
+        `event: end\r\nid: ${runId}:4\r\n\r\n`,
     );
   });
 
@@ -90,7 +91,7 @@ describe('POST /stream', () => {
       }
     });
     expect(sawFirstBeforeSecondWasMade).toBe(true);
-    expect(text).toContain('event: end\r\n\r\n');
+    expect(text).toMatch(/event: end\r\nid: \S+\r\n\r\n$/);
   });
 
   it('sends a ": ping" comment every pingIntervalMs while the runnable is quiet', async () => {
@@ -102,7 +103,7 @@ describe('POST /stream', () => {
     const { text } = await post(`${url}/stream`, { input: 2 }, (soFar) => {
       if (soFar.includes(': ping\r\n\r\n')) gate.resolve();
     });
-    expect(text).toMatch(/"chunk-0"\r\n\r\n(: ping\r\n\r\n)+event: data\r\ndata: "chunk-1"/);
+    expect(text).toMatch(/"chunk-0"\r\nid: \S+:1\r\n\r\n(: ping\r\n\r\n)+event: data\r\ndata: "chunk-1"/);
   });
 
   it('ends a failed stream with an error event carrying status_code, message and code', async () => {
@@ -113,10 +114,10 @@ describe('POST /stream', () => {
       }),
     );
     const { text } = await post(`${url}/stream`, { input: 1 });
-    expect(text).toContain('event: data\r\ndata: "first"\r\n\r\n');
-    expect(
-      text.endsWith('event: error\r\ndata: {"status_code":500,"message":"The runnable failed","code":"RUNNABLE_FAILED"}\r\n\r\n'),
-    ).toBe(true);
+    expect(text).toMatch(/event: data\r\ndata: "first"\r\nid: \S+:1\r\n\r\n/);
+    expect(text).toMatch(
+      /event: error\r\ndata: \{"status_code":500,"message":"The runnable failed","code":"RUNNABLE_FAILED"\}\r\nid: \S+:2\r\n\r\n$/,
+    );
     expect(text).not.toContain('secret internals');
     expect(text).not.toContain('event: end');
   });
@@ -129,7 +130,7 @@ describe('POST /stream', () => {
     );
     const { text } = await post(`${url}/stream`, { input: 1 });
     expect(text).toContain(
-      'event: error\r\ndata: {"status_code":403,"message":"The writer agent refused the call","code":"REMOTE_FORBIDDEN"}\r\n\r\n',
+      'event: error\r\ndata: {"status_code":403,"message":"The writer agent refused the call","code":"REMOTE_FORBIDDEN"}\r\nid: ',
     );
   });
 
@@ -190,10 +191,10 @@ describe('POST /stream_events', () => {
     const { text } = await post(`${url}/stream_events`, { input: 'hi' });
     const frames = text.split('\r\n\r\n').filter(Boolean);
     expect(frames[0]).toMatch(/^event: metadata\r\ndata: /);
-    expect(frames.at(-1)).toBe('event: end');
+    expect(frames.at(-1)).toMatch(/^event: end\r\nid: [0-9a-f-]{36}:\d+$/);
     const events = frames.slice(1, -1).map((f) => {
       expect(f.startsWith('event: data\r\ndata: ')).toBe(true);
-      return JSON.parse(f.slice('event: data\r\ndata: '.length));
+      return JSON.parse(f.slice('event: data\r\ndata: '.length).replace(/\r\nid: .*$/, ''));
     });
     expect(events.map((e) => e.event)).toEqual(['on_chain_start', 'on_chain_stream', 'on_chain_end']);
     expect(events[0]).toMatchObject({ name: 'Shout', data: { input: 'hi' } });

@@ -1,20 +1,44 @@
 import type { Response } from 'express';
 
+export interface SseWriterOptions {
+  /** Interval of the `: ping` comment. */
+  pingIntervalMs: number;
+  /**
+   * The client sent `Accept: text/event-stream` (a spec client): `end` gets a `data: {}` line,
+   * which the EventSource algorithm needs to dispatch it. Otherwise `end` has no data line, as
+   * in LangServe (the official JS client yields every non-empty `data` as a chunk).
+   */
+  specClient: boolean;
+  /** A `retry:` field (ms) sent once before the first event to a spec client. */
+  retryMs?: number;
+}
+
+/** Whether the request's `Accept` names `text/event-stream` (EventSource clients send it). */
+export function acceptsEventStream(accept: string | undefined): boolean {
+  if (!accept) return false;
+  return accept.split(',').some((part) => part.split(';')[0]!.trim().toLowerCase() === 'text/event-stream');
+}
+
 /**
- * A Server-Sent Events writer that frames events exactly like LangServe (sse-starlette):
- * `event: <name>\r\ndata: <json>\r\n\r\n`, `event: end\r\n\r\n` with no data line, and a
- * `: ping` comment every `pingIntervalMs`. Each event is written (and so flushed) at once;
- * when the socket is full it waits for `drain`, so a slow client slows the runnable down
- * instead of growing the buffer.
+ * A Server-Sent Events writer framed like LangServe (sse-starlette), plus an `id` on every
+ * event: `event: <name>\r\ndata: <json>\r\nid: <run_id>:<seq>\r\n\r\n`; `end` without a data
+ * line unless the client is a spec client (`specClient`), and a `: ping` comment every
+ * `pingIntervalMs`. Each event is written (and so flushed) at once; when the socket is full it
+ * waits for `drain`, so a slow client slows the runnable down instead of growing the buffer.
  */
 export class SseWriter {
   private readonly ping: NodeJS.Timeout;
   private closed = false;
+  private retryPending: number | undefined;
+  private readonly specClient: boolean;
 
   constructor(
     private readonly res: Response,
-    pingIntervalMs: number,
+    options: SseWriterOptions,
   ) {
+    const { pingIntervalMs } = options;
+    this.specClient = options.specClient;
+    this.retryPending = options.specClient ? options.retryMs : undefined;
     res.status(200);
     res.setHeader('content-type', 'text/event-stream; charset=utf-8');
     res.setHeader('cache-control', 'no-cache');
@@ -36,10 +60,23 @@ export class SseWriter {
     return this.closed || this.res.destroyed;
   }
 
-  /** Writes one event; `data` is already JSON text (one line). */
-  async send(event: string, data?: string): Promise<void> {
+  /** The frame of one event; `data` is already JSON text (one line), `id` has no line breaks. */
+  frame(event: string, data: string | undefined, id?: string): string {
+    if (data === undefined && event === 'end' && this.specClient) data = '{}';
+    let frame = `event: ${event}\r\n`;
+    if (data !== undefined) frame += `data: ${data}\r\n`;
+    if (id !== undefined) frame += `id: ${id}\r\n`;
+    if (this.retryPending !== undefined) {
+      frame = `retry: ${this.retryPending}\r\n${frame}`;
+      this.retryPending = undefined;
+    }
+    return `${frame}\r\n`;
+  }
+
+  /** Writes one event (see `frame`). */
+  async send(event: string, data?: string, id?: string): Promise<void> {
     if (this.isClosed) return;
-    const frame = data === undefined ? `event: ${event}\r\n\r\n` : `event: ${event}\r\ndata: ${data}\r\n\r\n`;
+    const frame = this.frame(event, data, id);
     if (!this.res.write(frame)) {
       await new Promise<void>((resolve) => {
         const done = () => {
