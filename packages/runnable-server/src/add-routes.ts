@@ -18,11 +18,13 @@ export type AnyRunnable = Runnable<any, any, any>;
 const SSE_ROUTE = Symbol('baton.runnableServer.sse');
 
 /** Aborts the run when the client goes away before the response is finished. */
+const clientClosed = () => new BatonError('REQUEST_ABORTED', 'The client closed the connection');
+
 function abortOnClose(res: Response): AbortController {
   const controller = new AbortController();
   res.on('close', () => {
     if (!res.writableFinished) {
-      controller.abort(new BatonError('REQUEST_ABORTED', 'The client closed the connection', { status: 499 }));
+      controller.abort(clientClosed());
     }
   });
   return controller;
@@ -169,7 +171,7 @@ class RouteHandlers {
     const resume = this.opts.resume;
     const abort = new AbortController();
     const abortRun = () => {
-      if (!abort.signal.aborted) abort.abort(new BatonError('REQUEST_ABORTED', 'The client closed the connection', { status: 499 }));
+      if (!abort.signal.aborted) abort.abort(clientClosed());
     };
     // A spec client reconnects with Last-Event-ID: its run outlives the connection for the
     // grace window, and longer while a resumed reader is attached. Anyone else's run is aborted at once.
