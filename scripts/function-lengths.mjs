@@ -27,7 +27,11 @@ function sourceFiles() {
       if (statSync(src, { throwIfNoEntry: false })?.isDirectory()) files.push(...walk(src));
     }
   }
-  files.push(...readdirSync(path.join(root, 'scripts')).filter((f) => f.endsWith('.mjs')).map((f) => path.join(root, 'scripts', f)));
+  files.push(
+    ...readdirSync(path.join(root, 'scripts'))
+      .filter((f) => f.endsWith('.mjs'))
+      .map((f) => path.join(root, 'scripts', f)),
+  );
   return files;
 }
 
@@ -35,7 +39,8 @@ function nameOf(node) {
   if (node.name) return node.name.getText();
   if (ts.isConstructorDeclaration(node)) return 'constructor';
   const parent = node.parent;
-  if (parent && (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent))) return parent.name.getText();
+  if (parent && (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)))
+    return parent.name.getText();
   if (parent && ts.isCallExpression(parent)) return `(callback of ${parent.expression.getText().slice(0, 40)})`;
   return '(anonymous)';
 }

@@ -70,19 +70,6 @@ function positive(name: string, value: number): number {
   return value;
 }
 
-/**
- * A KeyStore over a JWKS endpoint. jwks-rsa's JwksClient is used only to fetch and parse the set
- * (its cache and rate limit are off); keys are parsed into KeyObjects once per fetch and kept in
- * our own map.
- *
- * - An unknown `kid` refetches the whole set, at most once per `cooldownMs`; concurrent misses share
- *   one fetch. Inside the cooldown an unknown kid is refused without a request (401
- *   AUTH_KEY_NOT_FOUND), or 503 AUTH_KEYS_UNAVAILABLE if the last fetch failed.
- * - A set older than `maxAgeMs` is refreshed in the background (also cooldown-limited); the cached
- *   keys keep being served meanwhile and if the refresh fails. Trade-off: a key removed from the
- *   JWKS stays trusted until a refresh succeeds — availability over instant revocation during an
- *   issuer outage.
- */
 /** Throws a TypeError unless `options.jwksUri` is an absolute http(s) URL. */
 function checkJwksUri(options: JwksKeyStoreOptions): void {
   if (!options || typeof options.jwksUri !== 'string') throw new TypeError('createJwksKeyStore: jwksUri is required');
@@ -173,13 +160,30 @@ function lookupIn(byKid: Map<string, Entry>, withoutKid: Entry[], kid: string | 
   return usable(entry, alg) ? entry.key : null;
 }
 
-export function createJwksKeyStore(options: JwksKeyStoreOptions): KeyStore {
+/** The checked options with their defaults, and the lazy client. */
+function settingsOf(options: JwksKeyStoreOptions) {
   checkJwksUri(options);
   const cooldownMs = positive('cooldownMs', options.cooldownMs ?? 30_000);
   const timeoutMs = positive('timeoutMs', options.timeoutMs ?? 5_000);
   const maxAgeMs = positive('maxAgeMs', options.maxAgeMs ?? 600_000);
-  const now = options.now ?? Date.now;
-  const getClient = lazyJwksClient(options, timeoutMs);
+  return { cooldownMs, maxAgeMs, now: options.now ?? Date.now, getClient: lazyJwksClient(options, timeoutMs) };
+}
+
+/**
+ * A KeyStore over a JWKS endpoint. jwks-rsa's JwksClient is used only to fetch and parse the set
+ * (its cache and rate limit are off); keys are parsed into KeyObjects once per fetch and kept in
+ * our own map.
+ *
+ * - An unknown `kid` refetches the whole set, at most once per `cooldownMs`; concurrent misses share
+ *   one fetch. Inside the cooldown an unknown kid is refused without a request (401
+ *   AUTH_KEY_NOT_FOUND), or 503 AUTH_KEYS_UNAVAILABLE if the last fetch failed.
+ * - A set older than `maxAgeMs` is refreshed in the background (also cooldown-limited); the cached
+ *   keys keep being served meanwhile and if the refresh fails. Trade-off: a key removed from the
+ *   JWKS stays trusted until a refresh succeeds — availability over instant revocation during an
+ *   issuer outage.
+ */
+export function createJwksKeyStore(options: JwksKeyStoreOptions): KeyStore {
+  const { cooldownMs, maxAgeMs, now, getClient } = settingsOf(options);
 
   let byKid = new Map<string, Entry>();
   let withoutKid: Entry[] = [];

@@ -111,13 +111,6 @@ interface Entry {
   freshUntil: number;
 }
 
-/**
- * RFC 8693 token-exchange client: one keep-alive undici Agent, HTTP Basic client auth, a bounded
- * LRU of exchanged tokens keyed by (the caller's token fingerprint, iss, sub and exp; audience;
- * scope) kept until `refreshSkewSec` before expiry and never past the caller's verified `exp`,
- * single-flight for identical concurrent exchanges, failures never cached. No hashing, no
- * decoding of the caller's token: the Caller already holds both.
- */
 /** Checks the options; the endpoint as a URL and the numeric settings with their defaults. */
 function checkedOptions(options: TokenExchangeClientOptions): {
   endpoint: URL;
@@ -232,6 +225,13 @@ function issuedToken(json: Record<string, unknown> | undefined, now: () => numbe
   };
 }
 
+/**
+ * RFC 8693 token-exchange client: one keep-alive undici Agent, HTTP Basic client auth, a bounded
+ * LRU of exchanged tokens keyed by (the caller's token fingerprint, iss, sub and exp; audience;
+ * scope) kept until `refreshSkewSec` before expiry and never past the caller's verified `exp`,
+ * single-flight for identical concurrent exchanges, failures never cached. No hashing, no
+ * decoding of the caller's token: the Caller already holds both.
+ */
 export function createTokenExchangeClient(options: TokenExchangeClientOptions): TokenExchangeClient {
   const { endpoint, timeoutMs, refreshSkewSec, maxEntries } = checkedOptions(options);
   const now = options.now ?? Date.now;
