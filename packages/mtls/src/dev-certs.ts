@@ -27,7 +27,7 @@ const DAY_MS = 86_400_000;
  * DNS names besides `localhost` (its compose service name), so host-name verification also works
  * for ordinary HTTPS clients.
  */
-const DEV_CERT_SERVICES: Readonly<Record<string, readonly string[]>> = certificateNames();
+export const DEV_CERT_SERVICES: Readonly<Record<string, readonly string[]>> = certificateNames();
 
 function serial(): string {
   const bytes = randomBytes(16);
