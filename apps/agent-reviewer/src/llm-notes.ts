@@ -3,7 +3,7 @@ import { HumanMessage, SystemMessage } from '@langchain/core/messages';
 import { contentText } from '@baton/agent-kit/llm';
 import { otherNote, type OtherNote, type ParsedReviewInput } from '@baton/contract/wire';
 
-export const MAX_MODEL_NOTES = 3;
+const MAX_MODEL_NOTES = 3;
 
 const SYSTEM = [
   'You review a short research report written from numbered sources.',

@@ -206,12 +206,6 @@ function sourceParagraph(source: WriterSource, i: number, prepared: PreparedSour
   return [lead, ...rest].join(' ');
 }
 
-/** The k sentences of an excerpt that mention the topic most, in their original order. */
-export function selectSentences(excerpt: string, topicTerms: readonly string[], k: number): string[] {
-  const sentences = splitSentences(excerpt);
-  return pick({ sentences, ranked: rankSentences(sentences, topicTerms) }, k);
-}
-
 /** Sentence indices, most topical first (ties: original order). */
 function rankSentences(sentences: readonly string[], topicTerms: readonly string[]): number[] {
   const topic = new Set(topicTerms);

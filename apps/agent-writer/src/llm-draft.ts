@@ -11,7 +11,7 @@ const SYSTEM = [
   'Write plainly, 300 to 900 words.',
 ].join(' ');
 
-export function buildWriterMessages(input: ParsedWriterInput): BaseMessage[] {
+function buildWriterMessages(input: ParsedWriterInput): BaseMessage[] {
   const sources = input.sources.length
     ? input.sources.map((s, i) => `[${i + 1}] ${s.title} (${s.url})\n${s.excerpt}`).join('\n\n')
     : '(no sources were found)';
@@ -25,7 +25,7 @@ export function buildWriterMessages(input: ParsedWriterInput): BaseMessage[] {
 }
 
 /** The `## Sources` list the writer appends after the model's text. */
-export function sourcesSection(input: ParsedWriterInput): string {
+function sourcesSection(input: ParsedWriterInput): string {
   if (input.sources.length === 0) return '';
   return `\n\n## Sources\n\n${input.sources.map((s, i) => `- [${i + 1}] ${s.title} — ${s.url}`).join('\n')}\n`;
 }

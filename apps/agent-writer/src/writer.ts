@@ -10,7 +10,7 @@ import { streamModelDraft } from './llm-draft.js';
 import { revisionPlan } from './revision-notes.js';
 import { writerInputSchema, type ParsedWriterInput, type WriterInput } from '@baton/contract/wire';
 
-export const DEFAULT_CHUNK_DELAY_MS = 15;
+const DEFAULT_CHUNK_DELAY_MS = 15;
 
 export interface ReportWriterOptions {
   /** Pause between streamed chunks of the offline writer, so a reader sees it being written (default 15; 0 = none). */

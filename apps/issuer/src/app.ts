@@ -17,10 +17,10 @@ export interface AppDeps {
   now?: () => number;
 }
 
-export const JWKS_PATH = '/.well-known/jwks.json';
+const JWKS_PATH = '/.well-known/jwks.json';
 
 /** Authorization server metadata (RFC 8414). */
-export function metadata(config: IssuerConfig, policy: Policy): Record<string, unknown> {
+function metadata(config: IssuerConfig, policy: Policy): Record<string, unknown> {
   return {
     issuer: config.issuer,
     jwks_uri: `${config.issuer}${JWKS_PATH}`,

@@ -7,7 +7,7 @@ import type { Env } from '@baton/service';
 export const SERVICE = ISSUER.name;
 
 /** The issuer's environment: `@baton/contract`'s `issuerEnvSchema`. */
-export const envSchema = issuerEnvSchema;
+const envSchema = issuerEnvSchema;
 
 export type { IssuerEnv };
 
@@ -42,7 +42,7 @@ export interface IssuerConfig {
 }
 
 /** Derive the issuer's configuration from parsed environment variables (pure). */
-export function toIssuerConfig(env: IssuerEnv, cwd: string): IssuerConfig {
+function toIssuerConfig(env: IssuerEnv, cwd: string): IssuerConfig {
   const resources = parsePairs(env.AGENT_RESOURCES) ?? [];
   const agents = (parsePairs(env.AGENT_AUDIENCES) ?? []).map(([audience, scope]) => ({
     audience,

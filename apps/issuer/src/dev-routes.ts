@@ -7,7 +7,7 @@ import { findAgent, WORKFLOW_SCOPE, type Policy } from './policy.js';
 import { mintAccessToken } from './tokens.js';
 
 /** `client_id` of tokens from the development endpoint. */
-export const DEV_CLIENT_ID = 'baton-dev';
+const DEV_CLIENT_ID = 'baton-dev';
 
 const devTokenBody = z.strictObject({
   user: z.string().min(1).max(128),

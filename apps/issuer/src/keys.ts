@@ -4,7 +4,7 @@ import path from 'node:path';
 
 export const SIGNING_ALG = 'RS256';
 /** How many keys keys.json keeps (newest signs; all are published). */
-export const MAX_KEYS = 3;
+const MAX_KEYS = 3;
 const KEYS_FILE = 'keys.json';
 
 interface StoredKey {

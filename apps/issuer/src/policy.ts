@@ -32,7 +32,7 @@ export interface Policy {
 }
 
 /** Development users: alice and bob may use the workflow; eve is authenticated but may not. */
-export const DEV_USERS: UserPolicy[] = [
+const DEV_USERS: UserPolicy[] = [
   { sub: 'alice', scope: [WORKFLOW_SCOPE] },
   { sub: 'bob', scope: [WORKFLOW_SCOPE] },
   { sub: 'eve', scope: ['profile'] },

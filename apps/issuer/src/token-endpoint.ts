@@ -16,7 +16,7 @@ import { parseForm, type TokenForm } from './token-request.js';
 
 export const TOKEN_PATH = '/oauth/token';
 /** Request bodies above this get 413: a token request is a few form fields and one JWT. */
-export const TOKEN_BODY_LIMIT = '16kb';
+const TOKEN_BODY_LIMIT = '16kb';
 
 export interface TokenEndpointDeps {
   config: IssuerConfig;

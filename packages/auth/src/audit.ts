@@ -86,7 +86,7 @@ const MAX_STRING = 512;
 const MAX_DEPTH = 4;
 
 /** Control characters (CR, LF, tabs, C1, line/paragraph separators) replaced by a space; long strings cut. */
-export function neutralise(value: string): string {
+function neutralise(value: string): string {
   // eslint-disable-next-line no-control-regex
   const clean = value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ');
   return clean.length > MAX_STRING ? `${clean.slice(0, MAX_STRING)}…` : clean;

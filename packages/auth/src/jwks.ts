@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { Agent as HttpAgent } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
-import type { JwksClient } from 'jwks-rsa';
+import type { JwksClient, SigningKey } from 'jwks-rsa';
 import { AuthError } from './errors.js';
 
 /** Where a verifier gets its public keys. */
@@ -70,6 +70,105 @@ function positive(name: string, value: number): number {
   return value;
 }
 
+/** Throws a TypeError unless `options.jwksUri` is an absolute http(s) URL. */
+function checkJwksUri(options: JwksKeyStoreOptions): void {
+  if (!options || typeof options.jwksUri !== 'string') throw new TypeError('createJwksKeyStore: jwksUri is required');
+  let uri: URL;
+  try {
+    uri = new URL(options.jwksUri);
+  } catch {
+    throw new TypeError('createJwksKeyStore: jwksUri must be an absolute URL');
+  }
+  if (uri.protocol !== 'https:' && uri.protocol !== 'http:') {
+    throw new TypeError('createJwksKeyStore: jwksUri must be http(s)');
+  }
+}
+
+/**
+ * A lazy jwks-rsa client. jwks-rsa (and its ESM-only dependency jose) is loaded on first fetch, so
+ * code that imports this package without a JWKS key store (tests with a stub KeyStore, the exchange
+ * client) never loads it.
+ */
+function lazyJwksClient(options: JwksKeyStoreOptions, timeoutMs: number): () => Promise<JwksClient> {
+  let client: Promise<JwksClient> | undefined;
+  return () =>
+    (client ??= import('jwks-rsa').then(
+      (mod) =>
+        new mod.JwksClient({
+          jwksUri: options.jwksUri,
+          cache: false, // our own map below
+          rateLimit: false, // its per-minute limit refuses a genuinely rotated key; we use a cooldown instead
+          timeout: timeoutMs,
+          ...(options.requestAgent ? { requestAgent: options.requestAgent } : {}),
+          ...(options.requestHeaders ? { requestHeaders: options.requestHeaders } : {}),
+        }),
+    ));
+}
+
+/**
+ * The usable keys of a fetched set, by kid (first wins) and without kid. Each key is parsed once
+ * per fetch; an unchanged key keeps its KeyObject from `previous`. Unparseable keys and RSA keys
+ * under MIN_RSA_BITS are skipped.
+ */
+function usableEntries(signingKeys: SigningKey[], previous: Map<string, Entry>): { byKid: Map<string, Entry>; withoutKid: Entry[] } {
+  const byKid = new Map<string, Entry>();
+  const withoutKid: Entry[] = [];
+  for (const sk of signingKeys) {
+    const pem = sk.getPublicKey();
+    const before = sk.kid !== undefined ? previous.get(sk.kid) : undefined;
+    let key: KeyObject;
+    if (before && before.pem === pem) {
+      key = before.key;
+    } else {
+      try {
+        key = crypto.createPublicKey(pem);
+      } catch {
+        continue;
+      }
+    }
+    if (
+      (key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss') &&
+      (key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_BITS
+    ) {
+      continue;
+    }
+    const alg = (sk as { alg?: string }).alg;
+    const entry: Entry = { pem, key, alg };
+    if (typeof sk.kid === 'string' && sk.kid) {
+      if (!byKid.has(sk.kid)) byKid.set(sk.kid, entry);
+    } else {
+      withoutKid.push(entry);
+    }
+  }
+  return { byKid, withoutKid };
+}
+
+function usable(entry: Entry, alg: string): boolean {
+  return (entry.alg === undefined || entry.alg === alg) && keyMatchesAlg(entry.key, alg);
+}
+
+/** undefined = not in the set; null = in the set but not usable for alg. */
+function lookupIn(byKid: Map<string, Entry>, withoutKid: Entry[], kid: string | undefined, alg: string): KeyObject | null | undefined {
+  if (kid === undefined) {
+    // No kid: only unambiguous when the set holds exactly one key usable for alg.
+    const candidates = [...byKid.values(), ...withoutKid].filter((e) => usable(e, alg));
+    if (candidates.length === 1) return candidates[0]!.key;
+    return candidates.length === 0 ? undefined : null;
+  }
+  const entry = byKid.get(kid);
+  if (!entry) return undefined;
+  return usable(entry, alg) ? entry.key : null;
+}
+
+/** The checked options with their defaults, and the lazy client. */
+function settingsOf(options: JwksKeyStoreOptions) {
+  checkJwksUri(options);
+  const cooldownMs = positive('cooldownMs', options.cooldownMs ?? 30_000);
+  const timeoutMs = positive('timeoutMs', options.timeoutMs ?? 5_000);
+  const maxAgeMs = positive('maxAgeMs', options.maxAgeMs ?? 600_000);
+  return { cooldownMs, maxAgeMs, now: options.now ?? Date.now, getClient: lazyJwksClient(options, timeoutMs) };
+}
+
 /**
  * A KeyStore over a JWKS endpoint. jwks-rsa's JwksClient is used only to fetch and parse the set
  * (its cache and rate limit are off); keys are parsed into KeyObjects once per fetch and kept in
@@ -84,36 +183,7 @@ function positive(name: string, value: number): number {
  *   issuer outage.
  */
 export function createJwksKeyStore(options: JwksKeyStoreOptions): KeyStore {
-  if (!options || typeof options.jwksUri !== 'string') throw new TypeError('createJwksKeyStore: jwksUri is required');
-  let uri: URL;
-  try {
-    uri = new URL(options.jwksUri);
-  } catch {
-    throw new TypeError('createJwksKeyStore: jwksUri must be an absolute URL');
-  }
-  if (uri.protocol !== 'https:' && uri.protocol !== 'http:') {
-    throw new TypeError('createJwksKeyStore: jwksUri must be http(s)');
-  }
-  const cooldownMs = positive('cooldownMs', options.cooldownMs ?? 30_000);
-  const timeoutMs = positive('timeoutMs', options.timeoutMs ?? 5_000);
-  const maxAgeMs = positive('maxAgeMs', options.maxAgeMs ?? 600_000);
-  const now = options.now ?? Date.now;
-
-  // jwks-rsa (and its ESM-only dependency jose) is loaded on first fetch, so code that imports this
-  // package without a JWKS key store (tests with a stub KeyStore, the exchange client) never loads it.
-  let client: Promise<JwksClient> | undefined;
-  const getClient = () =>
-    (client ??= import('jwks-rsa').then(
-      (mod) =>
-        new mod.JwksClient({
-          jwksUri: options.jwksUri,
-          cache: false, // our own map below
-          rateLimit: false, // its per-minute limit refuses a genuinely rotated key; we use a cooldown instead
-          timeout: timeoutMs,
-          ...(options.requestAgent ? { requestAgent: options.requestAgent } : {}),
-          ...(options.requestHeaders ? { requestHeaders: options.requestHeaders } : {}),
-        }),
-    ));
+  const { cooldownMs, maxAgeMs, now, getClient } = settingsOf(options);
 
   let byKid = new Map<string, Entry>();
   let withoutKid: Entry[] = [];
@@ -124,37 +194,7 @@ export function createJwksKeyStore(options: JwksKeyStoreOptions): KeyStore {
   let fetches = 0;
 
   async function load(): Promise<void> {
-    const signingKeys = await (await getClient()).getSigningKeys();
-    const nextByKid = new Map<string, Entry>();
-    const nextWithoutKid: Entry[] = [];
-    for (const sk of signingKeys) {
-      const pem = sk.getPublicKey();
-      // Parse once per fetch; an unchanged key keeps its KeyObject.
-      const previous = sk.kid !== undefined ? byKid.get(sk.kid) : undefined;
-      let key: KeyObject;
-      if (previous && previous.pem === pem) {
-        key = previous.key;
-      } else {
-        try {
-          key = crypto.createPublicKey(pem);
-        } catch {
-          continue;
-        }
-      }
-      if (
-        (key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss') &&
-        (key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_BITS
-      ) {
-        continue;
-      }
-      const alg = (sk as { alg?: string }).alg;
-      const entry: Entry = { pem, key, alg };
-      if (typeof sk.kid === 'string' && sk.kid) {
-        if (!nextByKid.has(sk.kid)) nextByKid.set(sk.kid, entry);
-      } else {
-        nextWithoutKid.push(entry);
-      }
-    }
+    const { byKid: nextByKid, withoutKid: nextWithoutKid } = usableEntries(await (await getClient()).getSigningKeys(), byKid);
     if (nextByKid.size === 0 && nextWithoutKid.length === 0) throw new Error('JWKS has no usable signing keys');
     byKid = nextByKid;
     withoutKid = nextWithoutKid;
@@ -183,22 +223,7 @@ export function createJwksKeyStore(options: JwksKeyStoreOptions): KeyStore {
 
   const coolingDown = () => attemptedAt !== undefined && now() - attemptedAt < cooldownMs;
 
-  function usable(entry: Entry, alg: string): boolean {
-    return (entry.alg === undefined || entry.alg === alg) && keyMatchesAlg(entry.key, alg);
-  }
-
-  /** undefined = not in the set; null = in the set but not usable for alg. */
-  function lookup(kid: string | undefined, alg: string): KeyObject | null | undefined {
-    if (kid === undefined) {
-      // No kid: only unambiguous when the set holds exactly one key usable for alg.
-      const candidates = [...byKid.values(), ...withoutKid].filter((e) => usable(e, alg));
-      if (candidates.length === 1) return candidates[0]!.key;
-      return candidates.length === 0 ? undefined : null;
-    }
-    const entry = byKid.get(kid);
-    if (!entry) return undefined;
-    return usable(entry, alg) ? entry.key : null;
-  }
+  const lookup = (kid: string | undefined, alg: string) => lookupIn(byKid, withoutKid, kid, alg);
 
   function found(key: KeyObject | null): KeyObject {
     if (key === null) throw new AuthError('AUTH_KEY_NOT_FOUND', 'No key with that kid is usable for the token algorithm');

@@ -111,14 +111,13 @@ interface Entry {
   freshUntil: number;
 }
 
-/**
- * RFC 8693 token-exchange client: one keep-alive undici Agent, HTTP Basic client auth, a bounded
- * LRU of exchanged tokens keyed by (the caller's token fingerprint, iss, sub and exp; audience;
- * scope) kept until `refreshSkewSec` before expiry and never past the caller's verified `exp`,
- * single-flight for identical concurrent exchanges, failures never cached. No hashing, no
- * decoding of the caller's token: the Caller already holds both.
- */
-export function createTokenExchangeClient(options: TokenExchangeClientOptions): TokenExchangeClient {
+/** Checks the options; the endpoint as a URL and the numeric settings with their defaults. */
+function checkedOptions(options: TokenExchangeClientOptions): {
+  endpoint: URL;
+  timeoutMs: number;
+  refreshSkewSec: number;
+  maxEntries: number;
+} {
   if (!options || typeof options.tokenEndpoint !== 'string') throw new TypeError('createTokenExchangeClient: tokenEndpoint is required');
   let endpoint: URL;
   try {
@@ -139,6 +138,102 @@ export function createTokenExchangeClient(options: TokenExchangeClientOptions): 
   const maxEntries = options.maxEntries ?? 10_000;
   if (!Number.isInteger(maxEntries) || maxEntries < 1)
     throw new TypeError('createTokenExchangeClient: maxEntries must be a positive integer');
+  return { endpoint, timeoutMs, refreshSkewSec, maxEntries };
+}
+
+interface Transport {
+  endpoint: URL;
+  dispatcher: Dispatcher;
+  authorization: string;
+  timeoutMs: number;
+}
+
+/**
+ * POSTs the RFC 8693 exchange form; the status and the (size-limited) body text. A transport
+ * failure is an outage (AUTH_EXCHANGE_UNAVAILABLE).
+ */
+async function postExchange(
+  t: Transport,
+  caller: Caller,
+  subjectToken: string,
+  req: ExchangeRequest,
+): Promise<{ res: Dispatcher.ResponseData; text: string | undefined }> {
+  const form = new URLSearchParams({
+    grant_type: GRANT_TYPE_TOKEN_EXCHANGE,
+    subject_token: subjectToken,
+    subject_token_type: TOKEN_TYPE_ACCESS_TOKEN,
+    audience: req.audience,
+    requested_token_type: TOKEN_TYPE_ACCESS_TOKEN,
+  });
+  if (req.scope) form.set('scope', req.scope);
+  try {
+    const res = await request(t.endpoint, {
+      method: 'POST',
+      dispatcher: t.dispatcher,
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'application/json',
+        authorization: t.authorization,
+        ...correlationHeaders(caller, req.traceparent),
+      },
+      body: form.toString(),
+      signal: AbortSignal.timeout(t.timeoutMs),
+      headersTimeout: t.timeoutMs,
+      bodyTimeout: t.timeoutMs,
+    });
+    return { res, text: await readLimited(res.body) };
+  } catch (err) {
+    // undici errors name the failure (ECONNREFUSED, timeout), never the request body.
+    throw unavailable('Token exchange failed: issuer unreachable', err);
+  }
+}
+
+/** A JSON object, or undefined for anything else (no body, not JSON, an array, a scalar). */
+function jsonObject(text: string | undefined): Record<string, unknown> | undefined {
+  try {
+    const parsed: unknown = text === undefined ? undefined : JSON.parse(text);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
+/** The issued token of a 200 answer; an outage (AUTH_EXCHANGE_UNAVAILABLE) when it is not usable. */
+function issuedToken(json: Record<string, unknown> | undefined, now: () => number): ExchangedToken {
+  if (!json || typeof json.access_token !== 'string' || json.access_token === '') {
+    throw unavailable('Token exchange failed: issuer response has no access_token');
+  }
+  if (typeof json.token_type !== 'string' || json.token_type.toLowerCase() !== 'bearer') {
+    throw unavailable('Token exchange failed: issued token is not a Bearer token');
+  }
+  const issuedTokenType = typeof json.issued_token_type === 'string' ? json.issued_token_type : TOKEN_TYPE_ACCESS_TOKEN;
+  const t = now();
+  let expiresAt: number | undefined;
+  if (typeof json.expires_in === 'number' && Number.isFinite(json.expires_in) && json.expires_in > 0) {
+    expiresAt = t + json.expires_in * 1000;
+  } else {
+    const exp = unverifiedExpSec(json.access_token);
+    if (exp !== undefined) expiresAt = exp * 1000;
+  }
+  if (expiresAt === undefined) throw unavailable('Token exchange failed: issuer response has no expiry');
+  return {
+    accessToken: json.access_token,
+    expiresAt,
+    ...(typeof json.scope === 'string' ? { scope: json.scope } : {}),
+    issuedTokenType,
+  };
+}
+
+/**
+ * RFC 8693 token-exchange client: one keep-alive undici Agent, HTTP Basic client auth, a bounded
+ * LRU of exchanged tokens keyed by (the caller's token fingerprint, iss, sub and exp; audience;
+ * scope) kept until `refreshSkewSec` before expiry and never past the caller's verified `exp`,
+ * single-flight for identical concurrent exchanges, failures never cached. No hashing, no
+ * decoding of the caller's token: the Caller already holds both.
+ */
+export function createTokenExchangeClient(options: TokenExchangeClientOptions): TokenExchangeClient {
+  const { endpoint, timeoutMs, refreshSkewSec, maxEntries } = checkedOptions(options);
   const now = options.now ?? Date.now;
 
   const ownAgent = options.dispatcher ? undefined : new Agent({ keepAliveTimeout: 30_000, connections: 64 });
@@ -147,45 +242,11 @@ export function createTokenExchangeClient(options: TokenExchangeClientOptions): 
   const cache = new LRUCache<string, Entry>({ max: maxEntries, perf: { now } });
   const inflight = new Map<string, Promise<ExchangedToken>>();
 
-  async function call(caller: Caller, subjectToken: string, req: ExchangeRequest): Promise<ExchangedToken> {
-    const form = new URLSearchParams({
-      grant_type: GRANT_TYPE_TOKEN_EXCHANGE,
-      subject_token: subjectToken,
-      subject_token_type: TOKEN_TYPE_ACCESS_TOKEN,
-      audience: req.audience,
-      requested_token_type: TOKEN_TYPE_ACCESS_TOKEN,
-    });
-    if (req.scope) form.set('scope', req.scope);
+  const transport: Transport = { endpoint, dispatcher, authorization, timeoutMs };
 
-    let res: Dispatcher.ResponseData;
-    let text: string | undefined;
-    try {
-      res = await request(endpoint, {
-        method: 'POST',
-        dispatcher,
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          accept: 'application/json',
-          authorization,
-          ...correlationHeaders(caller, req.traceparent),
-        },
-        body: form.toString(),
-        signal: AbortSignal.timeout(timeoutMs),
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      });
-      text = await readLimited(res.body);
-    } catch (err) {
-      // undici errors name the failure (ECONNREFUSED, timeout), never the request body.
-      throw unavailable('Token exchange failed: issuer unreachable', err);
-    }
-    let json: Record<string, unknown> | undefined;
-    try {
-      const parsed: unknown = text === undefined ? undefined : JSON.parse(text);
-      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) json = parsed as Record<string, unknown>;
-    } catch {
-      json = undefined;
-    }
+  async function call(caller: Caller, subjectToken: string, req: ExchangeRequest): Promise<ExchangedToken> {
+    const { res, text } = await postExchange(transport, caller, subjectToken, req);
+    const json = jsonObject(text);
 
     if (res.statusCode !== 200) {
       const oauthError =
@@ -200,28 +261,7 @@ export function createTokenExchangeClient(options: TokenExchangeClientOptions): 
         detail: { error: oauthError },
       });
     }
-    if (!json || typeof json.access_token !== 'string' || json.access_token === '') {
-      throw unavailable('Token exchange failed: issuer response has no access_token');
-    }
-    if (typeof json.token_type !== 'string' || json.token_type.toLowerCase() !== 'bearer') {
-      throw unavailable('Token exchange failed: issued token is not a Bearer token');
-    }
-    const issuedTokenType = typeof json.issued_token_type === 'string' ? json.issued_token_type : TOKEN_TYPE_ACCESS_TOKEN;
-    const t = now();
-    let expiresAt: number | undefined;
-    if (typeof json.expires_in === 'number' && Number.isFinite(json.expires_in) && json.expires_in > 0) {
-      expiresAt = t + json.expires_in * 1000;
-    } else {
-      const exp = unverifiedExpSec(json.access_token);
-      if (exp !== undefined) expiresAt = exp * 1000;
-    }
-    if (expiresAt === undefined) throw unavailable('Token exchange failed: issuer response has no expiry');
-    return {
-      accessToken: json.access_token,
-      expiresAt,
-      ...(typeof json.scope === 'string' ? { scope: json.scope } : {}),
-      issuedTokenType,
-    };
+    return issuedToken(json, now);
   }
 
   return {

@@ -113,6 +113,49 @@ function validateOptions(options: VerifierOptions) {
   };
 }
 
+type CheckedOptions = ReturnType<typeof validateOptions>;
+
+/** The claims checks, against `o.now()`; the frozen Principal of a valid token. */
+function principalFrom(o: CheckedOptions, digest: string, claims: Json): Principal {
+  const nowSec = o.now() / 1000;
+  const tol = o.clockToleranceSec;
+  const { exp, nbf, iat, iss, aud, sub, scope, act, client_id } = claims;
+  if (typeof exp !== 'number' || !Number.isFinite(exp)) fail('AUTH_CLAIM_INVALID', 'Token has no valid exp claim');
+  if (nowSec >= exp + tol) fail('AUTH_TOKEN_EXPIRED', 'Token has expired');
+  if (nbf !== undefined) {
+    if (typeof nbf !== 'number' || !Number.isFinite(nbf)) fail('AUTH_CLAIM_INVALID', 'Token nbf claim is invalid');
+    if (nbf > nowSec + tol) fail('AUTH_TOKEN_NOT_YET_VALID', 'Token is not yet valid');
+  }
+  if (iat !== undefined) {
+    if (typeof iat !== 'number' || !Number.isFinite(iat)) fail('AUTH_CLAIM_INVALID', 'Token iat claim is invalid');
+    if (iat > nowSec + tol) fail('AUTH_TOKEN_NOT_YET_VALID', 'Token was issued in the future');
+  }
+  if (typeof iss !== 'string' || iss !== o.issuer) fail('AUTH_ISSUER_MISMATCH', 'Token issuer is not accepted');
+  const audList = typeof aud === 'string' ? [aud] : aud;
+  if (!Array.isArray(audList) || audList.length === 0 || !audList.every((a) => typeof a === 'string')) {
+    fail('AUTH_AUDIENCE_MISMATCH', 'Token audience is not accepted');
+  }
+  if (!audList.some((a) => o.audience.has(a as string))) fail('AUTH_AUDIENCE_MISMATCH', 'Token audience is not accepted');
+  if (typeof sub !== 'string' || sub === '') fail('AUTH_CLAIM_INVALID', 'Token has no valid sub claim');
+  if (scope !== undefined && typeof scope !== 'string') fail('AUTH_CLAIM_INVALID', 'Token scope claim is not a string');
+  if (act !== undefined && (!isObject(act) || typeof act.sub !== 'string' || act.sub === '')) {
+    fail('AUTH_CLAIM_INVALID', 'Token act claim is invalid');
+  }
+  if (client_id !== undefined && typeof client_id !== 'string') fail('AUTH_CLAIM_INVALID', 'Token client_id claim is invalid');
+
+  const principal: Principal = {
+    sub,
+    iss,
+    aud: Object.freeze([...(audList as string[])]),
+    scope: Object.freeze(parseScope(scope as string | undefined)),
+    ...(act !== undefined ? { act: Object.freeze({ ...(act as Json) }) as Principal['act'] } : {}),
+    ...(client_id !== undefined ? { client_id: client_id as string } : {}),
+    exp,
+    token_fp: fingerprintOfDigest(digest),
+  };
+  return Object.freeze(principal);
+}
+
 /**
  * A JWT access-token verifier. Checks, in order: size, shape, header (alg allow-list, no
  * jku/x5u/jwk/x5c/crit, typ), signature (jsonwebtoken with a KeyObject from the KeyStore), then
@@ -168,47 +211,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       if (isAuthError(err)) throw err;
       return fail('AUTH_SIGNATURE_INVALID', 'Token signature is invalid', err);
     }
-    return principalFrom(digest, payload);
-  }
-
-  function principalFrom(digest: string, claims: Json): Principal {
-    const nowSec = o.now() / 1000;
-    const tol = o.clockToleranceSec;
-    const { exp, nbf, iat, iss, aud, sub, scope, act, client_id } = claims;
-    if (typeof exp !== 'number' || !Number.isFinite(exp)) fail('AUTH_CLAIM_INVALID', 'Token has no valid exp claim');
-    if (nowSec >= exp + tol) fail('AUTH_TOKEN_EXPIRED', 'Token has expired');
-    if (nbf !== undefined) {
-      if (typeof nbf !== 'number' || !Number.isFinite(nbf)) fail('AUTH_CLAIM_INVALID', 'Token nbf claim is invalid');
-      if (nbf > nowSec + tol) fail('AUTH_TOKEN_NOT_YET_VALID', 'Token is not yet valid');
-    }
-    if (iat !== undefined) {
-      if (typeof iat !== 'number' || !Number.isFinite(iat)) fail('AUTH_CLAIM_INVALID', 'Token iat claim is invalid');
-      if (iat > nowSec + tol) fail('AUTH_TOKEN_NOT_YET_VALID', 'Token was issued in the future');
-    }
-    if (typeof iss !== 'string' || iss !== o.issuer) fail('AUTH_ISSUER_MISMATCH', 'Token issuer is not accepted');
-    const audList = typeof aud === 'string' ? [aud] : aud;
-    if (!Array.isArray(audList) || audList.length === 0 || !audList.every((a) => typeof a === 'string')) {
-      fail('AUTH_AUDIENCE_MISMATCH', 'Token audience is not accepted');
-    }
-    if (!audList.some((a) => o.audience.has(a as string))) fail('AUTH_AUDIENCE_MISMATCH', 'Token audience is not accepted');
-    if (typeof sub !== 'string' || sub === '') fail('AUTH_CLAIM_INVALID', 'Token has no valid sub claim');
-    if (scope !== undefined && typeof scope !== 'string') fail('AUTH_CLAIM_INVALID', 'Token scope claim is not a string');
-    if (act !== undefined && (!isObject(act) || typeof act.sub !== 'string' || act.sub === '')) {
-      fail('AUTH_CLAIM_INVALID', 'Token act claim is invalid');
-    }
-    if (client_id !== undefined && typeof client_id !== 'string') fail('AUTH_CLAIM_INVALID', 'Token client_id claim is invalid');
-
-    const principal: Principal = {
-      sub,
-      iss,
-      aud: Object.freeze([...(audList as string[])]),
-      scope: Object.freeze(parseScope(scope as string | undefined)),
-      ...(act !== undefined ? { act: Object.freeze({ ...(act as Json) }) as Principal['act'] } : {}),
-      ...(client_id !== undefined ? { client_id: client_id as string } : {}),
-      exp,
-      token_fp: fingerprintOfDigest(digest),
-    };
-    return Object.freeze(principal);
+    return principalFrom(o, digest, payload);
   }
 
   return {

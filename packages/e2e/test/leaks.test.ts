@@ -10,19 +10,8 @@ import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { inspect } from 'node:util';
-import { Caller, createTokenExchangeClient, tokenFingerprint } from '@baton/auth';
-import { createAgentClients } from '@baton/workflow/agents';
-import { parseWorkflowConfig } from '@baton/workflow/config';
-import { createWorkflowGraph } from '@baton/workflow/graph';
-import { createCheckpointer } from '@baton/workflow/threads';
+import { spawnService } from '@baton/testkit';
 import { ROOT, readSse, startStack, type Stack } from './stack.js';
-
-// The workflow's own copy of @langchain/core (e2e does not depend on it): one module instance.
-const WORKFLOW_DIR = path.join(ROOT, 'apps/workflow');
-const { BaseCallbackHandler } = require(require.resolve('@langchain/core/callbacks/base', { paths: [WORKFLOW_DIR] })) as {
-  BaseCallbackHandler: new (input?: Record<string, unknown>) => object;
-};
 
 // ---------------------------------------------------------------------------------------------
 // sinks
@@ -30,40 +19,6 @@ const { BaseCallbackHandler } = require(require.resolve('@langchain/core/callbac
 type Sink = { name: string; text: string } | { name: string; bytes: Buffer };
 const sinks: Sink[] = [];
 const addText = (name: string, text: string) => sinks.push({ name, text });
-
-/** Every property (enumerable or not, own string keys), errors with their cause chains; cycles cut. */
-function deepDump(value: unknown): string {
-  const seen = new WeakSet<object>();
-  const walk = (v: unknown, depth: number): unknown => {
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return v;
-    if (typeof v === 'bigint') return String(v);
-    if (typeof v === 'function') return `[function ${(v as { name?: string }).name ?? ''}]`;
-    if (typeof v === 'symbol') return String(v);
-    if (depth > 12) return '[deep]';
-    if (Buffer.isBuffer(v) || v instanceof Uint8Array) return Buffer.from(v as Uint8Array).toString('utf8');
-    if (seen.has(v as object)) return '[cycle]';
-    seen.add(v as object);
-    if (Array.isArray(v)) return v.map((x) => walk(x, depth + 1));
-    if (v instanceof Map) return [...v.entries()].map(([k, x]) => [walk(k, depth + 1), walk(x, depth + 1)]);
-    if (v instanceof Set) return [...v].map((x) => walk(x, depth + 1));
-    const out: Record<string, unknown> = {};
-    for (const key of Object.getOwnPropertyNames(v)) {
-      try {
-        out[key] = walk((v as Record<string, unknown>)[key], depth + 1);
-      } catch {
-        out[key] = '[throws]';
-      }
-    }
-    return out;
-  };
-  let json: string;
-  try {
-    json = JSON.stringify(value);
-  } catch {
-    json = '[unserialisable]';
-  }
-  return `${json}\n${JSON.stringify(walk(value, 0))}\n${inspect(value, { depth: 12 })}`;
-}
 
 // ---------------------------------------------------------------------------------------------
 // recording reverse proxies in front of the agents
@@ -152,47 +107,35 @@ class RecordingProxy {
 }
 
 // ---------------------------------------------------------------------------------------------
-// a LangChain callback handler that records every run
+// a recording LangSmith endpoint: the services' LangChain tracers upload their runs here
 
-class RecordingHandler extends (BaseCallbackHandler as new (input?: Record<string, unknown>) => { awaitHandlers?: boolean }) {
-  name = 'leak-recorder';
-  readonly records: string[] = [];
-  constructor() {
-    super();
-    this.awaitHandlers = true;
+class TraceSink {
+  readonly records: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders; body: string }> = [];
+  private server!: http.Server;
+  env: Record<string, string> = {};
+
+  async start(): Promise<void> {
+    this.server = http.createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    const { port } = this.server.address() as AddressInfo;
+    this.env = { LANGSMITH_TRACING: 'true', LANGSMITH_ENDPOINT: `http://127.0.0.1:${port}`, LANGSMITH_API_KEY: 'leak-test-not-a-secret' };
   }
-  private rec(kind: string, args: unknown[]): void {
-    this.records.push(`${kind}: ${deepDump(args)}`);
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    this.records.push({
+      method: req.method ?? '',
+      url: req.url ?? '',
+      headers: { ...req.headers },
+      body: Buffer.concat(chunks).toString('utf8'),
+    });
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
   }
-  handleChainStart(...args: unknown[]) {
-    this.rec('chainStart', args);
-  }
-  handleChainEnd(...args: unknown[]) {
-    this.rec('chainEnd', args);
-  }
-  handleChainError(...args: unknown[]) {
-    this.rec('chainError', args);
-  }
-  handleCustomEvent(...args: unknown[]) {
-    this.rec('customEvent', args);
-  }
-  handleText(...args: unknown[]) {
-    this.rec('text', args);
-  }
-  handleToolStart(...args: unknown[]) {
-    this.rec('toolStart', args);
-  }
-  handleToolEnd(...args: unknown[]) {
-    this.rec('toolEnd', args);
-  }
-  handleToolError(...args: unknown[]) {
-    this.rec('toolError', args);
-  }
-  handleLLMStart(...args: unknown[]) {
-    this.rec('llmStart', args);
-  }
-  handleLLMError(...args: unknown[]) {
-    this.rec('llmError', args);
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
   }
 }
 
@@ -200,12 +143,15 @@ class RecordingHandler extends (BaseCallbackHandler as new (input?: Record<strin
 
 const AGENTS = ['research', 'writer', 'reviewer'] as const;
 const proxies = Object.fromEntries(AGENTS.map((a) => [a, new RecordingProxy(a)])) as Record<(typeof AGENTS)[number], RecordingProxy>;
+const tracing = new TraceSink();
 let stack: Stack;
 let tmp: string;
 
 beforeAll(async () => {
   for (const p of Object.values(proxies)) await p.start();
+  await tracing.start();
   stack = await startStack({
+    ...tracing.env,
     RESEARCH_URL: `http://127.0.0.1:${proxies.research.port}/research`,
     WRITER_URL: `http://127.0.0.1:${proxies.writer.port}/writer`,
     REVIEWER_URL: `http://127.0.0.1:${proxies.reviewer.port}/reviewer`,
@@ -219,6 +165,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
   for (const p of Object.values(proxies)) await p.close();
+  await tracing.close();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -445,108 +392,73 @@ it('leaks no token — user, exchanged or bad — into any log, response, SSE ev
     else expect({ name, failed: res.status >= 400 || res.status === 200 }).toEqual({ name, failed: true });
   }
 
-  // 4. in-process: the workflow graph from its sources with real remote clients (through the
-  // proxies, to the running agents), a real token-exchange client and a recording callback handler
+  // 4. traces, a third caller and an unreachable agent. Every process of the stack runs with
+  // LangSmith tracing on, pointed at a recording server: LangChain's callback/trace metadata (run
+  // inputs, outputs, errors, config metadata) as it leaves each process. A third caller invokes,
+  // streams events and reads its thread; a second workflow process, its research agent on a closed
+  // port, fails that node.
   const secret = readFileSync(path.join(stack.dataDir, 'workflow-client-secret'), 'utf8').trim();
-  const recorder = new RecordingHandler();
-  const inProcess = (urls: { research: string; writer: string; reviewer: string }) => {
-    const config = parseWorkflowConfig({
+  const carol = await stack.token('alice');
+  const tracedThread = `${threadId}-traced`;
+  const tracedBody = (topic: string, thread?: string) =>
+    JSON.stringify({
+      input: { topic },
+      config: { ...(thread ? { configurable: { thread_id: thread } } : {}), metadata: { purpose: 'leak test' }, tags: ['leaks'] },
+    });
+  const traced = await call('traced invoke', `${W}/workflow/invoke`, {
+    method: 'POST',
+    headers: bearer(carol),
+    body: tracedBody('traced invoke', tracedThread),
+  });
+  expect(traced.status).toBe(200);
+  const tracedEvents = await call('traced stream_events', `${W}/workflow/stream_events`, {
+    method: 'POST',
+    headers: bearer(carol),
+    body: tracedBody('traced stream events'),
+  });
+  expect(tracedEvents.status).toBe(200);
+  const tracedState = await call('traced thread state', `${W}/workflow/threads/${tracedThread}`, { headers: bearer(carol) });
+  expect(tracedState.status).toBe(200);
+
+  const secondDir = path.join(tmp, 'second-workflow');
+  const second = await spawnService(
+    path.join(ROOT, 'apps/workflow/dist/main.js'),
+    {
+      ...tracing.env,
       ISSUER_URL: stack.urls.issuer,
       WORKFLOW_CLIENT_SECRET: secret,
-      RESEARCH_URL: urls.research,
-      WRITER_URL: urls.writer,
-      REVIEWER_URL: urls.reviewer,
+      RESEARCH_URL: `http://127.0.0.1:${await closedPort()}/research`,
+      WRITER_URL: 'http://127.0.0.1:1/writer',
+      REVIEWER_URL: 'http://127.0.0.1:1/reviewer',
       CHECKPOINTER: 'sqlite',
+      WORKFLOW_DATA_DIR: secondDir,
       REMOTE_CONNECT_TIMEOUT_MS: '1000',
-    });
-    const exchanger = createTokenExchangeClient({ tokenEndpoint: config.TOKEN_ENDPOINT, clientId: 'workflow', clientSecret: secret });
-    return { config, exchanger, agents: createAgentClients(config, exchanger) };
-  };
-  const viaProxies = inProcess({
-    research: `http://127.0.0.1:${proxies.research.port}/research`,
-    writer: `http://127.0.0.1:${proxies.writer.port}/writer`,
-    reviewer: `http://127.0.0.1:${proxies.reviewer.port}/reviewer`,
-  });
-  const carol = await stack.token('alice');
-  const caller = new Caller({
-    token: carol,
-    principal: {
-      sub: 'alice',
-      iss: stack.urls.issuer,
-      aud: ['baton-workflow'],
-      scope: ['workflow:invoke'],
-      exp: Math.floor(Date.now() / 1000) + 600,
-      token_fp: tokenFingerprint(carol),
     },
-    requestId: 'leaks-in-process',
-    traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
-  });
-  const context = { caller };
-  const cpDir = path.join(tmp, 'in-process');
-  const checkpointer = (await createCheckpointer('sqlite', cpDir, () => {}))!;
-  expect(checkpointer.kind).toBe('sqlite');
-  const graph = createWorkflowGraph({ agents: viaProxies.agents, checkpointer: checkpointer.saver, maxRevisions: 1 });
-  const runConfig = (thread: string) => ({
-    context,
-    callbacks: [recorder],
-    configurable: { thread_id: thread },
-    metadata: { purpose: 'leak test' },
-    tags: ['leaks'],
-  });
-
-  const out = await graph.invoke({ topic: 'in-process invoke' }, runConfig('ip-1') as never);
-  addText('in-process invoke output', deepDump(out));
-  const debug: unknown[] = [];
-  for await (const chunk of await graph.stream({ topic: 'in-process debug stream' }, {
-    ...runConfig('ip-2'),
-    streamMode: 'debug',
-  } as never))
-    debug.push(chunk);
-  expect(debug.length).toBeGreaterThan(3);
-  addText('in-process streamMode debug', deepDump(debug));
-  const streamEvents: unknown[] = [];
-  for await (const e of graph.streamEvents({ topic: 'in-process stream events' }, {
-    ...runConfig('ip-3'),
-    version: 'v2',
-  } as never) as unknown as AsyncIterable<unknown>)
-    streamEvents.push(e);
-  addText('in-process streamEvents v2', deepDump(streamEvents));
-  addText('in-process state history', deepDump(await graph.getState({ configurable: { thread_id: 'ip-1' } })));
-
-  // failures in-process: an agent answering 500 through its proxy, and an agent on a closed port
-  const errors: unknown[] = [];
-  proxies.reviewer.fault = 'error500';
-  await graph.invoke({ topic: 'in-process failing reviewer' }, runConfig('ip-4') as never).then(
-    () => errors.push('no error'),
-    (e: unknown) => errors.push(e),
+    ROOT,
   );
-  proxies.reviewer.fault = undefined;
-  const closed = inProcess({
-    research: `http://127.0.0.1:${await closedPort()}/research`,
-    writer: 'http://127.0.0.1:1/writer',
-    reviewer: 'http://127.0.0.1:1/reviewer',
+  const unreachable = await call('invoke, research unreachable', `${second.base}/workflow/invoke`, {
+    method: 'POST',
+    headers: bearer(carol),
+    body: tracedBody('unreachable agent', `${threadId}-unreachable`),
   });
-  const closedGraph = createWorkflowGraph({ agents: closed.agents });
-  await closedGraph.invoke({ topic: 'in-process unreachable agent' }, { context, callbacks: [recorder] } as never).then(
-    () => errors.push('no error'),
-    (e: unknown) => errors.push(e),
-  );
-  expect(errors.map((e) => (e as { code?: string }).code)).toEqual(['WORKFLOW_NODE_FAILED', 'WORKFLOW_NODE_FAILED']);
-  expect(errors.map((e) => (e as { detail?: { node?: string } }).detail?.node)).toEqual(['review', 'research']);
-  addText('in-process errors', errors.map((e) => `${String(e)}\n${(e as Error).stack}\n${deepDump(e)}`).join('\n'));
-  addText('LangChain callback recordings', recorder.records.join('\n'));
-  expect(recorder.records.some((r) => r.startsWith('chainStart') && r.includes('in-process invoke'))).toBe(true);
-  expect(recorder.records.some((r) => r.startsWith('chainError'))).toBe(true);
-
-  await checkpointer.close();
-  for (const c of [viaProxies, closed]) {
-    await c.exchanger.close();
-    // (the remote clients share @baton/remote's process-wide dispatcher: not ours to close)
-  }
+  expect(unreachable.status).toBe(502);
+  expect(JSON.parse(unreachable.text).error).toMatchObject({ code: 'WORKFLOW_NODE_FAILED', detail: { node: 'research' } });
+  expect(existsSync(path.join(secondDir, 'checkpoints.sqlite'))).toBe(true);
+  await second.stop();
+  addText('second workflow process output', second.output());
   for (const f of ['checkpoints.sqlite', 'checkpoints.sqlite-wal', 'checkpoints.sqlite-journal']) {
-    const file = path.join(cpDir, f);
-    if (existsSync(file)) sinks.push({ name: `in-process checkpoint ${f}`, bytes: readFileSync(file) });
+    const file = path.join(secondDir, f);
+    if (existsSync(file)) sinks.push({ name: `second workflow ${f}`, bytes: readFileSync(file) });
   }
+
+  // the tracers send in batches: wait until the runs asserted on below have arrived (a run that
+  // failed carries an `error` event)
+  const traceText = () => tracing.records.map((r) => r.body).join('\n');
+  for (let i = 0; i < 120 && !(traceText().includes('traced invoke') && /"name":"error"/.test(traceText())); i++)
+    await new Promise((r) => setTimeout(r, 250));
+  expect(traceText()).toContain('traced invoke');
+  expect(traceText()).toMatch(/"name":"error"/);
+  tracing.records.forEach((r, i) => addText(`trace upload #${i} ${r.method} ${r.url}`, `${JSON.stringify(r.headers)}\n\n${r.body}`));
 
   // 5. the service's checkpoint database (and its WAL), downstream traffic, every log line
   const dbDir = path.join(stack.dataDir, 'workflow');
@@ -570,7 +482,7 @@ it('leaks no token — user, exchanged or bad — into any log, response, SSE ev
         .map((h) => h.slice(7)),
     ),
   ];
-  // one exchanged token per agent for each caller token (alice, bob, and the in-process one)
+  // one exchanged token per agent for each caller token (alice, bob, and the traced caller)
   expect(exchanged.length).toBeGreaterThanOrEqual(AGENTS.length * 3);
   for (const r of downstream) {
     const { authorization: _authorization, ...otherHeaders } = r.headers;
@@ -598,7 +510,7 @@ it('leaks no token — user, exchanged or bad — into any log, response, SSE ev
   };
   add('alice user token', alice);
   add('bob user token', bob);
-  add('in-process user token', carol);
+  add('traced user token', carol);
   // (#2 is an exchanged token presented to the workflow: also an 'exchanged' needle, allowed in its agent's header)
   badTokens.forEach((t, i) => add(i === 2 ? 'exchanged token presented to the workflow' : `bad token #${i}`, t));
   exchanged.forEach((t, i) => add(`exchanged token #${i}`, t));

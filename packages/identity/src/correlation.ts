@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
  * OpenTelemetry `TextMapPropagator` can take its place later behind the same two calls.
  */
 
-export const REQUEST_ID_HEADER = 'x-request-id';
-export const TRACEPARENT_HEADER = 'traceparent';
+const REQUEST_ID_HEADER = 'x-request-id';
+const TRACEPARENT_HEADER = 'traceparent';
 
 /** 1-128 characters of `[A-Za-z0-9._:-]`: the only request ids accepted from a peer or forwarded to one. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -47,7 +47,7 @@ export function parseTraceparent(value: unknown): Traceparent | undefined {
 }
 
 /** Version 00 text of a parsed traceparent (a later version's extra fields are dropped). */
-export function formatTraceparent(tp: Traceparent): string {
+function formatTraceparent(tp: Traceparent): string {
   return `00-${tp.traceId}-${tp.parentId}-${tp.flags}`;
 }
 

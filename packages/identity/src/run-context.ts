@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { isCaller, type Caller } from './caller.js';
 
 /** A genuine Caller (a copy or a look-alike object fails). */
-export const CallerSchema = z.custom<Caller>(isCaller, 'the run has no authenticated caller');
+const CallerSchema = z.custom<Caller>(isCaller, 'the run has no authenticated caller');
 
 /**
  * The per-run context (LangGraph's `context`, never `configurable`): who the run is for. Put there

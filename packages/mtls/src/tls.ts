@@ -58,7 +58,7 @@ export function readTlsFiles(env: TlsEnv, service: string): TlsMaterial | undefi
   return { cert, key: files.TLS_KEY_FILE!, ca: files.TLS_CA_FILE!, id };
 }
 
-export const TLS_MIN_VERSION: SecureVersion = 'TLSv1.3';
+const TLS_MIN_VERSION: SecureVersion = 'TLSv1.3';
 
 /** An HTTPS server's TLS settings (`@baton/service`'s `listen` takes them as `tls`). */
 export interface TlsOptions {
@@ -118,7 +118,7 @@ export function allowPeers(ids: Iterable<string>): (spiffeId: string | undefined
 }
 
 /** Every `spiffe://` URI SAN of a certificate (`getPeerCertificate()` or its `subjectaltname` string). */
-export function spiffeIdsOf(cert: Pick<PeerCertificate, 'subjectaltname'> | undefined | null): string[] {
+function spiffeIdsOf(cert: Pick<PeerCertificate, 'subjectaltname'> | undefined | null): string[] {
   const san = cert?.subjectaltname;
   if (typeof san !== 'string' || san === '') return [];
   return san

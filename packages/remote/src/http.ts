@@ -61,7 +61,7 @@ function errorCode(err: unknown): string | undefined {
 }
 
 /** True when the request surely never reached the remote (safe to send again). */
-export function neverReachedRemote(err: unknown): boolean {
+function neverReachedRemote(err: unknown): boolean {
   if (isBatonError(err)) return false;
   const code = errorCode(err);
   return code !== undefined && UNREACHED.has(code);
@@ -130,7 +130,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 const MAX_ERROR_BODY = 64 * 1024;
 
 /** Reads at most `limit` characters of a body, then drops the rest. */
-export async function readCapped(body: Dispatcher.ResponseData['body'], limit: number): Promise<string> {
+async function readCapped(body: Dispatcher.ResponseData['body'], limit: number): Promise<string> {
   const decoder = new TextDecoder();
   let text = '';
   for await (const chunk of body) {

@@ -7,4 +7,4 @@ export {
   type ForwardableConfigKey,
 } from './options.js';
 export { RemoteError, REMOTE_ERROR_CODES, type RemoteErrorCode, isRemoteError, isRetryableRemoteError } from './errors.js';
-export { SseParser, type SseEvent } from './sse.js';
+export type { SseEvent } from './sse.js';

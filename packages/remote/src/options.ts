@@ -98,7 +98,7 @@ function duration(value: unknown, name: string, fallback: number | undefined, al
 const defaultDispatchers = new Map<number, Dispatcher>();
 
 /** The process-wide keep-alive Agent for a connect timeout (one per distinct value). */
-export function defaultDispatcher(connectMs: number): Dispatcher {
+function defaultDispatcher(connectMs: number): Dispatcher {
   let d = defaultDispatchers.get(connectMs);
   if (!d) {
     d = new Agent({ connect: { timeout: connectMs } });
@@ -107,9 +107,8 @@ export function defaultDispatcher(connectMs: number): Dispatcher {
   return d;
 }
 
-export function resolveOptions<O>(options: RemoteRunnableOptions<O>): ResolvedOptions<O> {
-  if (typeof options !== 'object' || options === null) fail('options are required');
-
+/** The endpoint URL (no trailing slash) and the runnable's name (default: the last path segment). */
+function resolveUrl(options: RemoteRunnableOptions<unknown>): { url: string; name: string } {
   if (typeof options.url !== 'string') fail('url must be a string');
   let parsed: URL;
   try {
@@ -121,12 +120,14 @@ export function resolveOptions<O>(options: RemoteRunnableOptions<O>): ResolvedOp
   if (parsed.username || parsed.password) fail('url must not contain credentials');
   if (parsed.search || parsed.hash) fail('url must not have a query or fragment');
   const url = `${parsed.origin}${parsed.pathname.replace(/(?<!\/)\/+$/, '')}`;
-
   const segments = parsed.pathname.split('/').filter(Boolean);
   const name = options.name ?? segments[segments.length - 1] ?? parsed.host;
   if (typeof name !== 'string' || name.trim() === '' || name.length > 100) fail('name must be a non-empty string');
+  return { url, name };
+}
 
-  const c = options.credentials as RemoteCredentials | undefined;
+function resolveCredentials(given: unknown): RemoteCredentials {
+  const c = given as RemoteCredentials | undefined;
   if (typeof c !== 'object' || c === null) {
     fail("credentials are required: { strategy: 'exchange' | 'passthrough' | 'none' }");
   }
@@ -154,6 +155,45 @@ export function resolveOptions<O>(options: RemoteRunnableOptions<O>): ResolvedOp
     default:
       fail("credentials.strategy must be 'exchange', 'passthrough' or 'none'");
   }
+  return credentials;
+}
+
+/** The given undici Dispatcher, or the process-wide one for `connectMs`. */
+function resolveDispatcher(given: unknown, connectMs: number): Dispatcher {
+  let dispatcher: Dispatcher;
+  if (given !== undefined) {
+    if (typeof given !== 'object' || given === null || typeof (given as Dispatcher).dispatch !== 'function') {
+      fail('dispatcher must be an undici Dispatcher');
+    }
+    dispatcher = given as Dispatcher;
+  } else {
+    dispatcher = defaultDispatcher(connectMs);
+  }
+  return dispatcher;
+}
+
+/** Extra request headers, lower-cased; names and values checked, headers RemoteRunnable sets refused. */
+function resolveHeaders(given: unknown): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (given !== undefined) {
+    if (typeof given !== 'object' || given === null) fail('headers must be an object');
+    for (const [k, v] of Object.entries(given as Record<string, unknown>)) {
+      const key = k.toLowerCase();
+      if (!HEADER_NAME.test(k)) fail(`header name ${JSON.stringify(k)} is invalid`);
+      if (RESERVED_HEADERS.has(key)) fail(`header ${key} is set by RemoteRunnable and cannot be given in headers`);
+      if (typeof v !== 'string' || !HEADER_VALUE.test(v)) fail(`header ${key} must have a valid string value`);
+      headers[key] = v;
+    }
+  }
+  return headers;
+}
+
+export function resolveOptions<O>(options: RemoteRunnableOptions<O>): ResolvedOptions<O> {
+  if (typeof options !== 'object' || options === null) fail('options are required');
+
+  const { url, name } = resolveUrl(options);
+
+  const credentials = resolveCredentials(options.credentials);
 
   const t = options.timeouts ?? {};
   if (typeof t !== 'object' || t === null) fail('timeouts must be an object');
@@ -168,31 +208,9 @@ export function resolveOptions<O>(options: RemoteRunnableOptions<O>): ResolvedOp
   if (!Number.isInteger(attempts) || attempts < 1 || attempts > 10) fail('retry.attempts must be an integer from 1 to 10');
   const backoffMs = duration(r.backoffMs, 'retry.backoffMs', 100, true) as number;
 
-  let dispatcher: Dispatcher;
-  if (options.dispatcher !== undefined) {
-    if (
-      typeof options.dispatcher !== 'object' ||
-      options.dispatcher === null ||
-      typeof (options.dispatcher as Dispatcher).dispatch !== 'function'
-    ) {
-      fail('dispatcher must be an undici Dispatcher');
-    }
-    dispatcher = options.dispatcher;
-  } else {
-    dispatcher = defaultDispatcher(connectMs);
-  }
+  const dispatcher = resolveDispatcher(options.dispatcher, connectMs);
 
-  const headers: Record<string, string> = {};
-  if (options.headers !== undefined) {
-    if (typeof options.headers !== 'object' || options.headers === null) fail('headers must be an object');
-    for (const [k, v] of Object.entries(options.headers)) {
-      const key = k.toLowerCase();
-      if (!HEADER_NAME.test(k)) fail(`header name ${JSON.stringify(k)} is invalid`);
-      if (RESERVED_HEADERS.has(key)) fail(`header ${key} is set by RemoteRunnable and cannot be given in headers`);
-      if (typeof v !== 'string' || !HEADER_VALUE.test(v)) fail(`header ${key} must have a valid string value`);
-      headers[key] = v;
-    }
-  }
+  const headers = resolveHeaders(options.headers);
 
   const forwardConfig = options.forwardConfig ?? [];
   if (!Array.isArray(forwardConfig) || forwardConfig.some((k) => k !== 'tags' && k !== 'run_name' && k !== 'recursion_limit')) {

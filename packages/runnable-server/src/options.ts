@@ -82,7 +82,7 @@ export const CONFIG_KEY_FIELDS = {
 
 export type ConfigKey = keyof typeof CONFIG_KEY_FIELDS;
 
-export const DEFAULT_CONFIG_KEYS: readonly ConfigKey[] = ['tags', 'run_name', 'recursion_limit', 'max_concurrency'];
+const DEFAULT_CONFIG_KEYS: readonly ConfigKey[] = ['tags', 'run_name', 'recursion_limit', 'max_concurrency'];
 
 const CAMEL_TO_SNAKE: Record<string, ConfigKey> = {
   tags: 'tags',

@@ -2,7 +2,7 @@ export { parseConfig, loadConfig } from './config.js';
 export type { Env } from './config.js';
 export { createLogger } from './logger.js';
 export type { Logger, LogDestination, LogLevel } from './logger.js';
-export { requestContext, isValidRequestId, loggablePath } from './request-context.js';
+export { requestContext, isValidRequestId } from './request-context.js';
 export type { RequestContextOptions } from './request-context.js';
 export { healthRoutes } from './health.js';
 export { metrics } from './metrics.js';

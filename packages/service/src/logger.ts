@@ -32,7 +32,7 @@ const SECRET_KEYS = [
   'password',
 ];
 
-export const REDACT_PATHS: readonly string[] = [
+const REDACT_PATHS: readonly string[] = [
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["proxy-authorization"]',
