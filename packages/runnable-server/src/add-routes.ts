@@ -30,6 +30,74 @@ function abortOnClose(res: Response): AbortController {
   return controller;
 }
 
+/**
+ * How long a streamed run outlives its connection. A run buffered for a spec client (`attach`
+ * with `keepAlive`) survives a disconnect for the grace window, and for as long as a resumed
+ * reader is attached; any other run is aborted as soon as its client leaves.
+ */
+class StreamLifetime {
+  readonly abort = new AbortController();
+  private log: RunEventLog | undefined;
+  private keepAlive = false;
+  private graceTimer: NodeJS.Timeout | undefined;
+  private gone = false;
+  private done = false;
+
+  constructor(
+    res: Response,
+    private readonly graceMs: number,
+  ) {
+    res.on('close', () => {
+      if (res.writableFinished) return;
+      this.gone = true;
+      if (!this.keepAlive) this.abortRun();
+      else if (this.log?.readers === 0) this.startGrace();
+    });
+  }
+
+  /** The client left before the run was registered. */
+  get clientGone(): boolean {
+    return this.gone;
+  }
+
+  /** The run's events go to `log`; with `keepAlive` the run survives a disconnect (spec clients). */
+  attach(log: RunEventLog, keepAlive: boolean): void {
+    this.log = log;
+    this.keepAlive = keepAlive;
+    log.onReaders((readers) => {
+      if (readers > 0 && this.graceTimer) {
+        clearTimeout(this.graceTimer);
+        this.graceTimer = undefined;
+      } else if (readers === 0 && this.gone) {
+        this.startGrace();
+      }
+    });
+  }
+
+  /** Whether the run must stop: aborted, or its client left and nobody may resume it. */
+  stopped(sse: SseWriter): boolean {
+    return this.abort.signal.aborted || (sse.isClosed && !this.keepAlive);
+  }
+
+  finish(): void {
+    this.done = true;
+    if (this.graceTimer) clearTimeout(this.graceTimer);
+    this.log?.finish();
+  }
+
+  private abortRun(): void {
+    if (!this.abort.signal.aborted) this.abort.abort(clientClosed());
+  }
+
+  private startGrace(): void {
+    if (this.graceTimer || this.done) return;
+    this.graceTimer = setTimeout(() => {
+      this.graceTimer = undefined;
+      if ((this.log?.readers ?? 0) === 0) this.abortRun();
+    }, this.graceMs);
+  }
+}
+
 const STREAM_EVENT_FILTERS = {
   include_names: 'includeNames',
   include_types: 'includeTypes',
@@ -169,44 +237,14 @@ class RouteHandlers {
     const specClient = acceptsEventStream(req.get('accept'));
     const owner = this.ownerOf(req);
     const resume = this.opts.resume;
-    const abort = new AbortController();
-    const abortRun = () => {
-      if (!abort.signal.aborted) abort.abort(clientClosed());
-    };
-    // A spec client reconnects with Last-Event-ID: its run outlives the connection for the
-    // grace window, and longer while a resumed reader is attached. Anyone else's run is aborted at once.
-    let log: RunEventLog | undefined;
-    let keepAlive = false;
-    let graceTimer: NodeJS.Timeout | undefined;
-    let gone = false;
-    let done = false;
-    const startGrace = () => {
-      if (graceTimer || done) return;
-      graceTimer = setTimeout(() => {
-        graceTimer = undefined;
-        if ((log?.readers ?? 0) === 0) abortRun();
-      }, resume!.graceMs);
-    };
-    res.on('close', () => {
-      if (res.writableFinished) return;
-      gone = true;
-      if (!keepAlive) abortRun();
-      else if (log!.readers === 0) startGrace();
-    });
-    const config = await this.runConfig(req, body.config, abort.signal);
+    const lifetime = new StreamLifetime(res, resume?.graceMs ?? 0);
+    const config = await this.runConfig(req, body.config, lifetime.abort.signal);
     const runId = config.runId;
-    if (resume && owner !== undefined && !gone) {
+    let log: RunEventLog | undefined;
+    if (resume && owner !== undefined && !lifetime.clientGone) {
       log = resume.registry.start({ runId, owner, route: `${this.opts.path}/${route}` });
-      keepAlive = specClient;
+      lifetime.attach(log, specClient);
     }
-    log?.onReaders((readers) => {
-      if (readers > 0 && graceTimer) {
-        clearTimeout(graceTimer);
-        graceTimer = undefined;
-      } else if (readers === 0 && gone) {
-        startGrace();
-      }
-    });
     const sse = new SseWriter(res, { pingIntervalMs: this.opts.pingIntervalMs, specClient, retryMs: log ? resume?.retryMs : undefined });
     let seq = 0;
     const emit = async (event: string, data?: string) => {
@@ -218,26 +256,24 @@ class RouteHandlers {
       await emit('metadata', JSON.stringify({ run_id: runId }));
       const stream = await iterate(input, config);
       for await (const item of stream) {
-        if (abort.signal.aborted || (sse.isClosed && !keepAlive)) break;
+        if (lifetime.stopped(sse)) break;
         await emit('data', JSON.stringify(frame(item)));
       }
-      if (abort.signal.aborted || (sse.isClosed && !keepAlive)) {
+      if (lifetime.stopped(sse)) {
         this.opts.logger?.warn({ route, code: 'REQUEST_ABORTED' }, 'client disconnected; run aborted');
       } else {
         await emit('end');
       }
     } catch (err) {
       const be = toRunError(err);
-      const aborted = abort.signal.aborted || (sse.isClosed && !keepAlive);
+      const aborted = lifetime.stopped(sse);
       this.logRunFailure(be, route, aborted);
       if (!aborted) {
         const { message } = errorBody(be).error;
         await emit('error', JSON.stringify({ status_code: be.status, message, code: be.code }));
       }
     } finally {
-      done = true;
-      if (graceTimer) clearTimeout(graceTimer);
-      log?.finish();
+      lifetime.finish();
       sse.end();
     }
   }
