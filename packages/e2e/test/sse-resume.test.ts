@@ -1,6 +1,6 @@
 // A spec EventSource client (`eventsource` on npm) against the real workflow: ids on every event,
 // an `end` it can see, and a reconnect with Last-Event-ID that resumes the same run, never a new one.
-import { EventSource } from 'eventsource';
+import { openPostEventSource } from '@baton/testkit';
 import { startStack, type Stack } from './stack.js';
 
 let stack: Stack;
@@ -28,62 +28,7 @@ async function logsReach(check: () => boolean): Promise<void> {
   while (!check()) await new Promise((r) => setTimeout(r, 20));
 }
 
-interface Seen {
-  event: string;
-  data: string;
-  id: string;
-}
-
-/** POSTs through the client's custom fetch; each connection can be cut as a network failure would. */
-function openEventSource(token: string, body: unknown) {
-  const connections: Array<{ cut: AbortController; lastEventId: string | null; status?: number }> = [];
-  const es = new EventSource(`${stack.urls.workflow}/workflow/stream`, {
-    fetch: async (input, init) => {
-      const cut = new AbortController();
-      init.signal?.addEventListener('abort', () => cut.abort());
-      const headers = new Headers(init.headers as Record<string, string>);
-      const conn: (typeof connections)[number] = { cut, lastEventId: headers.get('last-event-id') };
-      connections.push(conn);
-      headers.set('authorization', `Bearer ${token}`);
-      headers.set('content-type', 'application/json');
-      const res = await fetch(input, { ...init, method: 'POST', body: JSON.stringify(body), headers, signal: cut.signal });
-      conn.status = res.status;
-      if (!res.body) return res;
-      const upstream = res.body.getReader();
-      const wrapped = new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          try {
-            const { done, value } = await upstream.read();
-            if (done) controller.close();
-            else controller.enqueue(value);
-          } catch {
-            controller.error(new TypeError('connection cut'));
-          }
-        },
-        cancel: (reason) => upstream.cancel(reason),
-      });
-      return new Response(wrapped, { status: res.status, headers: res.headers });
-    },
-  });
-  const seen: Seen[] = [];
-  const listeners: Array<(e: Seen) => void> = [];
-  for (const name of ['metadata', 'data', 'end', 'error']) {
-    es.addEventListener(name, (ev) => {
-      const m = ev as unknown as { data: unknown; lastEventId: string };
-      if (typeof m.data !== 'string') return;
-      const e = { event: name, data: m.data, id: m.lastEventId };
-      seen.push(e);
-      for (const l of listeners) l(e);
-    });
-  }
-  const until = (pred: (e: Seen) => boolean) =>
-    new Promise<Seen>((resolve) => {
-      const hit = seen.find(pred);
-      if (hit) return resolve(hit);
-      listeners.push((e) => pred(e) && resolve(e));
-    });
-  return { es, seen, connections, until };
-}
+const openEventSource = (token: string, body: unknown) => openPostEventSource(`${stack.urls.workflow}/workflow/stream`, token, body);
 
 describe('SSE resume against the running workflow', () => {
   it('cut during the writer deltas, the eventsource client reconnects and gets exactly the rest of the same run', async () => {

@@ -1,9 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type RequestHandler } from 'express';
-import { EventSource } from 'eventsource';
 import { RunnableLambda } from '@langchain/core/runnables';
 import { Caller } from '@baton/identity';
+import { openPostEventSource } from '@baton/testkit';
 import { addRoutes, type AddRoutesOptions, type AnyRunnable } from './index.js';
 
 /** `Authorization: Bearer <user>` → a verified Caller for that user (the real requireAuth is tested elsewhere). */
@@ -57,68 +57,6 @@ function deltaWriter(gates: Array<Promise<void>>) {
   return { runnable, runs };
 }
 
-interface Seen {
-  event: string;
-  data: string;
-  id: string;
-}
-
-/**
- * The `eventsource` npm client (a spec client: `Accept: text/event-stream`, reconnects with
- * `Last-Event-ID`) POSTing through its custom fetch. Each connection has its own abort
- * controller so the test can cut one mid-stream as a network failure would.
- */
-function openEventSource(url: string, user: string, body: unknown) {
-  const connections: Array<{ cut: AbortController; lastEventId: string | null; status?: number }> = [];
-  const es = new EventSource(url, {
-    fetch: async (input, init) => {
-      const cut = new AbortController();
-      init.signal?.addEventListener('abort', () => cut.abort());
-      const headers = new Headers(init.headers as Record<string, string>);
-      const conn: (typeof connections)[number] = { cut, lastEventId: headers.get('last-event-id') };
-      connections.push(conn);
-      headers.set('authorization', `Bearer ${user}`);
-      headers.set('content-type', 'application/json');
-      const res = await fetch(input, { ...init, method: 'POST', body: JSON.stringify(body), headers, signal: cut.signal });
-      conn.status = res.status;
-      if (!res.body) return res;
-      // A cut is a network failure to the client (it ignores AbortErrors: those are its own close()).
-      const upstream = res.body.getReader();
-      const wrapped = new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          try {
-            const { done, value } = await upstream.read();
-            if (done) controller.close();
-            else controller.enqueue(value);
-          } catch {
-            controller.error(new TypeError('connection cut'));
-          }
-        },
-        cancel: (reason) => upstream.cancel(reason),
-      });
-      return new Response(wrapped, { status: res.status, headers: res.headers });
-    },
-  });
-  const seen: Seen[] = [];
-  const listeners: Array<(e: Seen) => void> = [];
-  for (const name of ['metadata', 'data', 'end', 'error']) {
-    es.addEventListener(name, (ev) => {
-      const m = ev as unknown as { data: unknown; lastEventId: string };
-      if (typeof m.data !== 'string') return; // a connection error, not an `error` event from the server
-      const e = { event: name, data: m.data, id: m.lastEventId };
-      seen.push(e);
-      for (const l of listeners) l(e);
-    });
-  }
-  const until = (pred: (e: Seen) => boolean) =>
-    new Promise<Seen>((resolve) => {
-      const hit = seen.find(pred);
-      if (hit) return resolve(hit);
-      listeners.push((e) => pred(e) && resolve(e));
-    });
-  return { es, seen, connections, until };
-}
-
 /** POSTs with fetch; returns the status and the body text. */
 async function post(url: string, user: string, body: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(url, {
@@ -140,7 +78,7 @@ describe('resuming an SSE run with Last-Event-ID (the eventsource client)', () =
     gates[6] = afterReconnect.promise;
     const { runnable, runs } = deltaWriter(gates);
     const url = await serve(runnable, { resume: { retryMs: 20 } });
-    const client = openEventSource(`${url}/stream`, 'alice', { input: 10 });
+    const client = openPostEventSource(`${url}/stream`, 'alice', { input: 10 });
     try {
       await client.until((e) => e.data === '{"delta":"d3"}');
       client.connections[0]!.cut.abort();
@@ -170,7 +108,7 @@ describe('resuming an SSE run with Last-Event-ID (the eventsource client)', () =
   it('answers 204 to a reconnect after the end, so the client stops, and starts no run', async () => {
     const { runnable, runs } = deltaWriter([]);
     const url = await serve(runnable, { resume: { retryMs: 20 } });
-    const client = openEventSource(`${url}/stream`, 'alice', { input: 2 });
+    const client = openPostEventSource(`${url}/stream`, 'alice', { input: 2 });
     const stopped = new Promise<void>((resolve) => client.es.addEventListener('error', () => client.es.readyState === 2 && resolve()));
     const end = await client.until((e) => e.event === 'end');
     // The server closes after `end`; the client reconnects with the end's id and is told to stop.

@@ -4,3 +4,4 @@ export * from './sse.js';
 export * from './http.js';
 export * from './sources.js';
 export * from './growth.js';
+export * from './event-source.js';
