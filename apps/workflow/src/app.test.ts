@@ -209,6 +209,74 @@ describe('workflow app: routes and auth', () => {
   });
 });
 
+describe('workflow app: recursion limit', () => {
+  /** Research waits for its signal on topic `slow` (recording the abort); the reviewer never approves. */
+  const aborted: string[] = [];
+  function limitedApp(maxRecursionLimit?: number) {
+    const logger = createLogger({ service: 'workflow', level: 'info', destination: capture.stream });
+    const keys = createJwksKeyStore({ jwksUri: issuer.jwksUri });
+    const verifier = createVerifier({ issuer: issuer.issuer, audience: AUD, keys });
+    const research = RunnableLambda.from(async (input: { topic: string }, config: RunnableConfig) => {
+      if (input.topic === 'slow') {
+        await new Promise((_resolve, reject) => {
+          const t = setTimeout(() => reject(new Error('never aborted')), 3000);
+          config.signal?.addEventListener('abort', () => {
+            clearTimeout(t);
+            aborted.push(input.topic);
+            reject(config.signal?.reason);
+          });
+        });
+      }
+      return { sources: [source('a')], topic: input.topic };
+    });
+    const reviewer = RunnableLambda.from(async () => ({ approved: false, notes: [] }));
+    const graph = createWorkflowGraph({ agents: { ...agents, research: research as never, reviewer: reviewer as never } });
+    return createApp({
+      logger,
+      verifier,
+      auditor: createAuditor({ logger, service: 'workflow' }),
+      workflow: new WorkflowRunnable({ graph }),
+      ...(maxRecursionLimit ? { maxRecursionLimit } : {}),
+    });
+  }
+
+  it('answers 422 RUNNABLE_RECURSION_LIMIT, not 500, to an invoke with recursion_limit: 1', async () => {
+    const res = await invoke(limitedApp(), { input: { topic: 'tokens' }, config: { recursion_limit: 1 } });
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe('RUNNABLE_RECURSION_LIMIT');
+  });
+
+  it('ends a stream with an error event carrying the code', async () => {
+    const res = await request(limitedApp())
+      .post('/workflow/stream')
+      .set(bearer(token()))
+      .send({ input: { topic: 'tokens' }, config: { recursionLimit: 2 } });
+    const last = parseSse(res.text).at(-1)!;
+    expect(last.event).toBe('error');
+    expect(JSON.parse(last.data)).toMatchObject({ status_code: 422, code: 'RUNNABLE_RECURSION_LIMIT' });
+  });
+
+  it('lets a full run (every revision) finish by default, and caps a larger recursion_limit', async () => {
+    const full = await invoke(limitedApp(), { input: { topic: 'tokens' }, config: { recursion_limit: 1000 } });
+    expect(full.status).toBe(200);
+    expect(full.body.output.revisions).toBe(2);
+    const capped = await invoke(limitedApp(4), { input: { topic: 'tokens' }, config: { recursion_limit: 1000 } });
+    expect(capped.status).toBe(422);
+    expect(capped.body.error.code).toBe('RUNNABLE_RECURSION_LIMIT');
+  });
+
+  it('aborts the sibling runs of a batch when one item hits the limit', async () => {
+    aborted.length = 0;
+    const res = await request(limitedApp())
+      .post('/workflow/batch')
+      .set(bearer(token()))
+      .send({ inputs: [{ topic: 'slow' }, { topic: 'fast' }], config: [{}, { recursion_limit: 1 }] });
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe('RUNNABLE_RECURSION_LIMIT');
+    expect(aborted).toEqual(['slow']);
+  });
+});
+
 describe('workflow app: threads', () => {
   it('scopes config.configurable.thread_id to the caller before it reaches the graph', async () => {
     await invoke(app, { input: { topic: 'a' }, config: { configurable: { thread_id: 'shared' } } }, token('alice'));

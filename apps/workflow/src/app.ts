@@ -6,7 +6,7 @@ import { errorHandler } from '@baton/errors/express';
 import { requireAuth } from '@baton/auth/express';
 import { addRoutes, type ServerRunConfig } from '@baton/runnable-server';
 import { healthRoutes, metrics, requestContext, type Logger } from '@baton/service';
-import type { WorkflowGraph } from './graph.js';
+import { workflowRecursionLimit, type WorkflowGraph } from './graph.js';
 import type { WorkflowRunnable } from './runnable.js';
 import { workflowInputSchema, workflowOutputSchema } from '@baton/contract/wire';
 import { toOutput, type WorkflowStateType } from './state.js';
@@ -22,6 +22,11 @@ export interface WorkflowAppDeps {
   /** Scope every workflow call requires (default `workflow:invoke`). */
   scope?: string;
   ready?: () => boolean | Promise<boolean>;
+  /**
+   * The largest `recursion_limit` a run gets (a caller's larger one is lowered to it): default
+   * `workflowRecursionLimit()`, what a run with the default `maxRevisions` needs.
+   */
+  maxRecursionLimit?: number;
 }
 
 function callerOf(req: Request): Caller {
@@ -60,6 +65,7 @@ export function createApp(deps: WorkflowAppDeps): express.Express {
     outputSchema: workflowOutputSchema,
     configurableKeys: threadedGraph ? ['thread_id'] : [],
     config: scopeThread,
+    maxRecursionLimit: deps.maxRecursionLimit ?? workflowRecursionLimit(),
     logger,
   });
 

@@ -55,6 +55,15 @@ function guarded<T>(node: NodeName, fn: (state: WorkflowStateType, config: LangG
 }
 
 /**
+ * The recursion limit a full run of the graph needs, the most `/workflow` lets a caller ask for:
+ * research, then write + review at most `maxRevisions + 1` times; LangGraph stops a run that
+ * reaches its limit, so one more than the supersteps.
+ */
+export function workflowRecursionLimit(maxRevisions = 2): number {
+  return 1 + 2 * (maxRevisions + 1) + 1;
+}
+
+/**
  * research → write → review → (write again with the reviewer's notes, at most
  * `maxRevisions` times) → end. Every node passes its own `config` to the agent client, which
  * is how the caller's identity (in `config.context`) reaches each remote call.

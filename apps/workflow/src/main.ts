@@ -6,7 +6,7 @@ import { runService, type Logger } from '@baton/service';
 import { createAgentClients } from './agents.js';
 import { createApp } from './app.js';
 import { parseWorkflowConfig, type WorkflowConfig } from './config.js';
-import { createWorkflowGraph } from './graph.js';
+import { createWorkflowGraph, workflowRecursionLimit } from './graph.js';
 import { WorkflowRunnable } from './runnable.js';
 import { createCheckpointer } from './threads.js';
 
@@ -80,7 +80,15 @@ await runService({
     await checkpointer?.close();
   },
   createApp: ({ verifier, auditor, workflow, threadedGraph }, { config, logger }) =>
-    createApp({ logger, verifier, auditor, workflow, scope: config.WORKFLOW_SCOPE, ...(threadedGraph ? { threadedGraph } : {}) }),
+    createApp({
+      logger,
+      verifier,
+      auditor,
+      workflow,
+      scope: config.WORKFLOW_SCOPE,
+      maxRecursionLimit: workflowRecursionLimit(config.MAX_REVISIONS),
+      ...(threadedGraph ? { threadedGraph } : {}),
+    }),
   // Users call the workflow: HTTPS without asking for a client certificate.
   serverTls: () => ({ requireClientCert: false }),
   listening: {

@@ -75,6 +75,10 @@ export const ERROR_CODES = {
   RUNNABLE_CONFIG_INVALID: { status: 422, meaning: 'A config key is not accepted or has the wrong shape' },
   RUNNABLE_REQUEST_INVALID: { status: 422, meaning: 'The request body does not have the LangServe shape' },
   RUNNABLE_BATCH_TOO_LARGE: { status: 422, meaning: 'A batch holds more inputs than allowed' },
+  RUNNABLE_RECURSION_LIMIT: {
+    status: 422,
+    meaning: 'The run hit its recursion limit (LangGraph’s GRAPH_RECURSION_LIMIT) before it finished',
+  },
   RUNNABLE_FAILED: { status: 500, meaning: 'The runnable failed with an error that is not a Baton error (fixed message)' },
 
   // @baton/errors' error handler and the apps' route fallbacks: the request itself.

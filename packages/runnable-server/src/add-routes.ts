@@ -98,6 +98,34 @@ class StreamLifetime {
   }
 }
 
+/**
+ * Runs `run(0..count-1)` with at most `concurrency` in flight, in order of index; starts no more
+ * once `signal` is aborted or an item failed. Resolves when every started item has settled: the
+ * outputs, or undefined when any item failed or the signal was aborted.
+ */
+async function runBounded<T>(
+  count: number,
+  concurrency: number,
+  signal: AbortSignal,
+  run: (i: number) => Promise<T>,
+): Promise<T[] | undefined> {
+  const outputs = new Array<T>(count);
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (next < count && !failed && !signal.aborted) {
+      const i = next++;
+      try {
+        outputs[i] = await run(i);
+      } catch {
+        failed = true;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  return failed || signal.aborted ? undefined : outputs;
+}
+
 const STREAM_EVENT_FILTERS = {
   include_names: 'includeNames',
   include_types: 'includeTypes',
@@ -156,8 +184,11 @@ class RouteHandlers {
   /** Client config (filtered) + fresh run id + abort signal + identity context, then the per-request modifier. */
   private async runConfig(req: Request, clientConfig: unknown, signal: AbortSignal): Promise<ServerRunConfig & { runId: string }> {
     const runId = randomUUID();
+    const { maxRecursionLimit } = this.opts;
+    const client = filterClientConfig(clientConfig, this.opts.configKeys, this.opts.configurableKeys, maxRecursionLimit);
     let config: ServerRunConfig = {
-      ...filterClientConfig(clientConfig, this.opts.configKeys, this.opts.configurableKeys),
+      ...client,
+      recursionLimit: client.recursionLimit ?? maxRecursionLimit,
       runId,
       signal,
       context: this.opts.context(req),
@@ -192,20 +223,32 @@ class RouteHandlers {
     res.json({ output: toWire(output), metadata: { run_id: config.runId, feedback_tokens: [] } });
   };
 
+  /**
+   * Runs the items `batchConcurrency` at a time, each with one signal combined from the request's
+   * (the client left) and the batch's (an item failed): the first failure aborts every sibling,
+   * starts no more items, and is the response once all of them have settled.
+   */
   batch: RequestHandler = async (req, res) => {
     const body = parseBatchBody(req.body, this.opts.maxBatchSize);
     const inputs = body.inputs.map((input, i) => validateInput(this.opts.inputSchema, input, ['inputs', i]));
-    const abort = abortOnClose(res);
+    const client = abortOnClose(res);
+    const batch = new AbortController();
+    const signal = AbortSignal.any([client.signal, batch.signal]);
     const configs = await Promise.all(
-      inputs.map((_, i) => this.runConfig(req, Array.isArray(body.config) ? body.config[i] : body.config, abort.signal)),
+      inputs.map((_, i) => this.runConfig(req, Array.isArray(body.config) ? body.config[i] : body.config, signal)),
     );
-    let outputs: unknown[];
-    try {
-      outputs = await this.runnable.batch(inputs, configs);
-    } catch (err) {
-      if (abort.signal.aborted) return this.logRunFailure(toRunError(err), 'batch', true);
-      throw toRunError(err);
-    }
+    let failure: { err: unknown } | undefined;
+    const outputs = await runBounded(inputs.length, this.opts.batchConcurrency, signal, async (i) => {
+      try {
+        return await this.runnable.invoke(inputs[i], configs[i]);
+      } catch (err) {
+        if (!failure && !signal.aborted) failure = { err };
+        if (!batch.signal.aborted) batch.abort(new BatonError('REQUEST_ABORTED', 'Another item of the batch failed'));
+        throw err;
+      }
+    });
+    if (client.signal.aborted) return this.logRunFailure(clientClosed(), 'batch', true);
+    if (failure || !outputs) throw toRunError(failure?.err);
     const runIds = configs.map((c) => c.runId);
     res.json({
       output: outputs.map((o) => toWire(o)),

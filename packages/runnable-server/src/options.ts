@@ -42,6 +42,13 @@ export interface AddRoutesOptions {
   bodyLimit?: string | number;
   /** Maximum `inputs` per `/batch` call (default 100). */
   maxBatchSize?: number;
+  /** How many items of one `/batch` run at once (default 4); the rest wait for a free slot. */
+  batchConcurrency?: number;
+  /**
+   * The largest `recursion_limit` a run gets (default 25, LangGraph's own default): a client's
+   * larger value is lowered to it, and a run without one gets it.
+   */
+  maxRecursionLimit?: number;
   /** Interval of the `: ping` SSE comment (default 15 000 ms). */
   pingIntervalMs?: number;
   /** Where failures and client disconnects are logged (a pino logger is one). */
@@ -110,6 +117,8 @@ export interface ResolvedOptions {
   config?: AddRoutesOptions['config'];
   bodyLimit: string | number;
   maxBatchSize: number;
+  batchConcurrency: number;
+  maxRecursionLimit: number;
   pingIntervalMs: number;
   logger?: Pick<Logger, 'error' | 'warn'>;
   resume?: ResolvedResume;
@@ -180,6 +189,8 @@ export function resolveOptions(options: AddRoutesOptions): ResolvedOptions {
     config: options.config,
     bodyLimit,
     maxBatchSize: positiveInt('maxBatchSize', options.maxBatchSize, 100),
+    batchConcurrency: positiveInt('batchConcurrency', options.batchConcurrency, 4),
+    maxRecursionLimit: positiveInt('maxRecursionLimit', options.maxRecursionLimit, 25),
     pingIntervalMs: positiveInt('pingIntervalMs', options.pingIntervalMs, 15_000),
     logger: options.logger,
     resume: resolveResume(options.resume),

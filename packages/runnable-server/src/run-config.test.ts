@@ -26,6 +26,15 @@ describe('filterClientConfig', () => {
     });
   });
 
+  it('lowers a recursion_limit above the server maximum to it, and keeps a smaller one', () => {
+    const { configKeys, configurableKeys } = defaults;
+    expect(filterClientConfig({ recursion_limit: 1000 }, configKeys, configurableKeys, 25)).toEqual({ recursionLimit: 25 });
+    expect(filterClientConfig({ recursionLimit: 3 }, configKeys, configurableKeys, 25)).toEqual({ recursionLimit: 3 });
+    expect(filterClientConfig({}, configKeys, configurableKeys, 25)).toEqual({});
+    expect(defaults.maxRecursionLimit).toBe(25);
+    expect(defaults.batchConcurrency).toBe(4);
+  });
+
   it('drops metadata, callbacks, runId, context, signal, timeout, unknown keys and configurable by default', () => {
     const out = filterClientConfig(
       {
@@ -95,6 +104,8 @@ describe('resolveOptions', () => {
     [{ path: '/x', configurableKeys: ['__baton_principal'] }],
     [{ path: '/x', maxBatchSize: 0 }],
     [{ path: '/x', pingIntervalMs: -1 }],
+    [{ path: '/x', batchConcurrency: 1.5 }],
+    [{ path: '/x', maxRecursionLimit: 0 }],
     [{ path: '/x', inputSchema: {} as never }],
     [{ path: '/x', auth: 'nope' as never }],
   ])('throws a TypeError at start-up for a bad option %j', (opts) => {

@@ -37,12 +37,14 @@ function checkValue(key: ConfigKey, value: unknown): unknown {
  * in snake_case or camelCase) and, inside `configurable`, only `configurableKeys`. Everything
  * else — `callbacks`, `runId`, `context`, `signal`, `timeout`, `metadata` unless allowed,
  * other `configurable` entries — is dropped silently, as the official client always sends
- * some of them. A wrong type on an allowed key is 422 `RUNNABLE_CONFIG_INVALID`.
+ * some of them. A wrong type on an allowed key is 422 `RUNNABLE_CONFIG_INVALID`. A
+ * `recursion_limit` above `maxRecursionLimit` is lowered to it (a client cannot buy a longer run).
  */
 export function filterClientConfig(
   raw: unknown,
   configKeys: ReadonlySet<ConfigKey>,
   configurableKeys: ReadonlySet<string>,
+  maxRecursionLimit = Number.POSITIVE_INFINITY,
 ): ServerRunConfig {
   const out: Record<string, unknown> = {};
   if (raw === undefined || raw === null) return out;
@@ -57,6 +59,7 @@ export function filterClientConfig(
     if (!canonical || !configKeys.has(canonical)) continue;
     out[CONFIG_KEY_FIELDS[canonical]] = checkValue(canonical, value);
   }
+  if (typeof out.recursionLimit === 'number') out.recursionLimit = Math.min(out.recursionLimit, maxRecursionLimit);
   const configurable = raw.configurable;
   if (configurableKeys.size > 0 && isPlainObject(configurable)) {
     const kept: Record<string, unknown> = {};

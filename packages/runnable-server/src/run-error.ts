@@ -5,9 +5,14 @@ import { BatonError, isBatonError, scrubSecrets } from '@baton/errors';
  * (a remote agent's `REMOTE_*` error thrown inside a graph node still says what it was); its
  * message is shown only if it is exposable, and scrubbed of anything token-shaped. Its
  * headers are dropped (a downstream `WWW-Authenticate` is not about this caller's token).
+ * LangGraph's GraphRecursionError (`GRAPH_RECURSION_LIMIT`) is 422 `RUNNABLE_RECURSION_LIMIT`: the
+ * caller's `recursion_limit` (capped by the server) was too small for the run, not a server fault.
  * Anything else is 500 `RUNNABLE_FAILED` with a fixed message: library errors echo inputs.
  */
 export function toRunError(err: unknown): BatonError {
+  if (isRecursionLimit(err)) {
+    return new BatonError('RUNNABLE_RECURSION_LIMIT', 'The run hit its recursion limit before it finished', { expose: true, cause: err });
+  }
   if (isBatonError(err)) {
     return new BatonError(err.code, err.expose ? scrubSecrets(err.message) : 'Internal error', {
       status: err.status,
@@ -17,4 +22,11 @@ export function toRunError(err: unknown): BatonError {
     });
   }
   return new BatonError('RUNNABLE_FAILED', 'The runnable failed', { expose: true, cause: err });
+}
+
+/** LangGraph's GraphRecursionError, recognised by name or `lc_error_code` (no import of @langchain/langgraph). */
+function isRecursionLimit(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as { name?: unknown; lc_error_code?: unknown };
+  return e.name === 'GraphRecursionError' || e.lc_error_code === 'GRAPH_RECURSION_LIMIT';
 }
