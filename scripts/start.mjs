@@ -128,6 +128,7 @@ const restartPolicy = {
 };
 const crashes = new Map(); // service name -> times of its recent crashes
 const restartTimers = new Set();
+const listened = new WeakSet(); // children that wrote their own listening line
 
 function log(level, msg, extra = {}) {
   process.stdout.write(`${JSON.stringify({ level, time: Date.now(), service: 'launcher', msg, ...extra })}\n`);
@@ -172,7 +173,7 @@ function start(svc) {
   children.set(svc.name, child);
   const forward = (stream) =>
     createInterface({ input: stream }).on('line', (line) => {
-      if (isOwnListeningLine(svc, child, line)) child.listeningOwn = true;
+      if (isOwnListeningLine(svc, child, line)) listened.add(child);
       // JSON lines pass through untouched (they already carry `service`); anything else is wrapped.
       if (line.startsWith('{')) process.stdout.write(`${line}\n`);
       else if (line.trim()) process.stdout.write(`${JSON.stringify({ level: 'info', service: svc.name, msg: line })}\n`);
@@ -261,7 +262,7 @@ async function waitHealthy(svc, child, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   const alive = () => child.exitCode === null && child.signalCode === null;
   while (Date.now() < deadline && !stopping && alive()) {
-    if (child.listeningOwn && (await probe(svc)) && alive()) return true;
+    if (listened.has(child) && (await probe(svc)) && alive()) return true;
     await new Promise((r) => setTimeout(r, 150));
   }
   return false;
