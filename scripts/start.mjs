@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // `pnpm start`: the whole Baton system on this machine, no Docker. Starts the issuer, the three
 // agents and the workflow as separate processes (each from its compiled dist/), waits until each
-// is healthy, streams every service's JSON log lines to stdout, and stops them all on
-// Ctrl-C / SIGTERM. First start makes the dev client secret (the issuer makes its own keys).
+// is healthy (its own `listening` line, then its health probe), streams every service's JSON log
+// lines to stdout, and stops them all on Ctrl-C / SIGTERM. A service that dies during start-up
+// stops everything (exit 1); one that dies after the system was up is restarted with backoff, and
+// too many crashes within a window give up (exit 1). First start makes the dev client secret (the issuer makes its own keys).
 //
 // Every port and URL is overridable by environment (see README "Configuration").
 //
@@ -104,9 +106,56 @@ const services = [
 
 const children = new Map();
 let stopping = false;
+// 'starting' until every service was healthy once: a child that dies before that stops everything
+// (a port in use, a bad configuration); after it, a child that dies is restarted with backoff.
+let phase = 'starting';
+
+// Restart policy (README "pnpm start"): delay = min(BACKOFF_MS * 2^(crashes in the window - 1), BACKOFF_MAX_MS);
+// MAX_CRASHES crashes of one service within WINDOW_MS give up and stop everything (exit 1).
+const positive = (name, fallback) => {
+  const v = Number(env[name] ?? fallback);
+  if (!Number.isFinite(v) || v <= 0) {
+    process.stderr.write(`${name} must be a positive number\n`);
+    process.exit(1);
+  }
+  return v;
+};
+const restartPolicy = {
+  backoffMs: positive('BATON_RESTART_BACKOFF_MS', 500),
+  backoffMaxMs: positive('BATON_RESTART_BACKOFF_MAX_MS', 10_000),
+  maxCrashes: positive('BATON_RESTART_MAX_CRASHES', 5),
+  windowMs: positive('BATON_RESTART_WINDOW_MS', 60_000),
+};
+const crashes = new Map(); // service name -> times of its recent crashes
+const restartTimers = new Set();
+const listened = new WeakSet(); // children that wrote their own listening line
 
 function log(level, msg, extra = {}) {
   process.stdout.write(`${JSON.stringify({ level, time: Date.now(), service: 'launcher', msg, ...extra })}\n`);
+}
+
+/** The port a listening line names: `port` (issuer, workflow) or the port of `url` (agents). */
+const reportedPort = (o) => (o.port !== undefined ? Number(o.port) : typeof o.url === 'string' ? Number(new URL(o.url).port) : undefined);
+
+/**
+ * The child's own `listening` line: written by runService once the server is bound, with the
+ * logger's `pid` and the port it bound. Matching both pid and port proves the listener on the
+ * probed port is this child; a foreign process on the port makes the child fail to bind instead.
+ */
+function isOwnListeningLine(svc, child, line) {
+  if (!line.startsWith('{')) return false;
+  try {
+    const o = JSON.parse(line);
+    return (
+      o.service === svc.name &&
+      o.pid === child.pid &&
+      typeof o.msg === 'string' &&
+      o.msg.endsWith('listening') &&
+      (reportedPort(o) ?? ports[svc.name]) === ports[svc.name]
+    );
+  } catch {
+    return false;
+  }
 }
 
 function start(svc) {
@@ -124,6 +173,7 @@ function start(svc) {
   children.set(svc.name, child);
   const forward = (stream) =>
     createInterface({ input: stream }).on('line', (line) => {
+      if (isOwnListeningLine(svc, child, line)) listened.add(child);
       // JSON lines pass through untouched (they already carry `service`); anything else is wrapped.
       if (line.startsWith('{')) process.stdout.write(`${line}\n`);
       else if (line.trim()) process.stdout.write(`${JSON.stringify({ level: 'info', service: svc.name, msg: line })}\n`);
@@ -131,13 +181,56 @@ function start(svc) {
   forward(child.stdout);
   forward(child.stderr);
   child.on('exit', (code, signal) => {
-    children.delete(svc.name);
-    if (!stopping) {
-      log('error', `${svc.name} exited unexpectedly`, { code, signal });
+    if (children.get(svc.name) === child) children.delete(svc.name);
+    if (stopping) return;
+    if (phase === 'starting') {
+      log('error', `${svc.name} exited unexpectedly during start-up; stopping everything`, { code, signal, pid: child.pid });
       void stop(1);
-    }
+    } else crashed(svc, child, { code, signal });
   });
   return child;
+}
+
+/** A child that was healthy died: restart it after a backoff, or give up after too many crashes in the window. */
+function crashed(svc, child, { code, signal }) {
+  const { backoffMs, backoffMaxMs, maxCrashes, windowMs } = restartPolicy;
+  const now = Date.now();
+  const recent = [...(crashes.get(svc.name) ?? []).filter((t) => now - t < windowMs), now];
+  crashes.set(svc.name, recent);
+  if (recent.length >= maxCrashes) {
+    log('error', `giving up: ${svc.name} crashed ${recent.length} times within ${windowMs / 1000} s; stopping everything`, {
+      code,
+      signal,
+      pid: child.pid,
+    });
+    void stop(1);
+    return;
+  }
+  const delay = Math.min(backoffMs * 2 ** (recent.length - 1), backoffMaxMs);
+  log('error', `${svc.name} exited unexpectedly; restarting in ${delay} ms`, {
+    code,
+    signal,
+    pid: child.pid,
+    crashes: recent.length,
+    delay_ms: delay,
+  });
+  const timer = setTimeout(() => {
+    restartTimers.delete(timer);
+    void restart(svc);
+  }, delay);
+  restartTimers.add(timer);
+}
+
+async function restart(svc) {
+  const child = start(svc);
+  if (!child) return;
+  if (await waitHealthy(svc, child)) {
+    log('info', `${svc.name} restarted`, { pid: child.pid, port: ports[svc.name] });
+  } else if (!stopping && child.exitCode === null && child.signalCode === null) {
+    // Up but never healthy: end it; its exit counts as one more crash.
+    log('error', `${svc.name} was not healthy at ${svc.health} after a restart; killing it`, { pid: child.pid });
+    child.kill('SIGKILL');
+  }
 }
 
 /** One health request: plain fetch, or (MTLS=1) HTTPS trusting the dev CA with the service's own certificate. */
@@ -164,19 +257,29 @@ async function probe(svc) {
   });
 }
 
-async function waitHealthy(svc, timeoutMs = 60_000) {
+/** True once `child` wrote its own listening line and the health probe answers while it runs; false if it died, or at the deadline. */
+async function waitHealthy(svc, child, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (stopping) return;
-    if (await probe(svc)) return;
+  const alive = () => child.exitCode === null && child.signalCode === null;
+  while (Date.now() < deadline && !stopping && alive()) {
+    if (listened.has(child) && (await probe(svc)) && alive()) return true;
     await new Promise((r) => setTimeout(r, 150));
   }
-  throw new Error(`${svc.name} was not healthy at ${svc.health} within ${timeoutMs / 1000} s`);
+  return false;
+}
+
+/** Start-up: a service that is not healthy in time stops everything (one that died already has). */
+async function startHealthy(svc) {
+  const child = start(svc);
+  if (child && !(await waitHealthy(svc, child)) && !stopping) {
+    throw new Error(`${svc.name} was not healthy at ${svc.health} within 60 s`);
+  }
 }
 
 async function stop(code) {
   if (stopping) return;
   stopping = true;
+  for (const timer of restartTimers) clearTimeout(timer);
   // Reverse start order, one tier at a time: the workflow drains its runs while the agents and
   // the issuer still serve them, then the agents, then the issuer.
   const tiers = [[WORKFLOW.name], AGENTS.map((a) => a.name), [ISSUER.name]];
@@ -195,19 +298,19 @@ process.on('SIGTERM', () => void stop(0));
 try {
   const [issuer, ...rest] = services;
   const workflow = rest.pop();
-  start(issuer);
-  await waitHealthy(issuer);
-  for (const svc of rest) start(svc);
-  await Promise.all(rest.map((svc) => waitHealthy(svc)));
-  start(workflow);
-  await waitHealthy(workflow);
+  await startHealthy(issuer);
+  await Promise.all(rest.map((svc) => startHealthy(svc)));
+  await startHealthy(workflow);
 } catch (err) {
   log('error', String(err?.message ?? err));
   await stop(1);
 }
 
 // A service that died during start-up has begun the shutdown: announce nothing.
-if (!stopping) announce();
+if (!stopping) {
+  phase = 'running';
+  announce();
+}
 
 function announce() {
   const curlTls = mtls ? ` --cacert ${path.relative(process.cwd(), path.join(certsDir, 'ca.pem')) || 'ca.pem'}` : '';
