@@ -73,11 +73,14 @@ const NAME = /^[a-z][a-z0-9-]*$/;
 const PATH = /^\/[a-z][a-z0-9-]*$/;
 const SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
-function unique(what: string, values: readonly unknown[]): void {
-  const seen = new Set<unknown>();
-  for (const v of values) {
-    if (seen.has(v)) throw new TypeError(`defineTopology: two services share the ${what} ${JSON.stringify(v)}`);
-    seen.add(v);
+function uniqueFields<T>(items: readonly T[], fields: readonly (keyof T & string)[]): void {
+  for (const field of fields) {
+    const seen = new Set<unknown>();
+    for (const item of items) {
+      const v = item[field];
+      if (seen.has(v)) throw new TypeError(`defineTopology: two services share the ${field} ${JSON.stringify(v)}`);
+      seen.add(v);
+    }
   }
 }
 
@@ -114,35 +117,9 @@ export function defineTopology(spec: TopologySpec): Topology {
     return Object.freeze({ ...runnable(service(a.name, a.port, a.key), a), key: a.key, envPrefix: a.key.toUpperCase() });
   });
   const services = [issuer, ...agents, workflow];
-  unique(
-    'name',
-    services.map((s) => s.name),
-  );
-  unique(
-    'port',
-    services.map((s) => s.port),
-  );
-  unique(
-    'host',
-    services.map((s) => s.host),
-  );
-  unique(
-    'key',
-    agents.map((a) => a.key),
-  );
-  const runnables = [workflow, ...agents];
-  unique(
-    'path',
-    runnables.map((s) => s.path),
-  );
-  unique(
-    'audience',
-    runnables.map((s) => s.audience),
-  );
-  unique(
-    'scope',
-    runnables.map((s) => s.scope),
-  );
+  uniqueFields(services, ['name', 'port', 'host']);
+  uniqueFields(agents, ['key']);
+  uniqueFields([workflow, ...agents], ['path', 'audience', 'scope']);
   return Object.freeze({ issuer, workflow, agents: Object.freeze(agents), services: Object.freeze(services) });
 }
 
