@@ -173,7 +173,7 @@ function start(svc) {
   children.set(svc.name, child);
   const forward = (stream) =>
     createInterface({ input: stream }).on('line', (line) => {
-      if (isOwnListeningLine(svc, child, line)) listened.add(child);
+      if (!listened.has(child) && isOwnListeningLine(svc, child, line)) listened.add(child);
       // JSON lines pass through untouched (they already carry `service`); anything else is wrapped.
       if (line.startsWith('{')) process.stdout.write(`${line}\n`);
       else if (line.trim()) process.stdout.write(`${JSON.stringify({ level: 'info', service: svc.name, msg: line })}\n`);
@@ -258,7 +258,9 @@ async function probe(svc) {
 }
 
 /** True once `child` wrote its own listening line and the health probe answers while it runs; false if it died, or at the deadline. */
-async function waitHealthy(svc, child, timeoutMs = 60_000) {
+const HEALTH_TIMEOUT_MS = 60_000;
+
+async function waitHealthy(svc, child, timeoutMs = HEALTH_TIMEOUT_MS) {
   const deadline = Date.now() + timeoutMs;
   const alive = () => child.exitCode === null && child.signalCode === null;
   while (Date.now() < deadline && !stopping && alive()) {
@@ -272,7 +274,7 @@ async function waitHealthy(svc, child, timeoutMs = 60_000) {
 async function startHealthy(svc) {
   const child = start(svc);
   if (child && !(await waitHealthy(svc, child)) && !stopping) {
-    throw new Error(`${svc.name} was not healthy at ${svc.health} within 60 s`);
+    throw new Error(`${svc.name} was not healthy at ${svc.health} within ${HEALTH_TIMEOUT_MS / 1000} s`);
   }
 }
 

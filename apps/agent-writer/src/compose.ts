@@ -115,7 +115,6 @@ interface PreparedSource {
 
 /** Everything about the input that does not depend on the number of sentences per source. */
 interface Prepared {
-  readonly topicTerms: readonly string[];
   readonly sources: readonly PreparedSource[];
   /** For each term a note asks for: the first source sentence that has it. */
   readonly termSentences: ReadonlyMap<string, { source: WriterSource; n: number; sentence: string }>;
@@ -142,7 +141,6 @@ function prepare(input: ParsedWriterInput, plan: RevisionPlan): Prepared {
     });
   }
   return {
-    topicTerms,
     sources,
     termSentences,
     conclusion: { full: conclusion(input, topicTerms, false), compact: conclusion(input, topicTerms, true) },

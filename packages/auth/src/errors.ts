@@ -1,4 +1,4 @@
-import { BatonError, isBatonError, statusOf, type CodeOf } from '@baton/errors';
+import { BatonError, isBatonError, type CodeOf } from '@baton/errors';
 
 /**
  * Every code an auth failure can carry: the `AUTH_*` codes of the `@baton/errors` registry
@@ -92,7 +92,7 @@ export class AuthError extends BatonError {
     const realm = options.realm ?? DEFAULT_REALM;
     const challenge = bearerChallenge(code, { realm, description: message, scope: options.scope });
     super(code, message, {
-      status: options.status ?? statusOf(code),
+      status: options.status,
       // An exchange refusal or a key outage is reported with its code; the message is ours.
       expose: true,
       cause: options.cause,
@@ -104,11 +104,6 @@ export class AuthError extends BatonError {
     this.realm = realm;
     this.scope = options.scope;
   }
-}
-
-/** HTTP status an auth code maps to (the registry's). */
-export function authErrorStatus(code: AuthErrorCode): number {
-  return statusOf(code);
 }
 
 export function isAuthErrorCode(code: unknown): code is AuthErrorCode {

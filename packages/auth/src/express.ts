@@ -73,12 +73,12 @@ export function extractBearerToken(req: Request): string {
  * request's own headers; each value only when well-formed.
  */
 function correlationOf(req: Request): Correlation {
-  const fromHeaders = w3cPropagator.extract(req.headers);
   const r = req as { requestId?: unknown; traceparent?: unknown };
-  return {
-    requestId: typeof r.requestId === 'string' ? r.requestId : fromHeaders.requestId,
-    traceparent: typeof r.traceparent === 'string' ? r.traceparent : fromHeaders.traceparent,
-  };
+  const requestId = typeof r.requestId === 'string' ? r.requestId : undefined;
+  const traceparent = typeof r.traceparent === 'string' ? r.traceparent : undefined;
+  if (requestId !== undefined && traceparent !== undefined) return { requestId, traceparent };
+  const fromHeaders = w3cPropagator.extract(req.headers);
+  return { requestId: requestId ?? fromHeaders.requestId, traceparent: traceparent ?? fromHeaders.traceparent };
 }
 
 /**

@@ -156,9 +156,8 @@ export const issuerEnvSchema = z
     if (agents.some(([aud]) => aud === env.WORKFLOW_AUDIENCE)) {
       ctx.addIssue({ code: 'custom', path: ['AGENT_AUDIENCES'], message: 'must not contain WORKFLOW_AUDIENCE' });
     }
-    if (new Set(agents.map(([a]) => a)).size !== agents.length)
-      ctx.addIssue({ code: 'custom', path: ['AGENT_AUDIENCES'], message: 'lists an audience twice' });
     const known = new Set(agents.map(([a]) => a));
+    if (known.size !== agents.length) ctx.addIssue({ code: 'custom', path: ['AGENT_AUDIENCES'], message: 'lists an audience twice' });
     if ((parsePairs(env.AGENT_RESOURCES) ?? []).some(([a]) => !known.has(a))) {
       ctx.addIssue({ code: 'custom', path: ['AGENT_RESOURCES'], message: 'names an audience not in AGENT_AUDIENCES' });
     }

@@ -52,8 +52,9 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
     const be = toBatonError(err);
     if (be.status >= 500) logger?.error({ code: be.code, err: describeCause(be.cause ?? err) }, 'request failed');
     for (const [k, v] of Object.entries(be.headers)) res.setHeader(k, v);
-    const body: Record<string, unknown> = { ...errorBody(be) };
-    if (withMessage?.(req, res) === true) body.message = errorBody(be).error.message;
+    const eb = errorBody(be);
+    const body: Record<string, unknown> = { ...eb };
+    if (withMessage?.(req, res) === true) body.message = eb.error.message;
     res.status(be.status).json(body);
   };
 }

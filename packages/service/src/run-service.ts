@@ -118,7 +118,7 @@ export async function runService<C, D>(options: RunServiceOptions<C, D>): Promis
       logger,
       ...(tls ? { tls: serverTlsOptions(tls, options.serverTls?.(context, deps) ?? {}) } : {}),
     });
-    return started(options, { server, context, deps, closeDeps, exit, timeoutMs: settings.shutdownTimeoutMs });
+    return started(options, { server, context, deps, closeDeps, exit, host: settings.host, timeoutMs: settings.shutdownTimeoutMs });
   } catch (err) {
     await closeDeps?.().catch(() => {});
     process.stderr.write(`${name}: failed to start: ${describeCause(err).message}\n`);
@@ -135,6 +135,7 @@ function started<C, D>(
     deps: D;
     closeDeps: () => Promise<void>;
     exit: (code: number) => void;
+    host: string;
     timeoutMs: number | undefined;
   },
 ): RunningService {
@@ -154,7 +155,7 @@ function started<C, D>(
     await closeDeps();
   });
   const { port } = server.address() as AddressInfo;
-  const { host } = options.settings(context.config);
+  const { host } = s;
   const url = `${context.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   context.logger.info(options.listening.fields({ context, deps, url, port }), options.listening.message ?? `${context.name} listening`);
   return { server, url, shutdown, close };
