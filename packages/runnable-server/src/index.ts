@@ -9,3 +9,4 @@ export {
   type RunResume,
   type RunResumeQuery,
 } from './run-registry.js';
+export type { RunAdmission, RunLease, RunLimiter, RunRefusal } from './run-limiter.js';
