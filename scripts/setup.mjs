@@ -30,4 +30,20 @@ if (!env.npm_config_nodedir) {
   if (nodedir && nodedir !== 'undefined' && nodedir !== 'null') env.npm_config_nodedir = nodedir;
 }
 const r = spawnSync('pnpm', ['install', '--frozen-lockfile'], { cwd: root, stdio: 'inherit', env });
-process.exit(r.status ?? 1);
+if (r.status !== 0) process.exit(r.status ?? 1);
+
+// An install that pnpm ran on its own (its check before `pnpm exec`/`pnpm run` re-installs when
+// deps look stale) builds better-sqlite3 without `nodedir` and, offline, leaves it with no binding,
+// while the lockfile still reads as installed. Check that the addon loads; rebuild it if not.
+const workflow = path.join(root, 'apps', 'workflow');
+const loads = () =>
+  spawnSync(process.execPath, ['-e', "new (require('better-sqlite3'))(':memory:').close()"], { cwd: workflow, stdio: 'ignore' }).status ===
+  0;
+if (!loads()) {
+  console.error('setup: better-sqlite3 has no native binding; rebuilding it');
+  const rb = spawnSync('pnpm', ['rebuild', 'better-sqlite3'], { cwd: root, stdio: 'inherit', env });
+  if (rb.status !== 0 || !loads()) {
+    console.error('setup: better-sqlite3 still does not load (the workflow falls back to in-memory threads)');
+    process.exit(1);
+  }
+}
