@@ -36,7 +36,7 @@ describe('countRuns', () => {
     const it = (await runnable.stream({}))[Symbol.asyncIterator]();
     expect((await it.next()).value).toBe(0);
     expect(gauge.active).toBe(1);
-    await it.return?.(undefined);
+    await it.return?.();
     expect(gauge).toEqual({ active: 0, started: 1 });
   });
 
