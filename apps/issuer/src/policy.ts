@@ -31,10 +31,16 @@ export interface Policy {
   workflowAudience: string;
 }
 
-/** Development users: alice and bob may use the workflow; eve is authenticated but may not. */
+/**
+ * Development users: alice, bob, carol, dave and frank may use the workflow (five, so the load
+ * drill can check that no identities mix); eve is authenticated but may not.
+ */
 const DEV_USERS: UserPolicy[] = [
   { sub: 'alice', scope: [WORKFLOW_SCOPE] },
   { sub: 'bob', scope: [WORKFLOW_SCOPE] },
+  { sub: 'carol', scope: [WORKFLOW_SCOPE] },
+  { sub: 'dave', scope: [WORKFLOW_SCOPE] },
+  { sub: 'frank', scope: [WORKFLOW_SCOPE] },
   { sub: 'eve', scope: ['profile'] },
 ];
 

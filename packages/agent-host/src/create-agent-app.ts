@@ -9,6 +9,7 @@ import { healthRoutes, metrics, requestContext, type Logger } from '@baton/servi
 import type { Caller } from '@baton/identity';
 import type { Request } from 'express';
 import { actorPolicy } from './actor-policy.js';
+import { countRuns } from './run-gauge.js';
 import { actorPeerBinding, peerGate } from './peer-policy.js';
 import type { AuthMode } from './config.js';
 
@@ -85,7 +86,8 @@ export function createAgentApp(options: CreateAgentAppOptions): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use(requestContext({ logger, skipAccessLog: (req) => HEALTH_PATHS.has(req.path) }));
-  app.use(metrics());
+  const { runnable, gauge } = countRuns(options.runnable);
+  app.use(metrics({ gauges: { baton_runs_active: () => gauge.active } }));
   healthRoutes(app, options.ready ? { ready: options.ready } : {});
 
   const mode = options.mode ?? 'exchange';
@@ -103,7 +105,7 @@ export function createAgentApp(options: CreateAgentAppOptions): Express {
     ...(onCaller ? { onCaller } : {}),
   });
   if (peers !== undefined) app.locals[PEER_POLICY] = Object.freeze([...peers]);
-  addRoutes(app, options.runnable, {
+  addRoutes(app, runnable, {
     // Agents are called by the workflow's @baton/remote, which never reconnects: a dropped stream
     // aborts the agent's run at once (no grace window), and any reconnect gets 204 (never a new run).
     resume: false,

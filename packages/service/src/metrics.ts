@@ -5,6 +5,8 @@ export interface MetricsOptions {
   path?: string;
   /** Histogram buckets in seconds. */
   buckets?: number[];
+  /** Gauges read at each scrape, by metric name (e.g. `{ baton_runs_active: () => gauge.active }`). */
+  gauges?: Readonly<Record<string, () => number>>;
 }
 
 const DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -44,6 +46,10 @@ export function metrics(options: MetricsOptions = {}): RequestHandler {
       out.push(`http_request_duration_seconds_bucket{${labels},le="+Inf"} ${h.count}`);
       out.push(`http_request_duration_seconds_sum{${labels}} ${h.sum}`);
       out.push(`http_request_duration_seconds_count{${labels}} ${h.count}`);
+    }
+    for (const [name, read] of Object.entries(options.gauges ?? {})) {
+      out.push(`# TYPE ${name} gauge`);
+      out.push(`${name} ${read()}`);
     }
     out.push('# HELP process_uptime_seconds Seconds since the metrics middleware was created.');
     out.push('# TYPE process_uptime_seconds gauge');
