@@ -58,7 +58,10 @@ describeK8s('deploy/k8s', () => {
     // A deliberately broken copy of real objects: each must be caught, or the validator is not strict.
     const workflow = deploymentOf(dev, 'workflow')!;
     const broken: Array<[string, K8sObject]> = [
-      ['a misspelt probe', mutate(workflow, (o) => (containersOf(o)[0]!.readinesProbe = { httpGet: { path: '/readyz', port: 'http' } }))],
+      [
+        'a misspelt probe',
+        mutate(workflow, (o) => Object.assign(containersOf(o)[0]!, { readinesProbe: { httpGet: { path: '/readyz', port: 'http' } } })),
+      ],
       ['a field at the wrong level', mutate(workflow, (o) => (o.spec.template.spec.readinessProbe = {}))],
       ['a port as a string', mutate(named(dev, 'Service', 'workflow')!, (o) => (o.spec.ports[0].port = '3000'))],
       ['a missing required field', mutate(workflow, (o) => delete o.spec.selector)],
