@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { describeRedis, dropPrefix, eventually, testClient, testPrefix } from '../test/redis-env.js';
 import { RedisRunLimiter, type RedisRunLimiterOptions } from './run-limiter.js';
 
@@ -71,8 +71,10 @@ describeRedis('RedisRunLimiter (real Redis)', () => {
 
   it('refuses bad options and bad slot counts', async () => {
     expect(() => new RedisRunLimiter({ redis: {} as Redis })).toThrow(TypeError);
+    const idle = new Redis({ lazyConnect: true }); // never connects
+    expect(() => new RedisRunLimiter({ redis: idle, maxRunsPerUser: 0 })).toThrow(TypeError);
+    expect(() => new RedisRunLimiter({ redis: idle, leaseMs: 10 })).toThrow(TypeError);
     const a = replica().limiter;
-    expect(() => replica({ maxRunsPerUser: 0 })).toThrow(TypeError);
     await expect(a.acquire(alice, 0)).rejects.toThrow(TypeError);
   });
 });
