@@ -118,10 +118,15 @@ export class RedisRunRegistry implements RunRegistry {
     this.sub = this.redis.duplicate();
     this.sub.on('error', (err) => this.onError(err, 'subscribe'));
     this.sub.on('message', (_channel: string, message: string) => this.onReadersMessage(message));
-    this.subscribed = this.sub.subscribe(this.channel).then(
-      () => undefined,
-      (err) => this.onError(err, 'subscribe'),
-    );
+    const subscribe = () =>
+      this.sub.subscribe(this.channel).then(
+        () => undefined,
+        (err) => this.onError(err, 'subscribe'),
+      );
+    this.subscribed = subscribe();
+    // ioredis re-subscribes after a reconnect only to channels it had; a first subscribe that
+    // failed (Redis down at start) is made again once Redis answers (SUBSCRIBE is idempotent).
+    this.sub.on('ready', () => void subscribe());
     this.heartbeat = setInterval(() => void this.beat(), Math.floor(this.leaseMs / 3));
     this.heartbeat.unref();
   }
