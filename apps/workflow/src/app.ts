@@ -4,7 +4,7 @@ import type { Auditor, Verifier } from '@baton/auth';
 import type { Caller } from '@baton/identity';
 import { errorHandler } from '@baton/errors/express';
 import { requireAuth } from '@baton/auth/express';
-import { addRoutes, type ServerRunConfig } from '@baton/runnable-server';
+import { addRoutes, type RunRegistry, type ServerRunConfig } from '@baton/runnable-server';
 import { healthRoutes, metrics, requestContext, type Logger } from '@baton/service';
 import { workflowRecursionLimit, type WorkflowGraph } from './graph.js';
 import type { WorkflowRunnable } from './runnable.js';
@@ -22,6 +22,8 @@ export interface WorkflowAppDeps {
   /** Scope every workflow call requires (default `workflow:invoke`). */
   scope?: string;
   ready?: () => boolean | Promise<boolean>;
+  /** Where SSE runs keep their events for `Last-Event-ID` (default: in-process; Redis with REDIS_URL). */
+  runRegistry?: RunRegistry;
   /**
    * The largest `recursion_limit` a run gets (a caller's larger one is lowered to it): default
    * `workflowRecursionLimit()`, what a run with the default `maxRevisions` needs.
@@ -67,6 +69,7 @@ export function createApp(deps: WorkflowAppDeps): express.Express {
     config: scopeThread,
     maxRecursionLimit: deps.maxRecursionLimit ?? workflowRecursionLimit(),
     logger,
+    ...(deps.runRegistry ? { resume: { registry: deps.runRegistry } } : {}),
   });
 
   // A thread's latest state, for its owner only: another user's thread id is simply not found.

@@ -8,6 +8,7 @@ import { createApp } from './app.js';
 import { parseWorkflowConfig, type WorkflowConfig } from './config.js';
 import { createWorkflowGraph, workflowRecursionLimit } from './graph.js';
 import { WorkflowRunnable } from './runnable.js';
+import { createSharedStores } from './shared-stores.js';
 import { createCheckpointer } from './threads.js';
 
 /** The workflow's long-lived clients: JWKS key store, verifier, auditor, exchange client, agent clients, checkpointer, graphs. */
@@ -61,7 +62,9 @@ async function createDeps({ config, logger, tls }: { config: WorkflowConfig; log
   const graph = createWorkflowGraph(options);
   const threadedGraph = checkpointer ? createWorkflowGraph({ ...options, checkpointer: checkpointer.saver }) : undefined;
   const workflow = new WorkflowRunnable({ graph, ...(threadedGraph ? { threadedGraph } : {}) });
-  return { verifier, auditor, exchanger, checkpointer, workflow, threadedGraph };
+  // REDIS_URL: SSE resumption (and, once wired, run limits: `shared.limiter(...)`) across replicas.
+  const shared = createSharedStores(config, logger);
+  return { verifier, auditor, exchanger, checkpointer, workflow, threadedGraph, shared };
 }
 
 await runService({
@@ -75,11 +78,12 @@ await runService({
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
   }),
   createDeps,
-  closeDeps: async ({ exchanger, checkpointer }) => {
+  closeDeps: async ({ exchanger, checkpointer, shared }) => {
     await exchanger?.close();
     await checkpointer?.close();
+    await shared?.close();
   },
-  createApp: ({ verifier, auditor, workflow, threadedGraph }, { config, logger }) =>
+  createApp: ({ verifier, auditor, workflow, threadedGraph, shared }, { config, logger }) =>
     createApp({
       logger,
       verifier,
@@ -88,15 +92,17 @@ await runService({
       scope: config.WORKFLOW_SCOPE,
       maxRecursionLimit: workflowRecursionLimit(config.MAX_REVISIONS),
       ...(threadedGraph ? { threadedGraph } : {}),
+      ...(shared ? { runRegistry: shared.registry, ready: shared.ready } : {}),
     }),
   // Users call the workflow: HTTPS without asking for a client certificate.
   serverTls: () => ({ requireClientCert: false }),
   listening: {
-    fields: ({ context: { config, tls }, deps: { checkpointer } }) => ({
+    fields: ({ context: { config, tls }, deps: { checkpointer, shared } }) => ({
       port: config.PORT,
       host: config.HOST,
       token_forwarding: config.TOKEN_FORWARDING,
       checkpointer: checkpointer?.kind ?? 'none',
+      shared_store: shared ? 'redis' : 'none',
       mtls: tls ? { id: tls.id ?? null } : false,
     }),
   },

@@ -168,6 +168,20 @@ export type IssuerEnv = z.infer<typeof issuerEnvSchema>;
 // ---------------------------------------------------------------------------------------------
 // Workflow
 
+/** A `redis://` or `rediss://` URL (its credentials are never printed: config errors name variables only). */
+const redisUrl = () =>
+  z.string().refine(
+    (s) => {
+      try {
+        const u = new URL(s);
+        return (u.protocol === 'redis:' || u.protocol === 'rediss:') && u.hostname !== '';
+      } catch {
+        return false;
+      }
+    },
+    { error: 'must be a redis:// or rediss:// URL' },
+  );
+
 const agentUrl = (a: AgentDefinition) => url(`http://127.0.0.1:${a.port}${a.path}`);
 const nonEmpty = (d: string) => z.string().min(1).default(d);
 
@@ -211,6 +225,16 @@ export const workflowEnvSchema = z
     REMOTE_FIRST_BYTE_TIMEOUT_MS: int(30_000, { min: 1 }),
     REMOTE_IDLE_TIMEOUT_MS: int(30_000, { min: 1 }),
     SHUTDOWN_TIMEOUT_MS: int(10_000, { min: 0 }),
+    /**
+     * Redis shared by the replicas (`redis://` or `rediss://` for TLS, credentials in the URL):
+     * SSE resumption and run limits then hold across replicas. Unset: both are per process.
+     */
+    REDIS_URL: redisUrl().optional(),
+    /** Prefix of every key and channel the workflow uses in that Redis. */
+    REDIS_KEY_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9:._-]{0,64}$/, { error: 'must be at most 64 characters of A-Z a-z 0-9 : . _ -' })
+      .default('baton:'),
     /**
      * Mutual TLS: on when all three are set. The workflow then listens HTTPS (no client certificate
      * asked of its users), and presents its certificate to the agents, the issuer and the JWKS.

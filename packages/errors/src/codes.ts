@@ -79,6 +79,7 @@ export const ERROR_CODES = {
     status: 422,
     meaning: 'The run hit its recursion limit (LangGraph’s GRAPH_RECURSION_LIMIT) before it finished',
   },
+  RUNNABLE_RUN_LOST: { status: 503, meaning: 'The replica running a resumed run stopped before the run finished (its lease lapsed)' },
   RUNNABLE_FAILED: { status: 500, meaning: 'The runnable failed with an error that is not a Baton error (fixed message)' },
 
   // @baton/errors' error handler and the apps' route fallbacks: the request itself.
