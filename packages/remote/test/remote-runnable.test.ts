@@ -380,7 +380,7 @@ describe('errors', () => {
     server.handle('/agent/invoke', () => {
       /* never answers */
     });
-    const e = await rejection(client({ timeouts: { totalMs: 100 } }).invoke('x', { context: { caller: alice } }));
+    const e = await rejection(client({ timeouts: { totalMs: 1_000 } }).invoke('x', { context: { caller: alice } }));
     expect(e.code).toBe('REMOTE_TIMEOUT');
     await server.requests[0]!.closed;
   });
