@@ -709,7 +709,7 @@ const cases: Case[] = [
     expect: invalidToken('AUTH_CLAIM_INVALID'),
   },
   {
-    name: `accepts exp ${TOLERANCE_SEC - 2} s in the past (inside the ${TOLERANCE_SEC} s tolerance)`,
+    name: `exp ${TOLERANCE_SEC - 2} s in the past (inside the ${TOLERANCE_SEC} s tolerance): accepted, but too short-lived for a workflow run`,
     req: withToken((t) => good(t, { exp: nowSec() - (TOLERANCE_SEC - 2) })),
     expect: okButTooShortForARun,
   },
