@@ -35,12 +35,17 @@ export function createAgentClients(
     ...(dispatcher ? { dispatcher: typeof dispatcher === 'function' ? dispatcher(agent) : dispatcher } : {}),
   });
   return {
+    // Research and review are retried by the graph (`nodeRetryPolicy`), the one layer that
+    // decides their retries: their clients never retry, so attempts do not multiply.
     research: new RemoteRunnable<ResearchInput, ResearchOutput>({
       ...common('research'),
+      retry: { attempts: 1 },
       url: config.RESEARCH_URL,
       name: 'research agent',
       credentials: credentials(config.RESEARCH_AUDIENCE, config.RESEARCH_SCOPE),
     }),
+    // The writer's node is never retried: its client's own retry (a connection that never reached
+    // the agent, 2 attempts) is the only one, and never after a request was sent.
     writer: new RemoteRunnable<WriterInput, WriterOutput>({
       ...common('writer'),
       url: config.WRITER_URL,
@@ -49,6 +54,7 @@ export function createAgentClients(
     }),
     reviewer: new RemoteRunnable<ReviewInput, ReviewOutput>({
       ...common('reviewer'),
+      retry: { attempts: 1 },
       url: config.REVIEWER_URL,
       name: 'reviewer agent',
       credentials: credentials(config.REVIEWER_AUDIENCE, config.REVIEWER_SCOPE),

@@ -1,11 +1,11 @@
 import express, { type Request } from 'express';
 import { BatonError } from '@baton/errors';
-import type { Auditor, Verifier } from '@baton/auth';
+import { AuthError, type Auditor, type Verifier } from '@baton/auth';
 import type { Caller } from '@baton/identity';
 import { errorHandler } from '@baton/errors/express';
 import { requireAuth } from '@baton/auth/express';
 import { addRoutes, type RunRegistry, type ServerRunConfig } from '@baton/runnable-server';
-import { healthRoutes, metrics, requestContext, type Logger } from '@baton/service';
+import { cors, healthRoutes, metrics, requestContext, type Logger } from '@baton/service';
 import { workflowRecursionLimit, type WorkflowGraph } from './graph.js';
 import type { WorkflowRunnable } from './runnable.js';
 import { workflowInputSchema, workflowOutputSchema } from '@baton/contract/wire';
@@ -29,6 +29,33 @@ export interface WorkflowAppDeps {
    * `workflowRecursionLimit()`, what a run with the default `maxRevisions` needs.
    */
   maxRecursionLimit?: number;
+  /**
+   * A request that starts a run is refused (401 `AUTH_TOKEN_LIFETIME_TOO_SHORT`) when the caller's
+   * token expires in less than this many seconds (default 30; 0 = no minimum).
+   */
+  minTokenLifetimeSec?: number;
+  /** Origins allowed to call cross-origin (CORS); default none. */
+  corsAllowedOrigins?: readonly string[];
+  /** Clock (tests). Default `Date.now`. */
+  now?: () => number;
+}
+
+/**
+ * Before a run starts, the caller's token must live long enough for it: every exchange of the run
+ * is made with it, and the issuer refuses an expired one mid-run. Runs start on POST without
+ * `Last-Event-ID` (a reconnect starts none); reading schemas, threads or a resumed stream needs
+ * only a valid token. Checked inside `requireAuth`, so the refusal is audited like any other.
+ */
+function tokenLifetimeCheck(minSec: number, now: () => number) {
+  return (req: Request, caller: Caller): void => {
+    if (minSec <= 0 || req.method !== 'POST' || req.headers['last-event-id'] !== undefined) return;
+    if (caller.exp * 1000 - now() < minSec * 1000) {
+      throw new AuthError(
+        'AUTH_TOKEN_LIFETIME_TOO_SHORT',
+        `The access token expires in less than ${minSec} s, too soon for a run; use a fresh token`,
+      );
+    }
+  };
 }
 
 function callerOf(req: Request): Caller {
@@ -49,9 +76,16 @@ export function createApp(deps: WorkflowAppDeps): express.Express {
   app.set('trust proxy', false);
   app.use(requestContext({ logger }));
   app.use(metrics());
+  // Before any auth: a preflight carries no token.
+  app.use(cors({ allowedOrigins: deps.corsAllowedOrigins ?? [] }));
   healthRoutes(app, { ...(deps.ready ? { ready: deps.ready } : {}) });
 
-  const auth = requireAuth({ verifier: deps.verifier, scopes: [deps.scope ?? 'workflow:invoke'], auditor: deps.auditor });
+  const auth = requireAuth({
+    verifier: deps.verifier,
+    scopes: [deps.scope ?? 'workflow:invoke'],
+    auditor: deps.auditor,
+    onCaller: tokenLifetimeCheck(deps.minTokenLifetimeSec ?? 30, deps.now ?? Date.now),
+  });
 
   const scopeThread = (req: Request, config: ServerRunConfig): ServerRunConfig => {
     const threadId = config.configurable?.thread_id;

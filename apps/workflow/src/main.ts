@@ -58,7 +58,14 @@ async function createDeps({ config, logger, tls }: { config: WorkflowConfig; log
       : undefined,
   );
   const checkpointer = await createCheckpointer(config.CHECKPOINTER, path.resolve(config.WORKFLOW_DATA_DIR), (msg) => logger.warn({}, msg));
-  const options = { agents, maxRevisions: config.MAX_REVISIONS, sourceLimit: config.SOURCE_LIMIT };
+  const retry = {
+    maxAttempts: config.NODE_RETRY_MAX_ATTEMPTS,
+    initialIntervalMs: config.NODE_RETRY_INITIAL_MS,
+    maxIntervalMs: config.NODE_RETRY_MAX_MS,
+    onRetry: (e: { node: string; cause: string; remoteStatus?: number }) =>
+      logger.warn({ node: e.node, cause: e.cause, remote_status: e.remoteStatus ?? null }, 'retrying workflow node'),
+  };
+  const options = { agents, maxRevisions: config.MAX_REVISIONS, sourceLimit: config.SOURCE_LIMIT, retry };
   const graph = createWorkflowGraph(options);
   const threadedGraph = checkpointer ? createWorkflowGraph({ ...options, checkpointer: checkpointer.saver }) : undefined;
   const workflow = new WorkflowRunnable({ graph, ...(threadedGraph ? { threadedGraph } : {}) });
@@ -90,6 +97,8 @@ await runService({
       auditor,
       workflow,
       scope: config.WORKFLOW_SCOPE,
+      minTokenLifetimeSec: config.MIN_TOKEN_LIFETIME_SEC,
+      corsAllowedOrigins: config.CORS_ALLOWED_ORIGINS,
       maxRecursionLimit: workflowRecursionLimit(config.MAX_REVISIONS),
       ...(threadedGraph ? { threadedGraph } : {}),
       ...(shared ? { runRegistry: shared.registry, ready: shared.ready } : {}),

@@ -20,6 +20,7 @@ const CHALLENGE: Record<AuthErrorCode, Challenge> = {
   AUTH_TYP_INVALID: 'invalid_token',
   AUTH_SIGNATURE_INVALID: 'invalid_token',
   AUTH_TOKEN_EXPIRED: 'invalid_token',
+  AUTH_TOKEN_LIFETIME_TOO_SHORT: 'invalid_token',
   AUTH_TOKEN_NOT_YET_VALID: 'invalid_token',
   AUTH_ISSUER_MISMATCH: 'invalid_token',
   AUTH_AUDIENCE_MISMATCH: 'invalid_token',

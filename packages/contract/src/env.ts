@@ -92,6 +92,16 @@ export function parsePairs(text: string): Array<[string, string]> | undefined {
   return out;
 }
 
+/** `scheme://host[:port]` exactly, as a browser sends it in `Origin`. */
+export function isOrigin(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === s;
+  } catch {
+    return false;
+  }
+}
+
 function isHttpUrl(s: string): boolean {
   try {
     const u = new URL(s);
@@ -235,6 +245,25 @@ export const workflowEnvSchema = z
       .string()
       .regex(/^[A-Za-z0-9:._-]{0,64}$/, { error: 'must be at most 64 characters of A-Z a-z 0-9 : . _ -' })
       .default('baton:'),
+     * Graph-level retries of the idempotent nodes (research, review) on an agent's 503/502/504,
+     * an unreachable agent or a timeout: total attempts per node run, the first included (1 = off).
+     */
+    NODE_RETRY_MAX_ATTEMPTS: int(3, { min: 1, max: 10 }),
+    /** Wait before the first retry, doubled each time, capped by NODE_RETRY_MAX_MS (plus up to 1 s of jitter). */
+    NODE_RETRY_INITIAL_MS: int(500, { min: 1, max: 60_000 }),
+    NODE_RETRY_MAX_MS: int(5_000, { min: 1, max: 120_000 }),
+    /**
+     * A run is refused (401 AUTH_TOKEN_LIFETIME_TOO_SHORT) when the caller's token expires in less
+     * than this: it must outlive the run's token exchanges. 0 = no minimum.
+     */
+    MIN_TOKEN_LIFETIME_SEC: int(30, { min: 0, max: 86_400 }),
+    /**
+     * Browser origins (`scheme://host[:port]`) allowed to call the workflow cross-origin (CORS).
+     * Default none: no CORS headers at all, so browsers on other origins are refused.
+     */
+    CORS_ALLOWED_ORIGINS: list([]).refine((origins) => origins.every(isOrigin), {
+      error: 'must be origins like https://app.example.com (scheme, host, optional port; no path)',
+    }),
     /**
      * Mutual TLS: on when all three are set. The workflow then listens HTTPS (no client certificate
      * asked of its users), and presents its certificate to the agents, the issuer and the JWKS.

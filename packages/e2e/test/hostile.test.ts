@@ -262,11 +262,16 @@ const invalidToken = (code: string): Expect => ({ status: 401, challenge: 'inval
 const insufficientScope: Expect = { status: 403, challenge: 'insufficient_scope', code: 'AUTH_INSUFFICIENT_SCOPE' };
 /**
  * The workflow lets the token through, but the issuer will not exchange it for an agent token
- * (it refuses a subject token without `kid`, and one whose `exp` has passed even inside the
- * verifiers' clock tolerance: the exchanged token would already be expired), so the run's first
- * node fails. The agent, which needs no exchange, simply accepts.
+ * (it refuses a subject token without `kid`), so the run's first node fails. The agent, which
+ * needs no exchange, simply accepts.
  */
 const okButNotExchangeable = (t: Target): Expect => (t.name === 'workflow' ? { status: 403, afterAuth: 'REMOTE_EXCHANGE_DENIED' } : ok);
+/**
+ * A token whose `exp` has passed, inside the verifiers' clock tolerance: the agent accepts it; the
+ * workflow refuses to start a run with it (it expires sooner than MIN_TOKEN_LIFETIME_SEC, and the
+ * issuer would not exchange it), 401 invalid_token: the caller needs a fresh token.
+ */
+const okButTooShortForARun = (t: Target): Expect => (t.name === 'workflow' ? invalidToken('AUTH_TOKEN_LIFETIME_TOO_SHORT') : ok);
 
 /** A signed, otherwise valid token of exactly `length` characters (a `pad` claim makes up the size). */
 function tokenOfLength(t: Target, length: number): string {
@@ -704,9 +709,9 @@ const cases: Case[] = [
     expect: invalidToken('AUTH_CLAIM_INVALID'),
   },
   {
-    name: `accepts exp ${TOLERANCE_SEC - 2} s in the past (inside the ${TOLERANCE_SEC} s tolerance)`,
+    name: `exp ${TOLERANCE_SEC - 2} s in the past (inside the ${TOLERANCE_SEC} s tolerance): accepted, but too short-lived for a workflow run`,
     req: withToken((t) => good(t, { exp: nowSec() - (TOLERANCE_SEC - 2) })),
-    expect: okButNotExchangeable,
+    expect: okButTooShortForARun,
   },
   {
     name: `refuses exp ${TOLERANCE_SEC + 2} s in the past (outside the tolerance)`,

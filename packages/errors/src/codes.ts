@@ -41,6 +41,10 @@ export const ERROR_CODES = {
   AUTH_TYP_INVALID: { status: 401, meaning: 'The token is not an access token (typ)' },
   AUTH_SIGNATURE_INVALID: { status: 401, meaning: 'The token signature does not verify' },
   AUTH_TOKEN_EXPIRED: { status: 401, meaning: 'The token has expired' },
+  AUTH_TOKEN_LIFETIME_TOO_SHORT: {
+    status: 401,
+    meaning: 'The token expires before a run could finish (less than the service’s minimum remaining lifetime)',
+  },
   AUTH_TOKEN_NOT_YET_VALID: { status: 401, meaning: 'The token is not valid yet (nbf or iat in the future)' },
   AUTH_ISSUER_MISMATCH: { status: 401, meaning: 'The token was issued by an issuer this service does not accept' },
   AUTH_AUDIENCE_MISMATCH: { status: 401, meaning: 'The token is not meant for this service (aud)' },

@@ -56,4 +56,19 @@ describe('remote errors', () => {
     expect(isRetryableRemoteError(new RemoteError('REMOTE_UNAUTHORIZED', 'x', { remote: 'r' }))).toBe(false);
     expect(isRetryableRemoteError(new Error('x'))).toBe(false);
   });
+
+  it('retries 502/503/504, timeouts and issuer outages; never a 4xx answer, a 500, a refused exchange or our rejected credentials', () => {
+    const answer = (status: number, remoteCode?: string) =>
+      errorFromResponse('r', status, undefined, JSON.stringify({ error: { code: remoteCode } }));
+    for (const status of [502, 503, 504]) expect(isRetryableRemoteError(answer(status))).toBe(true);
+    for (const status of [400, 401, 403, 404, 408, 409, 422, 429, 500, 501]) expect(isRetryableRemoteError(answer(status))).toBe(false);
+    // the agent's JWKS outage is a 503 with an AUTH_ code: still an outage
+    expect(isRetryableRemoteError(answer(503, 'AUTH_KEYS_UNAVAILABLE'))).toBe(true);
+    const exchange = (code: string) => new RemoteError('REMOTE_UNAVAILABLE', 'x', { remote: 'r', remoteCode: code });
+    expect(isRetryableRemoteError(exchange('AUTH_EXCHANGE_UNAVAILABLE'))).toBe(true);
+    expect(isRetryableRemoteError(exchange('AUTH_EXCHANGE_DENIED'))).toBe(false); // 502: our own client credentials
+    expect(isRetryableRemoteError(new RemoteError('REMOTE_EXCHANGE_DENIED', 'x', { remote: 'r' }))).toBe(false);
+    expect(isRetryableRemoteError(new RemoteError('REMOTE_PROTOCOL', 'x', { remote: 'r' }))).toBe(false);
+    expect(isRetryableRemoteError(new RemoteError('REMOTE_ABORTED', 'x', { remote: 'r' }))).toBe(false);
+  });
 });

@@ -51,14 +51,25 @@ export function isRemoteError(value: unknown): value is RemoteError {
   return isBatonError(value) && (REMOTE_ERROR_CODES as readonly string[]).includes(value.code) && 'remote' in value;
 }
 
+/** Agent answers that say "not now, try again": a gateway's or the agent's own overload. */
+const RETRYABLE_STATUSES = new Set([502, 503, 504]);
+
 /**
- * For a LangGraph node's `retryPolicy.retryOn`: retry only when the agent was unreachable,
- * overloaded or slow, never on an auth refusal, a bad request or an abort. (LangGraph's default
- * handler looks at `status`, which is 502 for auth refusals too, and would retry them.)
+ * For a LangGraph node's `retryPolicy.retryOn` (idempotent nodes only): retry when the agent was
+ * unreachable, overloaded (502/503/504) or slow (a connect, first-byte or idle timeout), or the
+ * token exchange hit an issuer outage. Never on an answer in 4xx (auth refusals, bad requests,
+ * 408 and 429 included), another 5xx (the agent failed: the same input fails again), a refused
+ * exchange, our own rejected client credentials, a protocol error or an abort. (LangGraph's
+ * default handler looks at `status`, which is 502 for auth refusals too, and would retry them.)
  */
 export function isRetryableRemoteError(value: unknown): boolean {
   if (!isRemoteError(value)) return false;
-  return value.code === 'REMOTE_UNAVAILABLE' || value.code === 'REMOTE_TIMEOUT';
+  if (value.code !== 'REMOTE_UNAVAILABLE' && value.code !== 'REMOTE_TIMEOUT') return false;
+  const status = value.remoteStatus;
+  if (status !== undefined) return RETRYABLE_STATUSES.has(status);
+  // No answer from the agent: a transport failure or timeout (no remoteCode), or the token
+  // exchange failing for want of a usable answer from the issuer.
+  return value.remoteCode === undefined || value.remoteCode === 'AUTH_EXCHANGE_UNAVAILABLE';
 }
 
 const MAX_REMOTE_TEXT = 200;

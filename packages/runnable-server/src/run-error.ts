@@ -4,7 +4,8 @@ import { BatonError, isBatonError, scrubSecrets } from '@baton/errors';
  * What a client may learn about a runnable failure. A BatonError keeps its code and status
  * (a remote agent's `REMOTE_*` error thrown inside a graph node still says what it was); its
  * message is shown only if it is exposable, and scrubbed of anything token-shaped. Its
- * headers are dropped (a downstream `WWW-Authenticate` is not about this caller's token).
+ * headers are dropped (a downstream `WWW-Authenticate` is not about this caller's token), except
+ * the challenge of a 401 `AUTH_*` error (see `aboutTheCaller`).
  * LangGraph's GraphRecursionError (`GRAPH_RECURSION_LIMIT`) is 422 `RUNNABLE_RECURSION_LIMIT`: the
  * caller's `recursion_limit` (capped by the server) was too small for the run, not a server fault.
  * Anything else is 500 `RUNNABLE_FAILED` with a fixed message: library errors echo inputs.
@@ -19,9 +20,20 @@ export function toRunError(err: unknown): BatonError {
       expose: err.expose,
       detail: err.expose ? err.detail : undefined,
       cause: err,
+      ...(aboutTheCaller(err) ? { headers: { 'WWW-Authenticate': err.headers['WWW-Authenticate']! } } : {}),
     });
   }
   return new BatonError('RUNNABLE_FAILED', 'The runnable failed', { expose: true, cause: err });
+}
+
+/**
+ * A 401 `AUTH_*` error with a challenge, thrown by the runnable itself, is about this route's
+ * caller (the workflow: the caller's token expired during the run): its `WWW-Authenticate` is
+ * kept. An agent's refusal never arrives so (`@baton/remote` makes `REMOTE_*` errors without
+ * headers).
+ */
+function aboutTheCaller(err: { code: string; status: number; headers: Readonly<Record<string, string>> }): boolean {
+  return err.code.startsWith('AUTH_') && err.status === 401 && typeof err.headers['WWW-Authenticate'] === 'string';
 }
 
 /** LangGraph's GraphRecursionError, recognised by name or `lc_error_code` (no import of @langchain/langgraph). */

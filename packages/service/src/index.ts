@@ -5,6 +5,8 @@ export type { Logger, LogDestination, LogLevel } from './logger.js';
 export { requestContext, isValidRequestId } from './request-context.js';
 export type { RequestContextOptions } from './request-context.js';
 export { healthRoutes } from './health.js';
+export { cors } from './cors.js';
+export type { CorsOptions } from './cors.js';
 export { metrics } from './metrics.js';
 export { runService } from './run-service.js';
 export type { ListeningInfo, RunningService, RunServiceOptions, ServiceContext, ServiceSettings } from './run-service.js';
