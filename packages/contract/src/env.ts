@@ -245,6 +245,7 @@ export const workflowEnvSchema = z
       .string()
       .regex(/^[A-Za-z0-9:._-]{0,64}$/, { error: 'must be at most 64 characters of A-Z a-z 0-9 : . _ -' })
       .default('baton:'),
+    /**
      * Graph-level retries of the idempotent nodes (research, review) on an agent's 503/502/504,
      * an unreachable agent or a timeout: total attempts per node run, the first included (1 = off).
      */
