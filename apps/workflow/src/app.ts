@@ -11,6 +11,7 @@ import type { WorkflowRunnable } from './runnable.js';
 import { workflowInputSchema, workflowOutputSchema } from '@baton/contract/wire';
 import { toOutput, type WorkflowStateType } from './state.js';
 import { scopedThreadId } from './threads.js';
+import type { WorkflowRunOptions } from './runs.js';
 
 export interface WorkflowAppDeps {
   logger: Logger;
@@ -27,6 +28,8 @@ export interface WorkflowAppDeps {
    * `workflowRecursionLimit()`, what a run with the default `maxRevisions` needs.
    */
   maxRecursionLimit?: number;
+  /** Run bounds (limits, live runs for cancel and drain, SSE write deadline, resume windows): `createWorkflowRuns`. */
+  runs?: WorkflowRunOptions;
 }
 
 function callerOf(req: Request): Caller {
@@ -67,6 +70,7 @@ export function createApp(deps: WorkflowAppDeps): express.Express {
     config: scopeThread,
     maxRecursionLimit: deps.maxRecursionLimit ?? workflowRecursionLimit(),
     logger,
+    ...deps.runs,
   });
 
   // A thread's latest state, for its owner only: another user's thread id is simply not found.

@@ -9,6 +9,7 @@ import { parseWorkflowConfig, type WorkflowConfig } from './config.js';
 import { createWorkflowGraph, workflowRecursionLimit } from './graph.js';
 import { WorkflowRunnable } from './runnable.js';
 import { createCheckpointer } from './threads.js';
+import { createWorkflowRuns } from './runs.js';
 
 /** The workflow's long-lived clients: JWKS key store, verifier, auditor, exchange client, agent clients, checkpointer, graphs. */
 async function createDeps({ config, logger, tls }: { config: WorkflowConfig; logger: Logger; tls: TlsMaterial | undefined }) {
@@ -61,7 +62,7 @@ async function createDeps({ config, logger, tls }: { config: WorkflowConfig; log
   const graph = createWorkflowGraph(options);
   const threadedGraph = checkpointer ? createWorkflowGraph({ ...options, checkpointer: checkpointer.saver }) : undefined;
   const workflow = new WorkflowRunnable({ graph, ...(threadedGraph ? { threadedGraph } : {}) });
-  return { verifier, auditor, exchanger, checkpointer, workflow, threadedGraph };
+  return { verifier, auditor, exchanger, checkpointer, workflow, threadedGraph, runs: createWorkflowRuns(config) };
 }
 
 await runService({
@@ -75,13 +76,17 @@ await runService({
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
   }),
   createDeps,
-  closeDeps: async ({ exchanger, checkpointer }) => {
+  drain: ({ runs }) => runs.drain,
+  closeDeps: async ({ exchanger, checkpointer, runs }) => {
+    await runs.limiter.close();
     await exchanger?.close();
     await checkpointer?.close();
   },
-  createApp: ({ verifier, auditor, workflow, threadedGraph }, { config, logger }) =>
+  createApp: ({ verifier, auditor, workflow, threadedGraph, runs }, { config, logger }) =>
     createApp({
       logger,
+      ready: runs.ready,
+      runs: runs.routeOptions,
       verifier,
       auditor,
       workflow,

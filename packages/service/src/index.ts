@@ -8,3 +8,4 @@ export { healthRoutes } from './health.js';
 export { metrics } from './metrics.js';
 export { runService } from './run-service.js';
 export type { ListeningInfo, RunningService, RunServiceOptions, ServiceContext, ServiceSettings } from './run-service.js';
+export type { ShutdownDrain } from './server.js';
