@@ -4,13 +4,14 @@ import { AuthError, type Auditor, type Verifier } from '@baton/auth';
 import type { Caller } from '@baton/identity';
 import { errorHandler } from '@baton/errors/express';
 import { requireAuth } from '@baton/auth/express';
-import { addRoutes, type RunRegistry, type ServerRunConfig } from '@baton/runnable-server';
+import { addRoutes, type ServerRunConfig } from '@baton/runnable-server';
 import { cors, healthRoutes, metrics, requestContext, type Logger } from '@baton/service';
 import { workflowRecursionLimit, type WorkflowGraph } from './graph.js';
 import type { WorkflowRunnable } from './runnable.js';
 import { workflowInputSchema, workflowOutputSchema } from '@baton/contract/wire';
 import { toOutput, type WorkflowStateType } from './state.js';
 import { scopedThreadId } from './threads.js';
+import type { WorkflowRunOptions } from './runs.js';
 
 export interface WorkflowAppDeps {
   logger: Logger;
@@ -22,8 +23,6 @@ export interface WorkflowAppDeps {
   /** Scope every workflow call requires (default `workflow:invoke`). */
   scope?: string;
   ready?: () => boolean | Promise<boolean>;
-  /** Where SSE runs keep their events for `Last-Event-ID` (default: in-process; Redis with REDIS_URL). */
-  runRegistry?: RunRegistry;
   /**
    * The largest `recursion_limit` a run gets (a caller's larger one is lowered to it): default
    * `workflowRecursionLimit()`, what a run with the default `maxRevisions` needs.
@@ -38,6 +37,8 @@ export interface WorkflowAppDeps {
   corsAllowedOrigins?: readonly string[];
   /** Clock (tests). Default `Date.now`. */
   now?: () => number;
+  /** Run bounds (limits, live runs for cancel and drain, SSE write deadline, resume windows): `createWorkflowRuns`. */
+  runs?: WorkflowRunOptions;
 }
 
 /**
@@ -103,7 +104,7 @@ export function createApp(deps: WorkflowAppDeps): express.Express {
     config: scopeThread,
     maxRecursionLimit: deps.maxRecursionLimit ?? workflowRecursionLimit(),
     logger,
-    ...(deps.runRegistry ? { resume: { registry: deps.runRegistry } } : {}),
+    ...deps.runs,
   });
 
   // A thread's latest state, for its owner only: another user's thread id is simply not found.

@@ -33,6 +33,11 @@ describe('parseWorkflowConfig', () => {
       MAX_REVISIONS: 2,
       SOURCE_LIMIT: 5,
       CHECKPOINTER: 'auto',
+      MAX_RUNS_PER_USER: 4,
+      MAX_RUNS_TOTAL: 64,
+      SSE_WRITE_DEADLINE_MS: 30_000,
+      STREAM_RESUME_RETENTION_MS: 60_000,
+      STREAM_RESUME_GRACE_MS: 10_000,
     });
     for (const [key, agent] of [
       ['RESEARCH', RESEARCH],
@@ -119,6 +124,10 @@ describe('parseWorkflowConfig', () => {
     ['CHECKPOINTER', 'disk-hidden'],
     ['MAX_REVISIONS', '11'],
     ['SOURCE_LIMIT', '77'],
+    ['MAX_RUNS_PER_USER', 'none-hidden'],
+    ['MAX_RUNS_TOTAL', 'lots-hidden'],
+    ['SSE_WRITE_DEADLINE_MS', 'slow-hidden'],
+    ['STREAM_RESUME_GRACE_MS', 'never-hidden'],
     ['REMOTE_FIRST_BYTE_TIMEOUT_MS', 'soon-hidden'],
     ['LOG_LEVEL', 'verbose-hidden'],
     ['WRITER_SPIFFE_ID', 'spiffe-hidden-value'],

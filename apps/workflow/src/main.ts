@@ -10,6 +10,7 @@ import { createWorkflowGraph, workflowRecursionLimit } from './graph.js';
 import { WorkflowRunnable } from './runnable.js';
 import { createSharedStores } from './shared-stores.js';
 import { createCheckpointer } from './threads.js';
+import { createWorkflowRuns } from './runs.js';
 
 /** The workflow's long-lived clients: JWKS key store, verifier, auditor, exchange client, agent clients, checkpointer, graphs. */
 async function createDeps({ config, logger, tls }: { config: WorkflowConfig; logger: Logger; tls: TlsMaterial | undefined }) {
@@ -69,9 +70,17 @@ async function createDeps({ config, logger, tls }: { config: WorkflowConfig; log
   const graph = createWorkflowGraph(options);
   const threadedGraph = checkpointer ? createWorkflowGraph({ ...options, checkpointer: checkpointer.saver }) : undefined;
   const workflow = new WorkflowRunnable({ graph, ...(threadedGraph ? { threadedGraph } : {}) });
-  // REDIS_URL: SSE resumption (and, once wired, run limits: `shared.limiter(...)`) across replicas.
+  // REDIS_URL: SSE resumption and run limits shared by the replicas; otherwise both are per process.
   const shared = createSharedStores(config, logger);
-  return { verifier, auditor, exchanger, checkpointer, workflow, threadedGraph, shared };
+  const runs = createWorkflowRuns(config, {
+    ...(shared
+      ? {
+          limiter: shared.limiter({ maxRunsPerUser: config.MAX_RUNS_PER_USER, maxRunsTotal: config.MAX_RUNS_TOTAL }),
+          registry: shared.registry,
+        }
+      : {}),
+  });
+  return { verifier, auditor, exchanger, checkpointer, workflow, threadedGraph, shared, runs };
 }
 
 await runService({
@@ -85,14 +94,18 @@ await runService({
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
   }),
   createDeps,
-  closeDeps: async ({ exchanger, checkpointer, shared }) => {
+  drain: ({ runs }) => runs.drain,
+  closeDeps: async ({ exchanger, checkpointer, runs, shared }) => {
+    await runs.limiter.close();
     await exchanger?.close();
     await checkpointer?.close();
     await shared?.close();
   },
-  createApp: ({ verifier, auditor, workflow, threadedGraph, shared }, { config, logger }) =>
+  createApp: ({ verifier, auditor, workflow, threadedGraph, runs, shared }, { config, logger }) =>
     createApp({
       logger,
+      ready: runs.ready,
+      runs: runs.routeOptions,
       verifier,
       auditor,
       workflow,
@@ -101,7 +114,7 @@ await runService({
       corsAllowedOrigins: config.CORS_ALLOWED_ORIGINS,
       maxRecursionLimit: workflowRecursionLimit(config.MAX_REVISIONS),
       ...(threadedGraph ? { threadedGraph } : {}),
-      ...(shared ? { runRegistry: shared.registry, ready: shared.ready } : {}),
+      ...(shared ? { ready: () => runs.ready() && shared.ready() } : {}),
     }),
   // Users call the workflow: HTTPS without asking for a client certificate.
   serverTls: () => ({ requireClientCert: false }),

@@ -235,6 +235,16 @@ export const workflowEnvSchema = z
     REMOTE_FIRST_BYTE_TIMEOUT_MS: int(30_000, { min: 1 }),
     REMOTE_IDLE_TIMEOUT_MS: int(30_000, { min: 1 }),
     SHUTDOWN_TIMEOUT_MS: int(10_000, { min: 0 }),
+    /** Concurrent runs one caller may hold (a batch holds min(items, 4)); past it 429 with Retry-After. */
+    MAX_RUNS_PER_USER: int(4, { min: 1, max: 10_000 }),
+    /** Concurrent runs this process holds over all callers; past it 429 with Retry-After. */
+    MAX_RUNS_TOTAL: int(64, { min: 1, max: 100_000 }),
+    /** How long one SSE write may wait for a reader that stopped reading; then the connection is closed. */
+    SSE_WRITE_DEADLINE_MS: int(30_000, { min: 1 }),
+    /** How long a finished stream stays resumable with Last-Event-ID. */
+    STREAM_RESUME_RETENTION_MS: int(60_000, { min: 1, max: 3_600_000 }),
+    /** How long a spec client's (Accept: text/event-stream) run outlives its connection, waiting for a reconnect. */
+    STREAM_RESUME_GRACE_MS: int(10_000, { min: 1, max: 600_000 }),
     /**
      * Redis shared by the replicas (`redis://` or `rediss://` for TLS, credentials in the URL):
      * SSE resumption and run limits then hold across replicas. Unset: both are per process.

@@ -85,6 +85,16 @@ export const ERROR_CODES = {
   },
   RUNNABLE_RUN_LOST: { status: 503, meaning: 'The replica running a resumed run stopped before the run finished (its lease lapsed)' },
   RUNNABLE_FAILED: { status: 500, meaning: 'The runnable failed with an error that is not a Baton error (fixed message)' },
+  RUNNABLE_RUN_LIMIT_USER: {
+    status: 429,
+    meaning: 'The caller already has as many concurrent runs as allowed (Retry-After says when to try again)',
+  },
+  RUNNABLE_RUN_LIMIT_GLOBAL: {
+    status: 429,
+    meaning: 'The service already has as many concurrent runs as allowed (Retry-After says when to try again)',
+  },
+  RUNNABLE_RUN_NOT_FOUND: { status: 404, meaning: 'No such live run for this user (unknown, finished or another user’s: the same answer)' },
+  RUNNABLE_RUN_CANCELLED: { status: 409, meaning: 'The run was cancelled by its owner (cancel route)' },
 
   // @baton/errors' error handler and the apps' route fallbacks: the request itself.
   REQUEST_NOT_FOUND: { status: 404, meaning: 'No route for this method and path' },
@@ -115,6 +125,10 @@ export const ERROR_CODES = {
   ISSUER_SCOPE_NOT_ALLOWED: { status: 403, meaning: 'The scope is not granted to this user for this audience' },
 
   // @baton/errors, @baton/service: start-up and the last resort.
+  SERVER_SHUTTING_DOWN: {
+    status: 503,
+    meaning: 'The service is shutting down: no new runs; an open stream ends with this code at the drain deadline',
+  },
   CONFIG_INVALID: { status: 500, meaning: 'The service configuration is invalid (start-up; names the variables, never values)' },
   SERVER_INTERNAL: { status: 500, meaning: 'Anything else: an unexpected failure (never exposed: the message is `Internal error`)' },
 } as const satisfies Record<string, ErrorCodeEntry>;

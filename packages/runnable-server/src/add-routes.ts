@@ -12,6 +12,7 @@ import { defaultConfigSchema, jsonSchemaOf, type JsonSchema } from './schemas.js
 import { toWire } from './serialize.js';
 import { acceptsEventStream, SseWriter } from './sse.js';
 import { eventId, ownerKey, parseEventId, type RunEventLog } from './run-registry.js';
+import { admit, toldAbort } from './admission.js';
 
 export type AnyRunnable = Runnable<any, any, any>;
 
@@ -74,9 +75,15 @@ class StreamLifetime {
     });
   }
 
-  /** Whether the run must stop: aborted, or its client left and nobody may resume it. */
+  /** Whether the run must stop: aborted, or its client left and nobody may resume it (then it is aborted now). */
   stopped(sse: SseWriter): boolean {
-    return this.abort.signal.aborted || (sse.isClosed && !this.keepAlive);
+    if (sse.isClosed && !this.keepAlive) this.abortRun();
+    return this.abort.signal.aborted;
+  }
+
+  /** Stops the run now (cancel, shutdown): whether or not a reader is attached. */
+  stop(reason: BatonError): void {
+    if (!this.abort.signal.aborted) this.abort.abort(reason);
   }
 
   finish(): void {
@@ -154,6 +161,20 @@ function eventToWire(event: unknown): unknown {
   return wire;
 }
 
+/** The `error` event's data: LangServe's `{status_code, message}` plus our stable `code`. */
+function errorEvent(be: BatonError): string {
+  const { message } = errorBody(be).error;
+  return JSON.stringify({ status_code: be.status, message, code: be.code });
+}
+
+interface OpenStream {
+  readonly runId: string;
+  readonly sse: SseWriter;
+  readonly emit: (event: string, data?: string) => Promise<void>;
+  readonly lifetime: StreamLifetime;
+  readonly unregister: () => void;
+}
+
 class RouteHandlers {
   private readonly schemas: { input: JsonSchema; output: JsonSchema; config: JsonSchema };
   /**
@@ -208,19 +229,34 @@ class RouteHandlers {
     }
   }
 
+  /**
+   * One run; it is aborted at once when the client disconnects (no response then), and answers
+   * the cancel (409 `RUNNABLE_RUN_CANCELLED`) or shutdown reason when it was stopped for one.
+   */
   invoke: RequestHandler = async (req, res) => {
     const body = parseInvokeBody(req.body);
     const input = validateInput(this.opts.inputSchema, body.input);
+    const owner = this.ownerOf(req);
+    const release = await admit(this.opts.runs, this.opts.limiter, owner, 1);
     const abort = abortOnClose(res);
-    const config = await this.runConfig(req, body.config, abort.signal);
+    let unregister = () => {};
     let output: unknown;
+    let runId: string;
     try {
+      const config = await this.runConfig(req, body.config, abort.signal);
+      runId = config.runId;
+      unregister = this.opts.runs.register(runId, { owner, abort: (r) => abort.abort(r) });
       output = await this.runnable.invoke(input, config);
     } catch (err) {
+      const told = toldAbort(abort.signal.reason);
+      if (told) throw told;
       if (abort.signal.aborted) return this.logRunFailure(toRunError(err), 'invoke', true);
       throw toRunError(err);
+    } finally {
+      unregister();
+      await release();
     }
-    res.json({ output: toWire(output), metadata: { run_id: config.runId, feedback_tokens: [] } });
+    res.json({ output: toWire(output), metadata: { run_id: runId, feedback_tokens: [] } });
   };
 
   /**
@@ -231,12 +267,37 @@ class RouteHandlers {
   batch: RequestHandler = async (req, res) => {
     const body = parseBatchBody(req.body, this.opts.maxBatchSize);
     const inputs = body.inputs.map((input, i) => validateInput(this.opts.inputSchema, input, ['inputs', i]));
+    const owner = this.ownerOf(req);
+    const release = await admit(this.opts.runs, this.opts.limiter, owner, Math.min(inputs.length, this.opts.batchConcurrency));
     const client = abortOnClose(res);
     const batch = new AbortController();
     const signal = AbortSignal.any([client.signal, batch.signal]);
-    const configs = await Promise.all(
-      inputs.map((_, i) => this.runConfig(req, Array.isArray(body.config) ? body.config[i] : body.config, signal)),
-    );
+    const unregister: Array<() => void> = [];
+    try {
+      const configs = await Promise.all(
+        inputs.map((_, i) => this.runConfig(req, Array.isArray(body.config) ? body.config[i] : body.config, signal)),
+      );
+      for (const c of configs) unregister.push(this.opts.runs.register(c.runId, { owner, abort: (r) => batch.abort(r) }));
+      let outputs: unknown[];
+      try {
+        outputs = await this.runBatch(inputs, configs, signal, batch);
+      } catch (err) {
+        if (client.signal.aborted) return this.logRunFailure(clientClosed(), 'batch', true);
+        throw err;
+      }
+      const runIds = configs.map((c) => c.runId);
+      res.json({
+        output: outputs.map((o) => toWire(o)),
+        metadata: { run_ids: runIds, responses: runIds.map((run_id) => ({ run_id, feedback_tokens: [] })) },
+      });
+    } finally {
+      for (const u of unregister) u();
+      await release();
+    }
+  };
+
+  /** The items, bounded; throws the first failure (or the cancel/shutdown reason) once every started item settled. */
+  private async runBatch(inputs: unknown[], configs: ServerRunConfig[], signal: AbortSignal, batch: AbortController): Promise<unknown[]> {
     let failure: { err: unknown } | undefined;
     const outputs = await runBounded(inputs.length, this.opts.batchConcurrency, signal, async (i) => {
       try {
@@ -247,14 +308,11 @@ class RouteHandlers {
         throw err;
       }
     });
-    if (client.signal.aborted) return this.logRunFailure(clientClosed(), 'batch', true);
+    const told = toldAbort(batch.signal.reason);
+    if (told && !failure) throw told;
     if (failure || !outputs) throw toRunError(failure?.err);
-    const runIds = configs.map((c) => c.runId);
-    res.json({
-      output: outputs.map((o) => toWire(o)),
-      metadata: { run_ids: runIds, responses: runIds.map((run_id) => ({ run_id, feedback_tokens: [] })) },
-    });
-  };
+    return outputs;
+  }
 
   /** The verified caller's key (`iss` + `sub`), or undefined when the request has no `Caller`. */
   private ownerOf(req: Request): string | undefined {
@@ -263,9 +321,10 @@ class RouteHandlers {
   }
 
   /**
-   * Shared by /stream and /stream_events: request errors are JSON; once the SSE starts, failures
-   * are `error` events. Every event has the id `<run_id>:<seq>`. A request with `Last-Event-ID`
-   * is a reconnect and never starts a run (see `resumeSse`).
+   * Shared by /stream and /stream_events: request errors are JSON (a refused admission is 429 or
+   * 503); once the SSE starts, failures are `error` events. Every event has the id
+   * `<run_id>:<seq>`. A request with `Last-Event-ID` is a reconnect and never starts a run (see
+   * `resumeSse`). The admission is given back however the run ends.
    */
   private async sse(
     req: Request,
@@ -277,49 +336,110 @@ class RouteHandlers {
     if (req.headers['last-event-id'] !== undefined) return this.resumeSse(req, res, route);
     const body = parseInvokeBody(req.body);
     const input = validateInput(this.opts.inputSchema, body.input);
-    const specClient = acceptsEventStream(req.get('accept'));
     const owner = this.ownerOf(req);
+    const release = await admit(this.opts.runs, this.opts.limiter, owner, 1);
+    try {
+      const lifetime = new StreamLifetime(res, this.opts.resume?.graceMs ?? 0);
+      const config = await this.runConfig(req, body.config, lifetime.abort.signal);
+      const run = this.openStream(req, res, route, owner, config.runId, lifetime);
+      try {
+        await this.pump(run, route, () => iterate(input, config), frame);
+      } finally {
+        run.unregister();
+        lifetime.finish();
+        run.sse.end();
+      }
+    } finally {
+      await release();
+    }
+  }
+
+  /** The SSE writer, the resume log and the run's registration (cancel, shutdown) of a new stream. */
+  private openStream(
+    req: Request,
+    res: Response,
+    route: string,
+    owner: string | undefined,
+    runId: string,
+    lifetime: StreamLifetime,
+  ): OpenStream {
+    const specClient = acceptsEventStream(req.get('accept'));
     const resume = this.opts.resume;
-    const lifetime = new StreamLifetime(res, resume?.graceMs ?? 0);
-    const config = await this.runConfig(req, body.config, lifetime.abort.signal);
-    const runId = config.runId;
     let log: RunEventLog | undefined;
     if (resume && owner !== undefined && !lifetime.clientGone) {
       log = resume.registry.start({ runId, owner, route: `${this.opts.path}/${route}` });
       lifetime.attach(log, specClient);
     }
-    const sse = new SseWriter(res, { pingIntervalMs: this.opts.pingIntervalMs, specClient, retryMs: log ? resume?.retryMs : undefined });
+    const sse = new SseWriter(res, {
+      pingIntervalMs: this.opts.pingIntervalMs,
+      specClient,
+      retryMs: log ? resume?.retryMs : undefined,
+      writeDeadlineMs: this.opts.writeDeadlineMs,
+      onStall: () =>
+        this.opts.logger?.warn({ route, code: 'REQUEST_ABORTED' }, 'SSE reader stopped reading past the write deadline; connection closed'),
+    });
     let seq = 0;
+    let ended = false;
     const emit = async (event: string, data?: string) => {
+      if (ended) return;
+      if (event === 'end' || event === 'error') ended = true;
       const s = seq++;
       log?.append(data === undefined ? { seq: s, event } : { seq: s, event, data });
       await sse.send(event, data, eventId(runId, s));
     };
+    const unregister = this.opts.runs.register(runId, {
+      owner,
+      abort: (reason) => lifetime.stop(reason),
+      // The drain deadline: the client is told, the response ends, then the run is stopped.
+      shutdown: () => {
+        const reason = new BatonError('SERVER_SHUTTING_DOWN', 'The service is shutting down', { expose: true });
+        void emit('error', errorEvent(reason));
+        sse.end();
+        lifetime.stop(reason);
+      },
+    });
+    return { runId, sse, emit, lifetime, unregister };
+  }
+
+  /** The run's events onto the stream: metadata, data per item, then `end` or `error`. */
+  private async pump(
+    run: OpenStream,
+    route: string,
+    iterate: () => Promise<AsyncIterable<unknown>>,
+    frame: (item: unknown) => unknown,
+  ): Promise<void> {
+    const { sse, emit, lifetime } = run;
     try {
-      await emit('metadata', JSON.stringify({ run_id: runId }));
-      const stream = await iterate(input, config);
+      await emit('metadata', JSON.stringify({ run_id: run.runId }));
+      const stream = await iterate();
       for await (const item of stream) {
         if (lifetime.stopped(sse)) break;
         await emit('data', JSON.stringify(frame(item)));
       }
-      if (lifetime.stopped(sse)) {
-        this.opts.logger?.warn({ route, code: 'REQUEST_ABORTED' }, 'client disconnected; run aborted');
-      } else {
-        await emit('end');
-      }
+      if (!lifetime.stopped(sse)) return void (await emit('end'));
+      const told = toldAbort(lifetime.abort.signal.reason);
+      if (told) await emit('error', errorEvent(told));
+      else this.opts.logger?.warn({ route, code: 'REQUEST_ABORTED' }, 'client disconnected; run aborted');
     } catch (err) {
-      const be = toRunError(err);
-      const aborted = lifetime.stopped(sse);
+      const told = toldAbort(lifetime.abort.signal.reason);
+      const be = told ?? toRunError(err);
+      const aborted = !told && lifetime.stopped(sse);
       this.logRunFailure(be, route, aborted);
-      if (!aborted) {
-        const { message } = errorBody(be).error;
-        await emit('error', JSON.stringify({ status_code: be.status, message, code: be.code }));
-      }
-    } finally {
-      lifetime.finish();
-      sse.end();
+      if (!aborted) await emit('error', errorEvent(be));
     }
   }
+
+  /**
+   * `POST {path}/runs/:run_id/cancel`: aborts the caller's own live run (and every agent call
+   * it has open) and answers 202. An unknown, finished or other user's run is the same 404
+   * `RUNNABLE_RUN_NOT_FOUND`: the route tells nobody which run ids exist.
+   */
+  cancel: RequestHandler = (req, res) => {
+    const owner = this.ownerOf(req);
+    const runId = String(req.params.run_id);
+    if (owner === undefined || !this.opts.runs.cancel(runId, owner)) throw new BatonError('RUNNABLE_RUN_NOT_FOUND', 'No such run');
+    res.status(202).json({ run_id: runId, status: 'cancelling' });
+  };
 
   /**
    * A reconnect (`Last-Event-ID: <run_id>:<seq>`): the events after that id, from the run's
@@ -345,6 +465,7 @@ class RouteHandlers {
       pingIntervalMs: this.opts.pingIntervalMs,
       specClient: acceptsEventStream(req.get('accept')),
       retryMs: this.opts.resume?.retryMs,
+      writeDeadlineMs: this.opts.writeDeadlineMs,
     });
     res.on('close', () => reader.close());
     try {
@@ -399,6 +520,7 @@ export function addRoutes(app: IRouter, runnable: AnyRunnable, options: AddRoute
   router.post('/batch', ...opts.auth, json, h.batch);
   router.post('/stream', markSse, ...opts.auth, json, h.stream);
   router.post('/stream_events', markSse, ...opts.auth, json, h.streamEvents);
+  router.post('/runs/:run_id/cancel', ...opts.auth, h.cancel);
   router.get('/input_schema', ...opts.auth, h.inputSchema);
   router.get('/output_schema', ...opts.auth, h.outputSchema);
   router.get('/config_schema', ...opts.auth, h.configSchema);

@@ -10,3 +10,5 @@ export {
   type RunResumeQuery,
 } from './run-registry.js';
 export type { RunAdmission, RunLease, RunLimiter, RunRefusal } from './run-limiter.js';
+export { MemoryRunLimiter, type MemoryRunLimiterOptions } from './memory-run-limiter.js';
+export { ActiveRuns, type ActiveRun } from './active-runs.js';

@@ -4,6 +4,8 @@ import type { ZodType } from 'zod';
 import { isCaller, type RunContext } from '@baton/identity';
 import type { Logger } from '@baton/errors';
 import { MemoryRunRegistry, type MemoryRunRegistryOptions, type RunRegistry } from './run-registry.js';
+import { ActiveRuns } from './active-runs.js';
+import type { RunLimiter } from './run-limiter.js';
 
 /**
  * What `addRoutes` puts in a run's `config.context` (LangGraph's per-run context, never
@@ -58,6 +60,24 @@ export interface AddRoutesOptions {
    * is 204). The bounds are those of the default in-process registry.
    */
   resume?: false | SseResumeOptions;
+  /**
+   * Concurrent-run admission (default none: unlimited). Consulted by invoke, batch, stream and
+   * stream_events with the verified caller's `ownerKey`; a refusal is 429
+   * `RUNNABLE_RUN_LIMIT_USER` / `RUNNABLE_RUN_LIMIT_GLOBAL` with `Retry-After`. A batch takes
+   * `min(items, batchConcurrency)` slots, all or nothing (what it really runs at once).
+   */
+  limiter?: RunLimiter;
+  /**
+   * The live runs: what `POST {path}/runs/:run_id/cancel` aborts and what a graceful shutdown
+   * drains (`beginDrain`: new runs 503 `SERVER_SHUTTING_DOWN`; `deadline`: streams get an
+   * `error` event and end). Default: one of its own. Pass one to share it between services' routes.
+   */
+  runs?: ActiveRuns;
+  /**
+   * How long an SSE write may wait for a reader that stopped reading (default 30 000 ms); past it
+   * the connection is closed and the run follows the disconnect path (grace, then abort).
+   */
+  writeDeadlineMs?: number;
 }
 
 export interface SseResumeOptions extends MemoryRunRegistryOptions {
@@ -122,6 +142,9 @@ export interface ResolvedOptions {
   pingIntervalMs: number;
   logger?: Pick<Logger, 'error' | 'warn'>;
   resume?: ResolvedResume;
+  limiter?: RunLimiter;
+  runs: ActiveRuns;
+  writeDeadlineMs: number;
 }
 
 /** The caller (with its request id and traceparent) is the whole of a run's identity. */
@@ -194,6 +217,7 @@ export function resolveOptions(options: AddRoutesOptions): ResolvedOptions {
     pingIntervalMs: positiveInt('pingIntervalMs', options.pingIntervalMs, 15_000),
     logger: options.logger,
     resume: resolveResume(options.resume),
+    ...resolveRuns(options),
   };
 }
 
@@ -209,5 +233,18 @@ function resolveResume(resume: AddRoutesOptions['resume']): ResolvedResume | und
     registry: registry ?? new MemoryRunRegistry(bounds),
     graceMs: positiveInt('resume.graceMs', graceMs, 10_000),
     ...(retryMs !== undefined ? { retryMs: positiveInt('resume.retryMs', retryMs, 0) } : {}),
+  };
+}
+
+function resolveRuns(options: AddRoutesOptions): Pick<ResolvedOptions, 'limiter' | 'runs' | 'writeDeadlineMs'> {
+  const { limiter, runs } = options;
+  if (limiter !== undefined && (typeof limiter !== 'object' || limiter === null || typeof limiter.acquire !== 'function')) {
+    throw new TypeError('addRoutes: limiter must be a RunLimiter');
+  }
+  if (runs !== undefined && !(runs instanceof ActiveRuns)) throw new TypeError('addRoutes: runs must be an ActiveRuns');
+  return {
+    ...(limiter ? { limiter } : {}),
+    runs: runs ?? new ActiveRuns(),
+    writeDeadlineMs: positiveInt('writeDeadlineMs', options.writeDeadlineMs, 30_000),
   };
 }

@@ -2,7 +2,8 @@
  * Concurrent-run admission. The in-process limiter is the default; a shared store (Redis, for
  * replicas) implements the same interface so a per-user limit holds across processes.
  *
- * Seam only: `addRoutes` does not consult a limiter yet (the reliability work wires it in).
+ * `addRoutes` consults it (option `limiter`) for invoke, batch, stream and stream_events; the
+ * in-process one is `MemoryRunLimiter`. The interface is unchanged from the seam.
  */
 
 /** A held reservation of run slots. */

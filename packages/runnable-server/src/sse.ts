@@ -11,6 +11,10 @@ export interface SseWriterOptions {
   specClient: boolean;
   /** A `retry:` field (ms) sent once before the first event to a spec client. */
   retryMs?: number;
+  /** How long one write may wait for `drain` (a reader that stopped reading); past it the connection is destroyed. */
+  writeDeadlineMs?: number;
+  /** Called once when the write deadline cut the connection. */
+  onStall?: () => void;
 }
 
 /** Whether the request's `Accept` names `text/event-stream` (EventSource clients send it). */
@@ -31,6 +35,8 @@ export class SseWriter {
   private closed = false;
   private retryPending: number | undefined;
   private readonly specClient: boolean;
+  private readonly writeDeadlineMs: number | undefined;
+  private readonly onStall: (() => void) | undefined;
 
   constructor(
     private readonly res: Response,
@@ -38,6 +44,8 @@ export class SseWriter {
   ) {
     const { pingIntervalMs } = options;
     this.specClient = options.specClient;
+    this.writeDeadlineMs = options.writeDeadlineMs;
+    this.onStall = options.onStall;
     this.retryPending = options.specClient ? options.retryMs : undefined;
     res.status(200);
     res.setHeader('content-type', 'text/event-stream; charset=utf-8');
@@ -57,7 +65,7 @@ export class SseWriter {
   }
 
   get isClosed(): boolean {
-    return this.closed || this.res.destroyed;
+    return this.closed || this.res.destroyed || this.res.writableEnded;
   }
 
   /** The frame of one event; `data` is already JSON text (one line), `id` has no line breaks. */
@@ -73,21 +81,32 @@ export class SseWriter {
     return `${frame}\r\n`;
   }
 
-  /** Writes one event (see `frame`). */
+  /**
+   * Writes one event (see `frame`). When the socket is full it waits for `drain`, at most
+   * `writeDeadlineMs`: a reader that stopped reading gets its connection destroyed.
+   */
   async send(event: string, data?: string, id?: string): Promise<void> {
     if (this.isClosed) return;
     const frame = this.frame(event, data, id);
-    if (!this.res.write(frame)) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          this.res.off('drain', done);
-          this.res.off('close', done);
-          resolve();
-        };
-        this.res.on('drain', done);
-        this.res.on('close', done);
-      });
-    }
+    if (this.res.write(frame)) return;
+    await new Promise<void>((resolve) => {
+      const timer =
+        this.writeDeadlineMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              this.onStall?.();
+              this.res.destroy();
+              done();
+            }, this.writeDeadlineMs);
+      const done = () => {
+        if (timer) clearTimeout(timer);
+        this.res.off('drain', done);
+        this.res.off('close', done);
+        resolve();
+      };
+      this.res.on('drain', done);
+      this.res.on('close', done);
+    });
   }
 
   end(): void {

@@ -10,3 +10,4 @@ export type { CorsOptions } from './cors.js';
 export { metrics } from './metrics.js';
 export { runService } from './run-service.js';
 export type { ListeningInfo, RunningService, RunServiceOptions, ServiceContext, ServiceSettings } from './run-service.js';
+export type { ShutdownDrain } from './server.js';

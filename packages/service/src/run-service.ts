@@ -5,7 +5,7 @@ import { describeCause, type Logger } from '@baton/errors';
 import { readTlsFiles, serverTlsOptions, type ServerTlsPolicy, type TlsEnv, type TlsMaterial } from '@baton/mtls';
 import { configOrExit, type Env } from './config.js';
 import { createLogger, type LogDestination, type LogLevel } from './logger.js';
-import { installShutdown, listen } from './server.js';
+import { installShutdown, listen, type ShutdownDrain } from './server.js';
 
 /** What the bootstrap reads from a service's parsed configuration. */
 export interface ServiceSettings {
@@ -61,6 +61,11 @@ export interface RunServiceOptions<C, D> {
   env?: Env;
   /** Where log lines go (default stdout); tests pass a stream that captures them. */
   logDestination?: LogDestination;
+  /**
+   * The service's own drain (runs, streams): readiness and admission at the start of a shutdown,
+   * the listener kept open until it is idle, open streams told at the deadline. Default none.
+   */
+  drain?: (deps: D) => ShutdownDrain;
   /** Signals that start the graceful shutdown (default SIGTERM, SIGINT); tests pass `[]`. */
   signals?: NodeJS.Signals[];
   /** How the process ends (default `process.exit`): after shutdown, a bad configuration or a failed start. Tests pass a no-op. */
@@ -147,6 +152,7 @@ function started<C, D>(
     exit: s.exit,
     ...(s.timeoutMs !== undefined ? { timeoutMs: s.timeoutMs } : {}),
     ...(options.signals ? { signals: options.signals } : {}),
+    ...(options.drain ? { drain: options.drain(deps) } : {}),
   });
   const close = once(async () => {
     if (server.listening) server.close();

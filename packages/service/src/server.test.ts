@@ -43,3 +43,37 @@ describe('installShutdown', () => {
     expect(server.listening).toBe(false);
   });
 });
+
+describe('installShutdown with a drain', () => {
+  it('keeps listening until the drain is idle (new requests still answered), then closes and exits 0', async () => {
+    let idle!: () => void;
+    const idlePromise = new Promise<void>((r) => (idle = r));
+    const drain = { begin: jest.fn(), idle: () => idlePromise, deadline: jest.fn() };
+    const app = express();
+    app.get('/readyz', (_req, res) => void res.status(drain.begin.mock.calls.length > 0 ? 503 : 200).end());
+    const server = await listen(app, { port: 0, host: '127.0.0.1' });
+    const { port } = server.address() as AddressInfo;
+    const logger = { info: jest.fn(), error: jest.fn() };
+    const exited = new Promise<number>((resolve) => installShutdown(server, { logger, signals: [], exit: resolve, drain })('test'));
+    expect(drain.begin).toHaveBeenCalledTimes(1);
+    // Still listening while work is in flight: a probe on a new connection gets the app's answer.
+    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(503);
+    expect(server.listening).toBe(true);
+    idle();
+    expect(await exited).toBe(0);
+    expect(server.listening).toBe(false);
+    expect(drain.deadline).not.toHaveBeenCalled();
+  });
+
+  it('at the deadline calls drain.deadline() so streams can say goodbye, then cuts and exits 1', async () => {
+    const drain = { begin: jest.fn(), idle: () => new Promise<void>(() => {}), deadline: jest.fn() };
+    const server = await listen(express(), { port: 0, host: '127.0.0.1' });
+    const logger = { info: jest.fn(), error: jest.fn() };
+    const code = await new Promise<number>((resolve) =>
+      installShutdown(server, { logger, signals: [], exit: resolve, drain, timeoutMs: 20 })('test'),
+    );
+    expect(code).toBe(1);
+    expect(drain.deadline).toHaveBeenCalledTimes(1);
+    server.close();
+  });
+});

@@ -62,6 +62,20 @@ export function listen(app: http.RequestListener, options: ListenOptions): Promi
   });
 }
 
+/**
+ * What a service hands the graceful shutdown so it can drain its own work (runs, streams): the
+ * listener stays open until `idle` resolves (readiness answers 503, new work is refused by the
+ * app), and at the deadline `deadline` tells open streams before connections are cut.
+ */
+export interface ShutdownDrain {
+  /** Shutdown began: readiness goes false, new runs are refused. */
+  begin(): void;
+  /** Resolves once no work is in flight. */
+  idle(): Promise<void>;
+  /** The drain deadline passed: end open streams with a message the client can read. */
+  deadline(): void;
+}
+
 export interface ShutdownOptions {
   logger: Pick<Logger, 'info' | 'error'>;
   /** Deadline for in-flight requests (default 10 000 ms); past it connections are cut, exit 1. */
@@ -72,16 +86,22 @@ export interface ShutdownOptions {
   signals?: NodeJS.Signals[];
   /** Default `process.exit`; injectable for tests. */
   exit?: (code: number) => void;
+  /** The service's own drain (see `ShutdownDrain`); without one the listener closes at once. */
+  drain?: ShutdownDrain;
 }
 
+/** After `drain.deadline()`, how long the ended streams get to flush before connections are cut. */
+const FLUSH_MS = 1_000;
+
 /**
- * Graceful shutdown on SIGTERM/SIGINT: stop accepting, close idle keep-alive connections, let
- * in-flight requests finish (their responses carry `Connection: close`) up to `timeoutMs`, run
- * `onClose`, exit 0 (1 on timeout or if `onClose` throws). Returns a function that starts the
- * same shutdown programmatically.
+ * Graceful shutdown on SIGTERM/SIGINT: `drain.begin()`; keep listening until `drain.idle()` (at
+ * once without a drain), then stop accepting, close idle keep-alive connections, let in-flight
+ * requests finish (their responses carry `Connection: close`) up to `timeoutMs`, run `onClose`,
+ * exit 0. At the deadline `drain.deadline()` ends open streams, then connections are cut: exit 1
+ * (1 too if `onClose` throws). Returns a function that starts the same shutdown programmatically.
  */
 export function installShutdown(server: http.Server | https.Server, options: ShutdownOptions): (reason?: string) => void {
-  const { logger, timeoutMs = 10_000, onClose, signals = ['SIGTERM', 'SIGINT'] } = options;
+  const { logger, timeoutMs = 10_000, onClose, signals = ['SIGTERM', 'SIGINT'], drain } = options;
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const active = new Set<http.ServerResponse>();
   let closing = false;
@@ -98,42 +118,59 @@ export function installShutdown(server: http.Server | https.Server, options: Shu
       return;
     }
     closing = true;
+    drain?.begin();
     logger.info({ reason, in_flight: active.size, timeout_ms: timeoutMs }, 'shutting down');
     for (const res of active) if (!res.headersSent) res.setHeader('connection', 'close');
-
-    let finished = false;
-    const deadline = setTimeout(() => {
-      if (finished) return;
-      finished = true;
-      clearInterval(sweeper);
-      logger.error({ in_flight: active.size, timeout_ms: timeoutMs }, 'shutdown deadline passed; closing connections');
+    const state = { finished: false, deadlinePassed: false, sweeper: undefined as NodeJS.Timeout | undefined };
+    const cut = () => {
+      if (state.finished) return;
+      state.finished = true;
+      clearInterval(state.sweeper);
       server.closeAllConnections();
       exit(1);
+    };
+    const deadline = setTimeout(() => {
+      state.deadlinePassed = true;
+      logger.error({ in_flight: active.size, timeout_ms: timeoutMs }, 'shutdown deadline passed; closing connections');
+      if (!drain) return cut();
+      drain.deadline();
+      setTimeout(cut, FLUSH_MS);
     }, timeoutMs);
-    // Connections that finish their last request become idle; close them as they do.
-    const sweeper = setInterval(() => server.closeIdleConnections(), 50);
-
-    server.close(() => {
-      clearInterval(sweeper);
-      const finish = async () => {
-        let code = 0;
-        try {
-          await onClose?.();
-        } catch (err) {
-          code = 1;
-          logger.error({ err: { message: (err as Error)?.message } }, 'onClose failed');
-        }
-        if (finished) return;
-        finished = true;
-        clearTimeout(deadline);
-        logger.info({ code }, 'shutdown complete');
-        exit(code);
-      };
-      void finish();
-    });
-    server.closeIdleConnections();
+    const stopListening = () => {
+      if (state.finished) return;
+      // Connections that finish their last request become idle; close them as they do.
+      state.sweeper = setInterval(() => server.closeIdleConnections(), 50);
+      server.close(() => {
+        clearInterval(state.sweeper);
+        void finishShutdown({ logger, onClose, exit, state, deadline });
+      });
+      server.closeIdleConnections();
+    };
+    if (drain) void drain.idle().then(stopListening, stopListening);
+    else stopListening();
   };
 
   for (const signal of signals) process.on(signal, () => shutdown(signal));
   return shutdown;
+}
+
+async function finishShutdown(s: {
+  logger: Pick<Logger, 'info' | 'error'>;
+  onClose: (() => Promise<void>) | undefined;
+  exit: (code: number) => void;
+  state: { finished: boolean; deadlinePassed: boolean };
+  deadline: NodeJS.Timeout;
+}): Promise<void> {
+  let code = s.state.deadlinePassed ? 1 : 0;
+  try {
+    await s.onClose?.();
+  } catch (err) {
+    code = 1;
+    s.logger.error({ err: { message: (err as Error)?.message } }, 'onClose failed');
+  }
+  if (s.state.finished) return;
+  s.state.finished = true;
+  clearTimeout(s.deadline);
+  s.logger.info({ code }, 'shutdown complete');
+  s.exit(code);
 }
