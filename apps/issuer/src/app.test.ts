@@ -78,7 +78,7 @@ describe('discovery and JWKS', () => {
         jwks_uri: `${ISSUER}/.well-known/jwks.json`,
         token_endpoint: `${ISSUER}/oauth/token`,
         grant_types_supported: expect.arrayContaining(['client_credentials', TE]),
-        token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+        token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
       });
       expect(res.body.scopes_supported).toEqual(
         expect.arrayContaining(['workflow:invoke', 'research:invoke', 'writer:invoke', 'reviewer:invoke']),
