@@ -5,13 +5,12 @@
 // as Entra documents it and answers in Entra's shapes (success without issued_token_type; 400
 // invalid_grant with AADSTS codes; interaction_required). It proves Baton sends that form and reads
 // those answers; it does not prove Entra accepts it.
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, verify as verifySignature, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import jwt from 'jsonwebtoken';
 import { createTokenExchangeClient } from '@baton/auth';
 import { configIssuesOf } from '@baton/errors';
 import { Caller, tokenFingerprint } from '@baton/identity';
@@ -50,7 +49,7 @@ function entraAnswer(res: http.ServerResponse, form: URLSearchParams): void {
   } else if (answer === 'interaction') {
     res.writeHead(400).end(JSON.stringify({ error: 'interaction_required', error_description: 'AADSTS50076: MFA', error_codes: [50076] }));
   } else {
-    const at = jwt.sign({ aud: 'api://agent-research', sub: 'alice' }, 'x'.repeat(32), { expiresIn: 3599 });
+    const at = `${b64({ alg: 'RS256', typ: 'JWT' })}.${b64({ aud: 'api://agent-research', sub: 'alice' })}.c2ln`;
     res.end(
       JSON.stringify({
         token_type: 'Bearer',
@@ -85,8 +84,18 @@ beforeEach(() => {
   answer = 'ok';
 });
 
+const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+
+/** An RS256 JWT's header and payload once its signature checks out against `key`. */
+function verifiedJwt(token: string, key: KeyObject): { header: Record<string, unknown>; payload: Record<string, unknown> } {
+  const [h, p, sig] = token.split('.') as [string, string, string];
+  if (!verifySignature('sha256', Buffer.from(`${h}.${p}`), key, Buffer.from(sig, 'base64url'))) throw new Error('bad signature');
+  const parse = (seg: string) => JSON.parse(Buffer.from(seg, 'base64url').toString('utf8')) as Record<string, unknown>;
+  return { header: parse(h), payload: parse(p) };
+}
+
 function aliceCaller(): Caller {
-  const token = jwt.sign({ sub: 'alice', aud: 'api://baton-workflow' }, 'k'.repeat(32), { expiresIn: 600 });
+  const token = `${b64({ alg: 'RS256' })}.${b64({ sub: 'alice', aud: 'api://baton-workflow' })}.c2ln`;
   const principal = {
     sub: `alice-${Math.random()}`,
     iss: 'https://login.example',
@@ -154,7 +163,8 @@ describe('EXCHANGE_CLIENT_AUTH=private_key_jwt from the environment', () => {
   fs.writeFileSync(keyFile, pem, { mode: 0o600 });
 
   it('signs assertions with the key from EXCHANGE_CLIENT_KEY_FILE or EXCHANGE_CLIENT_KEY, with the configured kid and audience', async () => {
-    for (const keyVar of [{ EXCHANGE_CLIENT_KEY_FILE: keyFile }, { EXCHANGE_CLIENT_KEY: pem }]) {
+    const keyVars: Array<Record<string, string>> = [{ EXCHANGE_CLIENT_KEY_FILE: keyFile }, { EXCHANGE_CLIENT_KEY: pem }];
+    for (const keyVar of keyVars) {
       seen = [];
       const c = client({
         TOKEN_ENDPOINT: `${base}/token`,
@@ -167,7 +177,7 @@ describe('EXCHANGE_CLIENT_AUTH=private_key_jwt from the environment', () => {
       });
       await c.exchangeFor(aliceCaller(), { audience: 'agent-research', resource: 'http://127.0.0.1:3001/research' });
       const f = seen[0]!.form;
-      const decoded = jwt.verify(f.get('client_assertion')!, publicKey, { complete: true }) as jwt.Jwt & { payload: jwt.JwtPayload };
+      const decoded = verifiedJwt(f.get('client_assertion')!, publicKey);
       expect(decoded.header.kid).toBe('wf-2026');
       expect(decoded.payload.aud).toBe('https://idp.example/realms/baton');
       expect(f.get('audience')).toBe('agent-research');
