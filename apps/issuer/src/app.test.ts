@@ -78,7 +78,7 @@ describe('discovery and JWKS', () => {
         jwks_uri: `${ISSUER}/.well-known/jwks.json`,
         token_endpoint: `${ISSUER}/oauth/token`,
         grant_types_supported: expect.arrayContaining(['client_credentials', TE]),
-        token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+        token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
       });
       expect(res.body.scopes_supported).toEqual(
         expect.arrayContaining(['workflow:invoke', 'research:invoke', 'writer:invoke', 'reviewer:invoke']),
@@ -346,12 +346,12 @@ describe('token endpoint refusals', () => {
     ],
     ['no target', async (s) => exchange(s, { subject_token: await devToken(s, { user: 'alice' }) }), 400, 'invalid_request'],
     [
-      'both audience and resource',
+      'audience and resource naming different agents',
       async (s) =>
         exchange(s, {
           subject_token: await devToken(s, { user: 'alice' }),
           audience: 'agent-research',
-          resource: 'http://127.0.0.1:3001/research',
+          resource: 'http://127.0.0.1:3002/writer',
         }),
       400,
       'invalid_target',
@@ -511,6 +511,8 @@ describe('token endpoint refusals', () => {
       p.clients.push({
         clientId: 'reporter',
         secret: SECRET,
+        authMethods: ['client_secret_basic', 'client_secret_post'],
+        keys: [],
         grantTypes: ['client_credentials'],
         audience: 'reporter',
         delegateTo: [],

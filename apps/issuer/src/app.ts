@@ -2,6 +2,7 @@ import { BatonError } from '@baton/errors';
 import { errorHandler } from '@baton/errors/express';
 import { healthRoutes, metrics, requestContext, type Logger } from '@baton/service';
 import express, { type Express } from 'express';
+import { ASSERTION_ALGS } from './client-assertion.js';
 import type { IssuerConfig } from './config.js';
 import { devRoutes } from './dev-routes.js';
 import type { KeyStore } from './keys.js';
@@ -28,7 +29,8 @@ function metadata(config: IssuerConfig, policy: Policy): Record<string, unknown>
     grant_types_supported: [GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE],
     // No authorization endpoint: users get tokens from /dev/token (development) or a real IdP.
     response_types_supported: [],
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+    token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGS],
     scopes_supported: allScopes(policy),
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: ['RS256'],

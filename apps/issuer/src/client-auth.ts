@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
+import { assertionClient, type AssertionDeps } from './client-auth-jwt.js';
 import { OAuthError, invalidClient } from './oauth-error.js';
 import type { ClientPolicy, Policy } from './policy.js';
 import type { Params } from './token-request.js';
@@ -37,12 +38,23 @@ function basicCredentials(header: string, params: Params): { clientId: string; s
   return { clientId, secret };
 }
 
-/** RFC 6749 §2.3.1: client_secret_basic or client_secret_post, never both. */
-export function authenticateClient(req: Request, params: Params, policy: Policy): ClientPolicy {
+/**
+ * RFC 6749 §2.3.1: client_secret_basic or client_secret_post, or RFC 7523 private_key_jwt
+ * (`client_assertion`, see client-auth-jwt.ts); never more than one, and only a method the client
+ * is registered for.
+ */
+export function authenticateClient(req: Request, params: Params, policy: Policy, assertions?: AssertionDeps): ClientPolicy {
   const headers = req.headersDistinct.authorization ?? [];
   if (headers.length > 1) throw new OAuthError('invalid_request', 'more than one Authorization header');
+  if (params.has('client_assertion') || params.has('client_assertion_type')) {
+    if (headers[0] !== undefined || params.has('client_secret'))
+      throw new OAuthError('invalid_request', 'client authenticated by more than one method');
+    if (!assertions) throw invalidClient('private_key_jwt is not supported here');
+    return assertionClient(params, policy, assertions);
+  }
   let clientId: string | undefined;
   let secret: string | undefined;
+  const method = headers[0] !== undefined ? 'client_secret_basic' : 'client_secret_post';
   if (headers[0] !== undefined) ({ clientId, secret } = basicCredentials(headers[0], params));
   else {
     clientId = params.get('client_id');
@@ -53,5 +65,6 @@ export function authenticateClient(req: Request, params: Params, policy: Policy)
   // Compare even for unknown clients so timing does not reveal which client ids exist.
   const ok = secretMatches(secret, client?.secret ?? 'x'.repeat(43));
   if (!client || !ok) throw invalidClient();
+  if (!client.authMethods.includes(method)) throw invalidClient(`this client may not authenticate by ${method}`);
   return client;
 }

@@ -30,6 +30,10 @@ export interface IssuerConfig {
   /** Set in production (required) and optionally in development; else read/generated in dataDir. */
   workflowClientSecret?: string;
   workflowAudience: string;
+  /** How the workflow's client may authenticate at the token endpoint. */
+  workflowClientAuthMethods: readonly string[];
+  /** JWKS or PEM file of the workflow client's public keys (`private_key_jwt`), read at start. */
+  workflowClientKeysFile?: string;
   accessTokenTtlSec: number;
   exchangedTokenTtlSec: number;
   devTokenMaxTtlSec: number;
@@ -58,6 +62,11 @@ function toIssuerConfig(env: IssuerEnv, cwd: string): IssuerConfig {
     workflowClientId: env.WORKFLOW_CLIENT_ID,
     ...(env.WORKFLOW_CLIENT_SECRET ? { workflowClientSecret: env.WORKFLOW_CLIENT_SECRET } : {}),
     workflowAudience: env.WORKFLOW_AUDIENCE,
+    workflowClientAuthMethods: Object.freeze(
+      env.WORKFLOW_CLIENT_AUTH_METHODS ??
+        (env.WORKFLOW_CLIENT_KEYS_FILE ? ['private_key_jwt'] : ['client_secret_basic', 'client_secret_post']),
+    ),
+    ...(env.WORKFLOW_CLIENT_KEYS_FILE ? { workflowClientKeysFile: path.resolve(cwd, env.WORKFLOW_CLIENT_KEYS_FILE) } : {}),
     accessTokenTtlSec: env.ACCESS_TOKEN_TTL_SEC,
     exchangedTokenTtlSec: env.EXCHANGED_TOKEN_TTL_SEC,
     devTokenMaxTtlSec: env.DEV_TOKEN_MAX_TTL_SEC,

@@ -4,6 +4,7 @@ import { runService } from '@baton/service';
 import { createApp } from './app.js';
 import { parseIssuerConfig, SERVICE } from './config.js';
 import { devClientSecret, KeyStore } from './keys.js';
+import { readClientKeys } from './client-assertion.js';
 import { buildPolicy } from './policy.js';
 
 await runService({
@@ -21,7 +22,13 @@ await runService({
         'development client secret (value in file, not logged)',
       );
     }
-    return { keys, policy: buildPolicy(config, secret) };
+    const clientKeys = config.workflowClientKeysFile ? readClientKeys(config.workflowClientKeysFile) : [];
+    if (config.workflowClientKeysFile)
+      logger.info(
+        { file: config.workflowClientKeysFile, kids: clientKeys.map((k) => k.kid) },
+        'workflow client public keys (private_key_jwt)',
+      );
+    return { keys, policy: buildPolicy(config, secret, clientKeys) };
   },
   createApp: ({ keys, policy }, { config, logger }) => createApp({ config, keys, policy, logger }),
   // HTTPS when TLS_* are set; no client certificate is required of callers (users fetch dev tokens;

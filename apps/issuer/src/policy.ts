@@ -1,3 +1,4 @@
+import type { ClientKey } from './client-assertion.js';
 import type { AgentTarget, IssuerConfig } from './config.js';
 
 export const GRANT_CLIENT_CREDENTIALS = 'client_credentials';
@@ -9,6 +10,10 @@ export const WORKFLOW_SCOPE = 'workflow:invoke';
 export interface ClientPolicy {
   clientId: string;
   secret: string;
+  /** Token endpoint authentication methods this client may use. */
+  authMethods: string[];
+  /** Registered public keys (`private_key_jwt`). */
+  keys: ClientKey[];
   grantTypes: string[];
   /** The audience of the tokens this client receives from users (subject tokens must carry it). */
   audience: string;
@@ -44,13 +49,15 @@ const DEV_USERS: UserPolicy[] = [
   { sub: 'eve', scope: ['profile'] },
 ];
 
-export function buildPolicy(config: IssuerConfig, workflowClientSecret: string): Policy {
+export function buildPolicy(config: IssuerConfig, workflowClientSecret: string, workflowClientKeys: ClientKey[] = []): Policy {
   const agentAudiences = config.agents.map((a) => a.audience);
   return {
     clients: [
       {
         clientId: config.workflowClientId,
         secret: workflowClientSecret,
+        authMethods: [...config.workflowClientAuthMethods],
+        keys: workflowClientKeys,
         grantTypes: [GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE],
         audience: config.workflowAudience,
         delegateTo: agentAudiences,

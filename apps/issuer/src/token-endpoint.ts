@@ -1,7 +1,9 @@
 import { createAuditor, tokenFingerprint, type TokenAuditor } from '@baton/auth';
 import type { Logger } from '@baton/service';
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
+import { JtiReplayCache } from './client-assertion.js';
 import { authenticateClient } from './client-auth.js';
+import type { AssertionDeps } from './client-auth-jwt.js';
 import { SERVICE, type IssuerConfig } from './config.js';
 import { clientCredentialsGrant } from './grants/client-credentials.js';
 import type { Grant } from './grants/grant.js';
@@ -68,10 +70,10 @@ const parseRequest =
   };
 
 const authenticate =
-  (policy: Policy): RequestHandler =>
+  (policy: Policy, assertions: AssertionDeps): RequestHandler =>
   (req, res, next) => {
     const state = stateOf(res);
-    state.client = authenticateClient(req, state.form.params, policy);
+    state.client = authenticateClient(req, state.form.params, policy, assertions);
     auditOf(res).client_id = state.client.clientId;
     next();
   };
@@ -158,6 +160,12 @@ export function tokenEndpoint(deps: TokenEndpointDeps): Router {
     [clientCredentialsGrant({ config, keys, policy }), tokenExchangeGrant({ config, keys, policy, subjects })].map((g) => [g.type, g]),
   );
   const limiter = new RateLimiter(config.tokenExchangeRateLimit);
+  // private_key_jwt: the assertion's aud must name this server; each jti is accepted once.
+  const assertions: AssertionDeps = {
+    audiences: [`${config.issuer}${TOKEN_PATH}`, config.issuer],
+    replay: new JtiReplayCache(),
+    nowSec: () => Math.floor(now() / 1000),
+  };
 
   const router = express.Router();
   router.post(
@@ -166,7 +174,7 @@ export function tokenEndpoint(deps: TokenEndpointDeps): Router {
     requireForm,
     readBody,
     parseRequest(grants),
-    authenticate(policy),
+    authenticate(policy, assertions),
     selectGrant(grants, keys, now),
     rateLimit(limiter),
     dispatch(logger, auditor),

@@ -23,6 +23,8 @@ const KNOWN_PARAMS = new Set([
   'grant_type',
   'client_id',
   'client_secret',
+  'client_assertion',
+  'client_assertion_type',
   'scope',
   'audience',
   'resource',
@@ -74,16 +76,22 @@ function targetOfResource(policy: Policy, resource: string): AgentTarget | undef
   return agentForResource(policy, resource);
 }
 
-/** Exactly one target, as `audience` (a logical name) or `resource` (RFC 8707 absolute URI), among `allowed`. */
+/**
+ * Exactly one target, among `allowed`: `audience` (a logical name), `resource` (RFC 8707 absolute
+ * URI), or both when they name the same agent (RFC 8693 §2.1 lets a client send both; Baton's
+ * EXCHANGE_TARGET=both does). Two different targets are invalid_target.
+ */
 export function resolveTarget(form: TokenForm, policy: Policy, allowed: string[]): AgentTarget {
   const audience = form.params.get('audience');
   const resource = form.params.get('resource');
   if (form.multiTarget) throw new OAuthError('invalid_target', 'give exactly one target: one audience or one resource');
-  if (audience !== undefined && resource !== undefined)
-    throw new OAuthError('invalid_target', 'give exactly one target: audience or resource, not both');
   if (audience === undefined && resource === undefined)
     throw new OAuthError('invalid_request', 'a target is required: audience or resource');
-  const target = resource !== undefined ? targetOfResource(policy, resource) : findAgent(policy, audience!);
+  const byResource = resource !== undefined ? targetOfResource(policy, resource) : undefined;
+  const byAudience = audience !== undefined ? findAgent(policy, audience) : undefined;
+  if (audience !== undefined && resource !== undefined && (!byResource || byResource !== byAudience))
+    throw new OAuthError('invalid_target', 'audience and resource must name the same target');
+  const target = byResource ?? byAudience;
   if (!target) throw new OAuthError('invalid_target', 'unknown target');
   if (!allowed.includes(target.audience)) throw new OAuthError('invalid_target', 'this client may not obtain tokens for that target');
   return target;

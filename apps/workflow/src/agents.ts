@@ -20,10 +20,11 @@ export function createAgentClients(
   exchanger: TokenExchanger | undefined,
   dispatcher?: RemoteRunnableOptions['dispatcher'] | ((agent: AgentName) => NonNullable<RemoteRunnableOptions['dispatcher']>),
 ): WorkflowAgents {
-  const credentials = (audience: string, scope: string): RemoteCredentials => {
+  const credentials = (audience: string, scope: string, resource: string): RemoteCredentials => {
     if (config.TOKEN_FORWARDING === 'passthrough') return { strategy: 'passthrough' };
     if (!exchanger) throw new TypeError('exchange mode needs a token exchanger');
-    return { strategy: 'exchange', exchanger, audience, scope };
+    // EXCHANGE_SCOPE=omit leaves the scope to the provider; the exchanger sends resource only when EXCHANGE_TARGET asks.
+    return { strategy: 'exchange', exchanger, audience, resource, ...(config.EXCHANGE_SCOPE === 'agent' ? { scope } : {}) };
   };
   const timeouts = {
     connectMs: config.REMOTE_CONNECT_TIMEOUT_MS,
@@ -42,7 +43,7 @@ export function createAgentClients(
       retry: { attempts: 1 },
       url: config.RESEARCH_URL,
       name: 'research agent',
-      credentials: credentials(config.RESEARCH_AUDIENCE, config.RESEARCH_SCOPE),
+      credentials: credentials(config.RESEARCH_AUDIENCE, config.RESEARCH_SCOPE, config.RESEARCH_RESOURCE),
     }),
     // The writer's node is never retried: its client's own retry (a connection that never reached
     // the agent, 2 attempts) is the only one, and never after a request was sent.
@@ -50,14 +51,14 @@ export function createAgentClients(
       ...common('writer'),
       url: config.WRITER_URL,
       name: 'writer agent',
-      credentials: credentials(config.WRITER_AUDIENCE, config.WRITER_SCOPE),
+      credentials: credentials(config.WRITER_AUDIENCE, config.WRITER_SCOPE, config.WRITER_RESOURCE),
     }),
     reviewer: new RemoteRunnable<ReviewInput, ReviewOutput>({
       ...common('reviewer'),
       retry: { attempts: 1 },
       url: config.REVIEWER_URL,
       name: 'reviewer agent',
-      credentials: credentials(config.REVIEWER_AUDIENCE, config.REVIEWER_SCOPE),
+      credentials: credentials(config.REVIEWER_AUDIENCE, config.REVIEWER_SCOPE, config.REVIEWER_RESOURCE),
     }),
   };
 }

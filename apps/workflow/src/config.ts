@@ -11,6 +11,10 @@ function resolve(c: z.infer<typeof configSchema>) {
     ...c,
     JWKS_URI: c.JWKS_URI ?? `${c.ISSUER_URL}/.well-known/jwks.json`,
     TOKEN_ENDPOINT: c.TOKEN_ENDPOINT ?? `${c.ISSUER_URL}/oauth/token`,
+    // RFC 8707: an agent's resource identifier defaults to its URL.
+    RESEARCH_RESOURCE: c.RESEARCH_RESOURCE ?? c.RESEARCH_URL,
+    WRITER_RESOURCE: c.WRITER_RESOURCE ?? c.WRITER_URL,
+    REVIEWER_RESOURCE: c.REVIEWER_RESOURCE ?? c.REVIEWER_URL,
   });
 }
 

@@ -5,6 +5,7 @@ import { clientHttpsAgent, clientTlsOptions, tlsDispatcher, type TlsMaterial } f
 import { runService, type Logger } from '@baton/service';
 import { createAgentClients } from './agents.js';
 import { createApp } from './app.js';
+import { exchangeClientOptions, exchangeSummary } from './exchange.js';
 import { parseWorkflowConfig, type WorkflowConfig } from './config.js';
 import { createWorkflowGraph, workflowRecursionLimit } from './graph.js';
 import { WorkflowRunnable } from './runnable.js';
@@ -28,9 +29,7 @@ async function createDeps({ config, logger, tls }: { config: WorkflowConfig; log
   const exchanger =
     config.TOKEN_FORWARDING === 'exchange'
       ? createTokenExchangeClient({
-          tokenEndpoint: config.TOKEN_ENDPOINT,
-          clientId: config.WORKFLOW_CLIENT_ID,
-          clientSecret: config.WORKFLOW_CLIENT_SECRET ?? '',
+          ...exchangeClientOptions(config),
           ...(tls && overMtls(config.TOKEN_ENDPOINT)
             ? { dispatcher: tlsDispatcher(clientTlsOptions(tls, config.ISSUER_SPIFFE_ID), { connectMs }) }
             : {}),
@@ -123,6 +122,7 @@ await runService({
       port: config.PORT,
       host: config.HOST,
       token_forwarding: config.TOKEN_FORWARDING,
+      exchange: exchangeSummary(config) ?? false,
       checkpointer: checkpointer?.kind ?? 'none',
       shared_store: shared ? 'redis' : 'none',
       mtls: tls ? { id: tls.id ?? null } : false,

@@ -10,6 +10,8 @@ import { WORKFLOW } from '@baton/contract';
 export type AgentDefinition = Pick<TopologyAgent, 'name' | 'path' | 'port' | 'audience' | 'scope'>;
 
 export type AuthMode = 'exchange' | 'passthrough';
+/** Where the acting service is read from (ACTOR_CLAIM). */
+export type ActorClaim = AgentEnv['ACTOR_CLAIM'];
 
 export type { AgentEnv };
 
@@ -28,8 +30,10 @@ export interface AgentSettings {
   readonly audience: string;
   /** Scopes every request needs. */
   readonly scopes: readonly string[];
-  /** Allowed actors (`act.sub`); empty = no actor check. */
+  /** Allowed actors (read from `actorClaim`); empty = no actor check. */
   readonly allowedActors: readonly string[];
+  /** The claim naming the acting service: `act.sub` (default), `azp`, `client_id`. */
+  readonly actorClaim: ActorClaim;
   /** Mutual TLS on (all of TLS_CERT_FILE, TLS_KEY_FILE, TLS_CA_FILE set). */
   readonly mtls: boolean;
   /** Peer SPIFFE ids allowed to call the agent's routes; undefined when mutual TLS is off. */
@@ -49,6 +53,11 @@ export const DEFAULT_ALLOWED_PEER = WORKFLOW.spiffeId;
 export function agentSettings(definition: AgentDefinition, env: AgentEnv): AgentSettings {
   const passthrough = env.AUTH_MODE === 'passthrough';
   const mtls = Boolean(env.TLS_CERT_FILE && env.TLS_KEY_FILE && env.TLS_CA_FILE);
+  if (passthrough && env.ACTOR_CLAIM !== 'act.sub') {
+    throw configError(definition.name, [
+      { variable: 'ACTOR_CLAIM', message: 'applies to exchange mode only (passthrough tokens are the user’s own)' },
+    ]);
+  }
   if (!mtls && env.ALLOWED_PEERS.length > 0) {
     throw configError(definition.name, [
       { variable: 'ALLOWED_PEERS', message: 'needs mutual TLS (TLS_CERT_FILE, TLS_KEY_FILE, TLS_CA_FILE)' },
@@ -66,6 +75,7 @@ export function agentSettings(definition: AgentDefinition, env: AgentEnv): Agent
     audience: env.AUTH_AUDIENCE ?? (passthrough ? env.WORKFLOW_AUDIENCE : definition.audience),
     scopes: Object.freeze([env.AUTH_SCOPE ?? (passthrough ? WORKFLOW.scope : definition.scope)]),
     allowedActors: Object.freeze([...env.ALLOWED_ACTORS]),
+    actorClaim: env.ACTOR_CLAIM,
     mtls,
     allowedPeers: mtls ? Object.freeze(env.ALLOWED_PEERS.length > 0 ? [...env.ALLOWED_PEERS] : [DEFAULT_ALLOWED_PEER]) : undefined,
     issuerPeerId: env.ISSUER_SPIFFE_ID,

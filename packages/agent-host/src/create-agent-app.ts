@@ -11,7 +11,7 @@ import type { Request } from 'express';
 import { actorPolicy } from './actor-policy.js';
 import { countRuns } from './run-gauge.js';
 import { actorPeerBinding, peerGate } from './peer-policy.js';
-import type { AuthMode } from './config.js';
+import type { ActorClaim, AuthMode } from './config.js';
 
 import type { AgentDeps } from './run-agent.js';
 
@@ -29,8 +29,10 @@ export interface CreateAgentAppOptions {
   logger: Logger;
   /** Scopes every request needs (e.g. `['research:invoke']`). */
   scopes: readonly string[];
-  /** `act.sub` allow-list; empty or absent = any actor. */
+  /** Actor allow-list (checked on `actorClaim`; see actor-policy.ts); empty or absent = any actor. */
   allowedActors?: readonly string[];
+  /** The claim naming the acting service: `act.sub` (default), `azp` (Keycloak standard token exchange), `client_id`. */
+  actorClaim?: ActorClaim;
   /** Default `exchange`; changes how `allowedActors` treats tokens without `act`, and binds `act` to the TLS peer. */
   mode?: AuthMode;
   /**
@@ -63,6 +65,7 @@ export function fromDeps(deps: Pick<AgentDeps<unknown>, 'settings' | 'verifier' 
     logger: deps.logger,
     scopes: settings.scopes,
     allowedActors: settings.allowedActors,
+    actorClaim: settings.actorClaim,
     allowedPeers: settings.allowedPeers,
     mode: settings.mode,
   } satisfies Partial<CreateAgentAppOptions>;
@@ -92,10 +95,11 @@ export function createAgentApp(options: CreateAgentAppOptions): Express {
 
   const mode = options.mode ?? 'exchange';
   const checks: Array<(req: Request, caller: Caller) => void> = [];
-  const actorCheck = actorPolicy({ allowedActors: options.allowedActors ?? [], mode });
+  const actorClaim = options.actorClaim ?? 'act.sub';
+  const actorCheck = actorPolicy({ allowedActors: options.allowedActors ?? [], mode, actorClaim });
   if (actorCheck) checks.push(actorCheck);
   const peers = options.allowedPeers;
-  if (peers !== undefined && mode === 'exchange') checks.push(actorPeerBinding());
+  if (peers !== undefined && mode === 'exchange') checks.push(actorPeerBinding(actorClaim));
   const onCaller = checks.length > 0 ? (req: Request, caller: Caller) => checks.forEach((check) => check(req, caller)) : undefined;
   const verify = requireAuth({
     verifier: options.verifier,

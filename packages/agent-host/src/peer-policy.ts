@@ -5,6 +5,8 @@ import { BatonError, type ErrorCode, type Logger } from '@baton/errors';
 import { parseTraceparent, type Caller } from '@baton/identity';
 import { spiffeId } from '@baton/contract';
 import { peerSpiffeId } from '@baton/mtls';
+import { actorOf } from './actor-policy.js';
+import type { ActorClaim } from './config.js';
 
 export const PEER_NOT_ALLOWED = 'AUTH_PEER_NOT_ALLOWED' satisfies ErrorCode;
 export const ACTOR_PEER_MISMATCH = 'AUTH_ACTOR_PEER_MISMATCH' satisfies ErrorCode;
@@ -51,14 +53,14 @@ export function peerGate(options: { allowedPeers: readonly string[]; auditor: Au
 
 /**
  * `requireAuth`'s `onCaller` check in exchange mode with mutual TLS: the exchanged token's
- * actor (`act.sub`, the client that exchanged it) must be the TLS peer presenting it —
+ * actor (`act.sub`, or the ACTOR_CLAIM in use: the client that exchanged it) must be the TLS peer presenting it —
  * `spiffe://baton.local/<act.sub>` equal to the peer's SPIFFE id. A token replayed by another
  * peer, or one without `act`, is refused with 403 `AUTH_ACTOR_PEER_MISMATCH`.
  */
-export function actorPeerBinding(): (req: Request, caller: Caller) => void {
+export function actorPeerBinding(actorClaim: ActorClaim = 'act.sub'): (req: Request, caller: Caller) => void {
   return (req, caller) => {
     const peer = peerSpiffeId(req.socket);
-    const actor = caller.act?.sub;
+    const actor = actorOf(caller, actorClaim);
     let expected: string | undefined;
     try {
       expected = typeof actor === 'string' ? spiffeId(actor) : undefined;

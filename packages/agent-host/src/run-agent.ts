@@ -118,6 +118,7 @@ export function runAgent<S extends z.ZodObject>(options: RunAgentOptions<S>): Pr
         audience: settings.audience,
         scope: settings.scopes,
         allowed_actors: settings.allowedActors,
+        actor_claim: settings.actorClaim,
         mtls: tls ? { id: tls.id ?? null, allowed_peers: settings.allowedPeers, connection_peers: connectionPeers } : false,
       }),
     },

@@ -1,6 +1,15 @@
+import { generateKeyPairSync } from 'node:crypto';
 import type * as http from 'node:http';
+import jwt from 'jsonwebtoken';
 import { Agent } from 'undici';
-import { createTokenExchangeClient, GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS_TOKEN } from './token-exchange.js';
+import { keyThumbprint } from './client-auth.js';
+import {
+  createTokenExchangeClient,
+  GRANT_TYPE_JWT_BEARER,
+  GRANT_TYPE_TOKEN_EXCHANGE,
+  TOKEN_TYPE_ACCESS_TOKEN,
+  TOKEN_TYPE_JWT,
+} from './token-exchange.js';
 import { Caller, parseTraceparent, tokenFingerprint } from '@baton/identity';
 import { b64url, closeServer, deadUrl, listen } from '../test/helpers.js';
 
@@ -332,5 +341,140 @@ describe('createTokenExchangeClient', () => {
     expect(() => createTokenExchangeClient({ tokenEndpoint: 'nope', clientId: 'a', clientSecret: 'b' })).toThrow(TypeError);
     expect(() => createTokenExchangeClient({ tokenEndpoint: endpoint, clientId: '', clientSecret: 'b' })).toThrow(TypeError);
     expect(() => createTokenExchangeClient({ tokenEndpoint: endpoint, clientId: 'a', clientSecret: 'b', timeoutMs: 0 })).toThrow(TypeError);
+  });
+});
+
+describe('createTokenExchangeClient: request options for other providers', () => {
+  const caller = () => asCaller(subjectToken(Date.now() / 1000 + 3600, `u-${Math.random()}`));
+
+  it('sends client_secret_post credentials in the form and no Authorization header', async () => {
+    const c = client({ clientAuthMethod: 'client_secret_post' });
+    await c.exchangeFor(caller(), { audience: 'agent-research' });
+    expect(seen[0]!.authorization).toBeUndefined();
+    expect(seen[0]!.form.get('client_id')).toBe('workflow');
+    expect(seen[0]!.form.get('client_secret')).toBe('s3cret');
+    await c.close();
+  });
+
+  it('authenticates with private_key_jwt: a fresh RFC 7523 assertion per request (aud = token endpoint, 60 s, unique jti, kid)', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const c = createTokenExchangeClient({
+      tokenEndpoint: endpoint,
+      clientId: 'workflow',
+      clientAuthMethod: 'private_key_jwt',
+      clientAssertionKey: { privateKey, kid: 'wf-key-1' },
+    });
+    await c.exchangeFor(caller(), { audience: 'agent-research' });
+    await c.exchangeFor(caller(), { audience: 'agent-research' });
+    expect(seen).toHaveLength(2);
+    const jtis = new Set<string>();
+    for (const s of seen) {
+      expect(s.authorization).toBeUndefined();
+      expect(s.form.get('client_secret')).toBeNull();
+      expect(s.form.get('client_id')).toBe('workflow');
+      expect(s.form.get('client_assertion_type')).toBe('urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
+      const assertion = s.form.get('client_assertion')!;
+      const { header, payload } = jwt.verify(assertion, publicKey, { algorithms: ['RS256'], complete: true }) as jwt.Jwt & {
+        payload: jwt.JwtPayload;
+      };
+      expect(header).toEqual({ alg: 'RS256', typ: 'JWT', kid: 'wf-key-1' });
+      expect(payload).toEqual({
+        iss: 'workflow',
+        sub: 'workflow',
+        aud: endpoint,
+        iat: expect.any(Number),
+        exp: payload.iat! + 60,
+        jti: expect.any(String),
+      });
+      jtis.add(payload.jti!);
+    }
+    expect(jtis.size).toBe(2);
+    await c.close();
+  });
+
+  it('signs ES256 and PS256 assertions and defaults kid to the RFC 7638 thumbprint', async () => {
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    for (const [key, alg] of [
+      [ec, 'ES256'],
+      [rsa, 'PS256'],
+    ] as const) {
+      seen = [];
+      const c = createTokenExchangeClient({
+        tokenEndpoint: endpoint,
+        clientId: 'workflow',
+        clientAuthMethod: 'private_key_jwt',
+        clientAssertionKey: { privateKey: key.privateKey, ...(alg === 'PS256' ? { alg } : {}) },
+      });
+      await c.exchangeFor(caller(), { audience: 'a' });
+      const decoded = jwt.verify(seen[0]!.form.get('client_assertion')!, key.publicKey, { algorithms: [alg], complete: true });
+      expect(decoded.header).toEqual({ alg, typ: 'JWT', kid: keyThumbprint(key.publicKey) });
+      await c.close();
+    }
+  });
+
+  it('sends resource instead of audience, or both, and the configured requested_token_type', async () => {
+    const r = createTokenExchangeClient({ tokenEndpoint: endpoint, clientId: 'w', clientSecret: 's', target: 'resource' });
+    await r.exchangeFor(caller(), { audience: 'agent-research', resource: 'https://research.example/research' });
+    expect(seen[0]!.form.get('audience')).toBeNull();
+    expect(seen[0]!.form.get('resource')).toBe('https://research.example/research');
+    const b = createTokenExchangeClient({
+      tokenEndpoint: endpoint,
+      clientId: 'w',
+      clientSecret: 's',
+      target: 'both',
+      requestedTokenType: TOKEN_TYPE_JWT,
+    });
+    await b.exchangeFor(caller(), { audience: 'agent-research', resource: 'https://research.example/research' });
+    expect(seen[1]!.form.get('audience')).toBe('agent-research');
+    expect(seen[1]!.form.get('resource')).toBe('https://research.example/research');
+    expect(seen[1]!.form.get('requested_token_type')).toBe(TOKEN_TYPE_JWT);
+    await expect(r.exchangeFor(caller(), { audience: 'agent-research' })).rejects.toThrow(/needs the request's resource/);
+    await r.close();
+    await b.close();
+  });
+
+  it("sends Entra ID's on-behalf-of form for the entra-obo flow (jwt-bearer grant, assertion, scope, requested_token_use)", async () => {
+    const c = client({ flow: 'entra-obo', clientAuthMethod: 'client_secret_post' });
+    const st = subjectToken(Date.now() / 1000 + 3600);
+    await c.exchangeFor(asCaller(st), { audience: 'agent-research', scope: 'api://agent-research/.default' });
+    expect(Object.fromEntries(seen[0]!.form)).toEqual({
+      grant_type: GRANT_TYPE_JWT_BEARER,
+      assertion: st,
+      scope: 'api://agent-research/.default',
+      requested_token_use: 'on_behalf_of',
+      client_id: 'workflow',
+      client_secret: 's3cret',
+    });
+    await expect(c.exchangeFor(caller(), { audience: 'agent-research' })).rejects.toThrow(/needs scope/);
+    await c.close();
+  });
+
+  it('rejects incomplete client authentication and unknown flow options with a TypeError that names no secret', () => {
+    const base = { tokenEndpoint: endpoint, clientId: 'a' };
+    expect(() => createTokenExchangeClient({ ...base })).toThrow(/needs clientSecret/);
+    expect(() => createTokenExchangeClient({ ...base, clientAuthMethod: 'private_key_jwt', clientSecret: 'hunter2-secret' })).toThrow(
+      /needs assertionKey/,
+    );
+    const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    expect(() =>
+      createTokenExchangeClient({ ...base, clientAuthMethod: 'private_key_jwt', clientAssertionKey: { privateKey: publicKey } }),
+    ).toThrow(/private KeyObject/);
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    expect(() =>
+      createTokenExchangeClient({
+        ...base,
+        clientAuthMethod: 'private_key_jwt',
+        clientAssertionKey: { privateKey: ec.privateKey, alg: 'RS256' },
+      }),
+    ).toThrow(/needs an RSA key/);
+    expect(() => createTokenExchangeClient({ ...base, clientSecret: 'b', target: 'everything' as never })).toThrow(TypeError);
+    expect(() => createTokenExchangeClient({ ...base, clientSecret: 'b', requestedTokenType: 'urn:x' })).toThrow(TypeError);
+    expect(() => createTokenExchangeClient({ ...base, clientSecret: 'b', flow: 'entra-obo', target: 'resource' })).toThrow(TypeError);
+    try {
+      createTokenExchangeClient({ ...base, clientAuthMethod: 'private_key_jwt', clientSecret: 'hunter2-secret' });
+    } catch (err) {
+      expect(String((err as Error).message)).not.toContain('hunter2');
+    }
   });
 });

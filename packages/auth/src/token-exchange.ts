@@ -11,16 +11,45 @@ import {
   type TokenExchanger,
 } from '@baton/identity';
 import { AuthError } from './errors.js';
+import { createClientAuthenticator, type ClientAssertionKey, type ClientAuthMethod, type ClientAuthenticator } from './client-auth.js';
+import {
+  TOKEN_TYPE_ACCESS_TOKEN,
+  checkRequest,
+  checkedFlowOptions,
+  exchangeForm,
+  type ExchangeFlow,
+  type ExchangeTarget,
+  type FlowSettings,
+} from './exchange-form.js';
 
-export const GRANT_TYPE_TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
-export const TOKEN_TYPE_ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token';
+export { GRANT_TYPE_TOKEN_EXCHANGE, GRANT_TYPE_JWT_BEARER, TOKEN_TYPE_ACCESS_TOKEN, TOKEN_TYPE_JWT } from './exchange-form.js';
+export type { ExchangeFlow, ExchangeTarget } from './exchange-form.js';
 
 export interface TokenExchangeClientOptions {
   /** The issuer's token endpoint. */
   tokenEndpoint: string;
-  /** This service's client id (HTTP Basic client authentication, RFC 6749 §2.3.1). */
+  /** This service's client id. */
   clientId: string;
-  clientSecret: string;
+  /** The client secret (`client_secret_basic`, `client_secret_post`). */
+  clientSecret?: string;
+  /** Client authentication at the token endpoint (default `client_secret_basic`, RFC 6749 §2.3.1). */
+  clientAuthMethod?: ClientAuthMethod;
+  /** The client's signing key (`private_key_jwt`, RFC 7523 §2.2). */
+  clientAssertionKey?: ClientAssertionKey;
+  /**
+   * `rfc8693` (default): an RFC 8693 token exchange. `entra-obo`: Microsoft Entra ID's
+   * on-behalf-of request (`grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer`,
+   * `requested_token_use=on_behalf_of`, the caller's token as `assertion`, the request's `scope`,
+   * e.g. `api://agent-research/.default`, required).
+   */
+  flow?: ExchangeFlow;
+  /**
+   * rfc8693: which target parameters to send: `audience` (default; Keycloak, Okta, the dev issuer),
+   * `resource` (RFC 8707; the request's `resource` is then required) or `both`.
+   */
+  target?: ExchangeTarget;
+  /** rfc8693 `requested_token_type` (default the access-token URN; or `urn:ietf:params:oauth:token-type:jwt`). */
+  requestedTokenType?: string;
   /** Whole-request timeout (default 5 000). */
   timeoutMs?: number;
   /** A cached token is renewed this long before it expires (default 30). */
@@ -68,11 +97,6 @@ function correlationHeaders(caller: Caller, traceparent: string | undefined): Re
   const hop = traceparent ?? (caller.traceparent !== undefined ? childTraceparent(caller.traceparent) : undefined);
   if (parseTraceparent(hop)) out.traceparent = hop!.trim();
   return out;
-}
-
-/** RFC 6749 Appendix B: application/x-www-form-urlencoded encoding of one value. */
-function formEncode(value: string): string {
-  return new URLSearchParams({ v: value }).toString().slice(2);
 }
 
 /** `exp` of the issued JWT, read without verifying, when the issuer sent no `expires_in`. */
@@ -127,10 +151,6 @@ function checkedOptions(options: TokenExchangeClientOptions): {
   }
   if (endpoint.protocol !== 'https:' && endpoint.protocol !== 'http:')
     throw new TypeError('createTokenExchangeClient: tokenEndpoint must be http(s)');
-  if (typeof options.clientId !== 'string' || options.clientId === '')
-    throw new TypeError('createTokenExchangeClient: clientId is required');
-  if (typeof options.clientSecret !== 'string' || options.clientSecret === '')
-    throw new TypeError('createTokenExchangeClient: clientSecret is required');
   const timeoutMs = options.timeoutMs ?? 5_000;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new TypeError('createTokenExchangeClient: timeoutMs must be positive');
   const refreshSkewSec = options.refreshSkewSec ?? 30;
@@ -144,12 +164,28 @@ function checkedOptions(options: TokenExchangeClientOptions): {
 interface Transport {
   endpoint: URL;
   dispatcher: Dispatcher;
-  authorization: string;
+  auth: ClientAuthenticator;
+  flow: FlowSettings;
   timeoutMs: number;
+  now: () => number;
+}
+
+/** The client authentication of the options (a TypeError, naming no secret, when it is incomplete). */
+function authenticatorOf(options: TokenExchangeClientOptions): ClientAuthenticator {
+  try {
+    return createClientAuthenticator({
+      method: options.clientAuthMethod ?? 'client_secret_basic',
+      clientId: options.clientId,
+      ...(options.clientSecret !== undefined ? { clientSecret: options.clientSecret } : {}),
+      ...(options.clientAssertionKey !== undefined ? { assertionKey: options.clientAssertionKey } : {}),
+    });
+  } catch (err) {
+    throw new TypeError(`createTokenExchangeClient: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 /**
- * POSTs the RFC 8693 exchange form; the status and the (size-limited) body text. A transport
+ * POSTs the exchange form (RFC 8693, or the entra-obo variant) with the client's authentication; the status and the (size-limited) body text. A transport
  * failure is an outage (AUTH_EXCHANGE_UNAVAILABLE).
  */
 async function postExchange(
@@ -158,14 +194,15 @@ async function postExchange(
   subjectToken: string,
   req: ExchangeRequest,
 ): Promise<{ res: Dispatcher.ResponseData; text: string | undefined }> {
-  const form = new URLSearchParams({
-    grant_type: GRANT_TYPE_TOKEN_EXCHANGE,
-    subject_token: subjectToken,
-    subject_token_type: TOKEN_TYPE_ACCESS_TOKEN,
-    audience: req.audience,
-    requested_token_type: TOKEN_TYPE_ACCESS_TOKEN,
-  });
-  if (req.scope) form.set('scope', req.scope);
+  const form = exchangeForm(t.flow, subjectToken, req);
+  let credentials;
+  try {
+    credentials = await t.auth.credentials(t.endpoint.href, t.now());
+  } catch (err) {
+    // A signing failure names no key material; it is this service's fault, never the caller's.
+    throw unavailable('Token exchange failed: client assertion could not be signed', err);
+  }
+  for (const [k, v] of Object.entries(credentials.params)) form.set(k, v);
   try {
     const res = await request(t.endpoint, {
       method: 'POST',
@@ -173,7 +210,7 @@ async function postExchange(
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
         accept: 'application/json',
-        authorization: t.authorization,
+        ...credentials.headers,
         ...correlationHeaders(caller, req.traceparent),
       },
       body: form.toString(),
@@ -238,11 +275,12 @@ export function createTokenExchangeClient(options: TokenExchangeClientOptions): 
 
   const ownAgent = options.dispatcher ? undefined : new Agent({ keepAliveTimeout: 30_000, connections: 64 });
   const dispatcher: Dispatcher = options.dispatcher ?? ownAgent!;
-  const authorization = `Basic ${Buffer.from(`${formEncode(options.clientId)}:${formEncode(options.clientSecret)}`).toString('base64')}`;
+  const auth = authenticatorOf(options);
+  const flow = checkedFlowOptions(options);
   const cache = new LRUCache<string, Entry>({ max: maxEntries, perf: { now } });
   const inflight = new Map<string, Promise<ExchangedToken>>();
 
-  const transport: Transport = { endpoint, dispatcher, authorization, timeoutMs };
+  const transport: Transport = { endpoint, dispatcher, auth, flow, timeoutMs, now };
 
   async function call(caller: Caller, subjectToken: string, req: ExchangeRequest): Promise<ExchangedToken> {
     const { res, text } = await postExchange(transport, caller, subjectToken, req);
@@ -268,13 +306,10 @@ export function createTokenExchangeClient(options: TokenExchangeClientOptions): 
     async exchangeFor(caller, req) {
       const subjectToken = accessTokenOf(caller);
       if (subjectToken === undefined) throw new TypeError('exchangeFor: caller must be a Caller (made by requireAuth)');
-      if (!req || typeof req.audience !== 'string' || req.audience === '') throw new TypeError('exchangeFor: audience is required');
-      if (req.scope !== undefined && typeof req.scope !== 'string') throw new TypeError('exchangeFor: scope must be a string');
-      if (req.traceparent !== undefined && typeof req.traceparent !== 'string')
-        throw new TypeError('exchangeFor: traceparent must be a string');
+      checkRequest(flow, req);
       // The fingerprint names the token; iss, sub and exp make a fingerprint collision between two
       // different users' tokens unable to share an entry.
-      const key = [caller.token_fp, caller.iss, caller.sub, caller.exp, req.audience, req.scope ?? ''].join('\n');
+      const key = [caller.token_fp, caller.iss, caller.sub, caller.exp, req.audience, req.resource ?? '', req.scope ?? ''].join('\n');
       const hit = cache.get(key);
       if (hit) {
         if (now() < hit.freshUntil) return hit.token;

@@ -119,7 +119,7 @@ type CheckedOptions = ReturnType<typeof validateOptions>;
 function principalFrom(o: CheckedOptions, digest: string, claims: Json): Principal {
   const nowSec = o.now() / 1000;
   const tol = o.clockToleranceSec;
-  const { exp, nbf, iat, iss, aud, sub, scope, act, client_id } = claims;
+  const { exp, nbf, iat, iss, aud, sub, scope, act, client_id, azp } = claims;
   if (typeof exp !== 'number' || !Number.isFinite(exp)) fail('AUTH_CLAIM_INVALID', 'Token has no valid exp claim');
   if (nowSec >= exp + tol) fail('AUTH_TOKEN_EXPIRED', 'Token has expired');
   if (nbf !== undefined) {
@@ -142,6 +142,7 @@ function principalFrom(o: CheckedOptions, digest: string, claims: Json): Princip
     fail('AUTH_CLAIM_INVALID', 'Token act claim is invalid');
   }
   if (client_id !== undefined && typeof client_id !== 'string') fail('AUTH_CLAIM_INVALID', 'Token client_id claim is invalid');
+  if (azp !== undefined && (typeof azp !== 'string' || azp === '')) fail('AUTH_CLAIM_INVALID', 'Token azp claim is invalid');
 
   const principal: Principal = {
     sub,
@@ -150,6 +151,7 @@ function principalFrom(o: CheckedOptions, digest: string, claims: Json): Princip
     scope: Object.freeze(parseScope(scope as string | undefined)),
     ...(act !== undefined ? { act: Object.freeze({ ...(act as Json) }) as Principal['act'] } : {}),
     ...(client_id !== undefined ? { client_id: client_id as string } : {}),
+    ...(azp !== undefined ? { azp: azp as string } : {}),
     exp,
     token_fp: fingerprintOfDigest(digest),
   };

@@ -3,10 +3,19 @@
 // Kubernetes checks read them from here without importing any app.
 import { z } from 'zod';
 import { durationMs, host, int, list, llmEnvFields, logLevel, port, spiffeIdVar, tlsEnvShape, url } from './env-fields.js';
+import {
+  absoluteUri,
+  agentActorEnvShape,
+  issuerClientAuthEnvShape,
+  refineIssuerClientAuth,
+  refineWorkflowExchange,
+  workflowExchangeEnvShape,
+} from './exchange-env.js';
 import { isSpiffeId } from './spiffe.js';
 import { ISSUER, RESEARCH, REVIEWER, TOPOLOGY, WORKFLOW, WRITER, type AgentDefinition, type Topology } from './topology.js';
 
 export * from './env-fields.js';
+export * from './exchange-env.js';
 export { SPIFFE_TRUST_DOMAIN, spiffeId, isSpiffeId } from './spiffe.js';
 
 /** A parsed environment: the input side of any of these schemas. */
@@ -39,6 +48,8 @@ export function agentEnvSchema(agent: Pick<AgentDefinition, 'port'>, topology: T
     WORKFLOW_AUDIENCE: z.string().trim().min(1).default(topology.workflow.audience),
     /** Comma list of actor `sub`s allowed to call (checked on `act.sub`); empty = any. */
     ALLOWED_ACTORS: list([]),
+    /** The claim ALLOWED_ACTORS is checked on: act.sub (default), azp, client_id. */
+    ...agentActorEnvShape,
     LOG_LEVEL: logLevel(),
     /** Minimum time between two JWKS refetches caused by an unknown `kid`. */
     JWKS_COOLDOWN_MS: durationMs(30_000),
@@ -133,6 +144,8 @@ export const issuerEnvSchema = z
       .regex(/^[\x21-\x7e]{1,128}$/, { error: 'must be 1-128 printable ASCII characters' })
       .default('workflow'),
     WORKFLOW_CLIENT_SECRET: z.string().optional(),
+    /** How the workflow client authenticates: WORKFLOW_CLIENT_AUTH_METHODS, WORKFLOW_CLIENT_KEYS_FILE. */
+    ...issuerClientAuthEnvShape,
     WORKFLOW_AUDIENCE: z.string().min(1).default(WORKFLOW.audience),
     ACCESS_TOKEN_TTL_SEC: int(600, { min: 1, max: 86_400 }),
     EXCHANGED_TOKEN_TTL_SEC: int(300, { min: 1, max: 86_400 }),
@@ -162,6 +175,7 @@ export const issuerEnvSchema = z
     if (env.WORKFLOW_CLIENT_SECRET !== undefined && env.WORKFLOW_CLIENT_SECRET.length < 32) {
       ctx.addIssue({ code: 'custom', path: ['WORKFLOW_CLIENT_SECRET'], message: 'must be at least 32 characters' });
     }
+    refineIssuerClientAuth(env, ctx);
     const agents = parsePairs(env.AGENT_AUDIENCES) ?? [];
     if (agents.some(([aud]) => aud === env.WORKFLOW_AUDIENCE)) {
       ctx.addIssue({ code: 'custom', path: ['AGENT_AUDIENCES'], message: 'must not contain WORKFLOW_AUDIENCE' });
@@ -226,6 +240,12 @@ export const workflowEnvSchema = z
     RESEARCH_SCOPE: nonEmpty(RESEARCH.scope),
     WRITER_SCOPE: nonEmpty(WRITER.scope),
     REVIEWER_SCOPE: nonEmpty(REVIEWER.scope),
+    /** RFC 8707 resource identifiers of the agents (EXCHANGE_TARGET resource/both); default `<KEY>_URL`. */
+    RESEARCH_RESOURCE: absoluteUri().optional(),
+    WRITER_RESOURCE: absoluteUri().optional(),
+    REVIEWER_RESOURCE: absoluteUri().optional(),
+    /** Exchange request options and client authentication (EXCHANGE_*). */
+    ...workflowExchangeEnvShape,
     MAX_REVISIONS: int(2, { min: 0, max: 10 }),
     SOURCE_LIMIT: int(5, { min: 1, max: 10 }),
     /** `auto`: SQLite when better-sqlite3 loads, else memory (with a warning). */
@@ -286,11 +306,7 @@ export const workflowEnvSchema = z
     WRITER_SPIFFE_ID: spiffeIdVar(WRITER.spiffeId),
     REVIEWER_SPIFFE_ID: spiffeIdVar(REVIEWER.spiffeId),
   })
-  .superRefine((c, ctx) => {
-    if (c.TOKEN_FORWARDING === 'exchange' && !c.WORKFLOW_CLIENT_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['WORKFLOW_CLIENT_SECRET'], message: 'is required when TOKEN_FORWARDING=exchange' });
-    }
-  });
+  .superRefine((c, ctx) => refineWorkflowExchange(c, ctx));
 
 export type WorkflowEnv = z.infer<typeof workflowEnvSchema>;
 

@@ -16,6 +16,8 @@ export interface Principal {
   /** RFC 8693 actor: the service acting on the user's behalf, when the token was exchanged. */
   readonly act?: { readonly sub: string; readonly [claim: string]: unknown };
   readonly client_id?: string;
+  /** Authorized party (OIDC `azp`): the client the token was issued to; Keycloak's exchanged tokens name the requesting client here. */
+  readonly azp?: string;
   /** Token expiry (verified), seconds since the epoch. */
   readonly exp: number;
   /** `tokenFingerprint` of the token: the only way a token is ever identified in logs. */
@@ -61,6 +63,7 @@ export class Caller implements Principal {
   readonly scope: readonly string[];
   declare readonly act?: Principal['act'];
   declare readonly client_id?: string;
+  declare readonly azp?: string;
   readonly exp: number;
   readonly token_fp: string;
   /** The request id of the request the caller made (`x-request-id`), when valid. */
@@ -84,6 +87,7 @@ export class Caller implements Principal {
     this.scope = p.scope;
     if (p.act !== undefined) (this as { act?: Principal['act'] }).act = p.act;
     if (p.client_id !== undefined) (this as { client_id?: string }).client_id = p.client_id;
+    if (p.azp !== undefined) (this as { azp?: string }).azp = p.azp;
     this.exp = p.exp;
     this.token_fp = p.token_fp;
     if (isValidRequestId(init.requestId)) (this as { requestId?: string }).requestId = init.requestId;

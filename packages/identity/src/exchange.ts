@@ -2,8 +2,13 @@ import type { Caller } from './caller.js';
 
 /** One token exchange for a caller (RFC 8693): the target and, optionally, the scope. */
 export interface ExchangeRequest {
-  /** The target service's audience. */
+  /** The target service's audience (RFC 8693 `audience`: a logical name, e.g. a Keycloak client id). */
   audience: string;
+  /**
+   * The target service's RFC 8707 resource indicator (an absolute URI), sent as `resource` when the
+   * exchange client is configured to send one.
+   */
+  resource?: string;
   /** Space-delimited scopes to ask for (default: the issuer's choice). */
   scope?: string;
   /**

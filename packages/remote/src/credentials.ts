@@ -58,6 +58,7 @@ export async function bearerFor(
         credentials.exchanger.exchangeFor(caller, {
           audience: credentials.audience,
           ...(credentials.scope !== undefined ? { scope: credentials.scope } : {}),
+          ...(credentials.resource !== undefined ? { resource: credentials.resource } : {}),
           // No trace is made up for the issuer: it joins the caller's trace or none.
           ...(caller.traceparent !== undefined ? { traceparent: hopTraceparent } : {}),
         }),

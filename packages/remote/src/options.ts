@@ -6,7 +6,7 @@ export type RemoteCredentials =
    * Exchange the caller's token for one whose `aud` is this agent (the default in apps).
    * `exchanger`: `@baton/auth`'s `createTokenExchangeClient`, or any `TokenExchanger`.
    */
-  | { strategy: 'exchange'; exchanger: TokenExchanger; audience: string; scope?: string }
+  | { strategy: 'exchange'; exchanger: TokenExchanger; audience: string; scope?: string; resource?: string }
   /** Forward the caller's own token unchanged. Explicit only: see the README for what it gives up. */
   | { strategy: 'passthrough' }
   /** Send no `Authorization` at all (unauthenticated test targets). */
@@ -140,11 +140,14 @@ function resolveCredentials(given: unknown): RemoteCredentials {
       if (typeof c.audience !== 'string' || c.audience.trim() === '') fail('credentials.audience must be a non-empty string');
       if (c.scope !== undefined && (typeof c.scope !== 'string' || c.scope.trim() === ''))
         fail('credentials.scope must be a non-empty string');
+      if (c.resource !== undefined && (typeof c.resource !== 'string' || c.resource.trim() === ''))
+        fail('credentials.resource must be a non-empty string');
       credentials = {
         strategy: 'exchange',
         exchanger: c.exchanger,
         audience: c.audience,
         ...(c.scope !== undefined ? { scope: c.scope } : {}),
+        ...(c.resource !== undefined ? { resource: c.resource } : {}),
       };
       break;
     }
