@@ -11,3 +11,17 @@ export { createAuditor } from './audit.js';
 export type { AuditDecision, AuditEvent, Auditor, AuditorOptions, TokenAuditDecision, TokenAuditEvent, TokenAuditor } from './audit.js';
 export { createTokenExchangeClient, TOKEN_TYPE_ACCESS_TOKEN } from './token-exchange.js';
 export type { ExchangedToken, TokenExchangeClient, TokenExchangeClientOptions } from './token-exchange.js';
+export { createIssuerDiscovery, discoveryUrls } from './discovery.js';
+export type { IssuerDiscovery, IssuerDiscoveryOptions, IssuerMetadata } from './discovery.js';
+export { createIssuerKeyStore } from './issuer-keys.js';
+export type { IssuerKeyStore, IssuerKeyStoreOptions } from './issuer-keys.js';
+export {
+  CLIENT_CLAIMS,
+  SCOPE_CLAIMS,
+  TOKEN_PROFILE_NAMES,
+  TYP_NONE,
+  isTokenProfileName,
+  relaxations,
+  resolveTokenProfile,
+} from './profiles.js';
+export type { ClientClaim, ScopeClaim, TokenProfile, TokenProfileName, TokenProfileOverrides } from './profiles.js';
