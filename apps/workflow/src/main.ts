@@ -1,6 +1,6 @@
 // The workflow service process: the only file with side effects.
 import path from 'node:path';
-import { createAuditor, createJwksKeyStore, createTokenExchangeClient, createVerifier } from '@baton/auth';
+import { createAuditor, createTokenExchangeClient, createVerifier, relaxations } from '@baton/auth';
 import { clientHttpsAgent, clientTlsOptions, tlsDispatcher, type TlsMaterial } from '@baton/mtls';
 import { runService, type Logger } from '@baton/service';
 import { createAgentClients } from './agents.js';
@@ -9,6 +9,7 @@ import { parseWorkflowConfig, type WorkflowConfig } from './config.js';
 import { createWorkflowGraph, workflowRecursionLimit } from './graph.js';
 import { WorkflowRunnable } from './runnable.js';
 import { createCheckpointer } from './threads.js';
+import { lazyExchangeClient, workflowIssuer } from './issuer.js';
 
 /** The workflow's long-lived clients: JWKS key store, verifier, auditor, exchange client, agent clients, checkpointer, graphs. */
 async function createDeps({ config, logger, tls }: { config: WorkflowConfig; logger: Logger; tls: TlsMaterial | undefined }) {
@@ -16,23 +17,28 @@ async function createDeps({ config, logger, tls }: { config: WorkflowConfig; log
   // peer presents the workflow's certificate and checks that peer's SPIFFE id.
   const overMtls = (u: string) => tls !== undefined && u.startsWith('https:');
   const connectMs = config.REMOTE_CONNECT_TIMEOUT_MS;
-  const keys = createJwksKeyStore({
-    jwksUri: config.JWKS_URI,
-    cooldownMs: config.JWKS_COOLDOWN_MS,
-    ...(tls && overMtls(config.JWKS_URI) ? { requestAgent: clientHttpsAgent(tls, config.ISSUER_SPIFFE_ID) } : {}),
-  });
-  const verifier = createVerifier({ issuer: config.ISSUER_URL, audience: config.WORKFLOW_AUDIENCE, keys });
+  const issuer = workflowIssuer(
+    config,
+    logger,
+    tls && overMtls(config.JWKS_URI ?? config.ISSUER_URL) ? clientHttpsAgent(tls, config.ISSUER_SPIFFE_ID) : undefined,
+  );
+  const keys = issuer.keys;
+  const verifier = createVerifier({ issuer: config.ISSUER_URL, audience: config.WORKFLOW_AUDIENCE, keys, profile: config.tokenProfile });
+  for (const line of relaxations(config.tokenProfile)) logger.warn({ token_profile: config.tokenProfile.name }, line);
+  keys.ready(); // start discovery and the first JWKS fetch now: a failure is logged before any request
   const auditor = createAuditor({ logger, service: 'workflow' });
   const exchanger =
     config.TOKEN_FORWARDING === 'exchange'
-      ? createTokenExchangeClient({
-          tokenEndpoint: config.TOKEN_ENDPOINT,
-          clientId: config.WORKFLOW_CLIENT_ID,
-          clientSecret: config.WORKFLOW_CLIENT_SECRET ?? '',
-          ...(tls && overMtls(config.TOKEN_ENDPOINT)
-            ? { dispatcher: tlsDispatcher(clientTlsOptions(tls, config.ISSUER_SPIFFE_ID), { connectMs }) }
-            : {}),
-        })
+      ? lazyExchangeClient(issuer.tokenEndpoint, (tokenEndpoint) =>
+          createTokenExchangeClient({
+            tokenEndpoint,
+            clientId: config.WORKFLOW_CLIENT_ID,
+            clientSecret: config.WORKFLOW_CLIENT_SECRET ?? '',
+            ...(tls && overMtls(tokenEndpoint)
+              ? { dispatcher: tlsDispatcher(clientTlsOptions(tls, config.ISSUER_SPIFFE_ID), { connectMs }) }
+              : {}),
+          }),
+        )
       : undefined;
   if (config.TOKEN_FORWARDING === 'passthrough') {
     logger.warn(
@@ -61,7 +67,7 @@ async function createDeps({ config, logger, tls }: { config: WorkflowConfig; log
   const graph = createWorkflowGraph(options);
   const threadedGraph = checkpointer ? createWorkflowGraph({ ...options, checkpointer: checkpointer.saver }) : undefined;
   const workflow = new WorkflowRunnable({ graph, ...(threadedGraph ? { threadedGraph } : {}) });
-  return { verifier, auditor, exchanger, checkpointer, workflow, threadedGraph };
+  return { verifier, auditor, exchanger, checkpointer, workflow, threadedGraph, keys };
 }
 
 await runService({
@@ -79,9 +85,11 @@ await runService({
     await exchanger?.close();
     await checkpointer?.close();
   },
-  createApp: ({ verifier, auditor, workflow, threadedGraph }, { config, logger }) =>
+  createApp: ({ verifier, auditor, workflow, threadedGraph, keys }, { config, logger }) =>
     createApp({
       logger,
+      // /readyz: false until the workflow holds keys it can verify with
+      ready: () => keys.ready(),
       verifier,
       auditor,
       workflow,
@@ -96,6 +104,10 @@ await runService({
       port: config.PORT,
       host: config.HOST,
       token_forwarding: config.TOKEN_FORWARDING,
+      issuer: config.ISSUER_URL,
+      jwks_uri: config.JWKS_URI ?? 'discovery',
+      token_endpoint: config.TOKEN_FORWARDING === 'exchange' ? (config.TOKEN_ENDPOINT ?? 'discovery') : null,
+      token_profile: config.tokenProfile.name,
       checkpointer: checkpointer?.kind ?? 'none',
       mtls: tls ? { id: tls.id ?? null } : false,
     }),

@@ -55,13 +55,14 @@ async function start(env: Record<string, string> = {}) {
 }
 
 describe('agent config', () => {
-  it('defaults to exchange mode with the agent audience and scope, JWKS under the issuer', () => {
+  it('defaults to exchange mode with the agent audience and scope, the JWKS from discovery, the strict profile', () => {
     const s = agentSettings(ECHO, agentEnvSchema(ECHO).parse({}));
     expect(s).toMatchObject({
       port: 3999,
       host: '127.0.0.1',
       issuer: 'http://127.0.0.1:4000',
-      jwksUri: 'http://127.0.0.1:4000/.well-known/jwks.json',
+      jwksUri: undefined,
+      tokenProfile: { name: 'strict' },
       mode: 'exchange',
       audience: 'agent-echo',
       scopes: ['echo:invoke'],
@@ -86,7 +87,7 @@ describe('agent config', () => {
         ALLOWED_ACTORS: 'workflow, ops',
       }),
     );
-    expect(s).toMatchObject({ audience: 'x', scopes: ['x:y'], jwksUri: 'https://idp.example/keys', allowedActors: ['workflow', 'ops'] });
+    expect(s).toMatchObject({ audience: 'x', scopes: ['x:y'], jwksUri: 'https://idp.example/keys/', allowedActors: ['workflow', 'ops'] });
   });
 
   it('rejects an unknown AUTH_MODE and a multi-token AUTH_SCOPE', () => {

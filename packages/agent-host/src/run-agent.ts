@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import type { z } from 'zod';
-import type { JwksKeyStoreOptions } from '@baton/auth';
+import { relaxations, type JwksKeyStoreOptions } from '@baton/auth';
 import { allowPeers, clientHttpsAgent } from '@baton/mtls';
 import { parseConfig, runService, type Env, type LogDestination, type Logger, type RunningService } from '@baton/service';
 import { createAgentAuth, type AgentAuth } from './agent-auth.js';
@@ -70,12 +70,16 @@ export function runAgent<S extends z.ZodObject>(options: RunAgentOptions<S>): Pr
     createDeps: ({ config: { config, settings }, logger, tls }) => {
       // Over mutual TLS an https JWKS endpoint is the dev issuer: trust the CA, check its SPIFFE id.
       const jwksAgent =
-        tls !== undefined && settings.jwksUri.startsWith('https:') ? clientHttpsAgent(tls, settings.issuerPeerId) : undefined;
+        tls !== undefined && (settings.jwksUri ?? settings.issuer).startsWith('https:')
+          ? clientHttpsAgent(tls, settings.issuerPeerId)
+          : undefined;
       const auth = createAgentAuth(settings, { logger, ...(jwksAgent ? { requestAgent: jwksAgent } : {}) });
       // Connection-level allow-list: ALLOWED_PEERS plus this agent's own identity (health checks inside
       // its container / from the launcher present the service's own certificate). Any other peer is
       // disconnected right after the handshake; the routes still check ALLOWED_PEERS alone (peerGate).
       const connectionPeers = tls ? [...new Set([...(settings.allowedPeers ?? []), ...(tls.id !== undefined ? [tls.id] : [])])] : [];
+      for (const line of relaxations(settings.tokenProfile)) logger.warn({ token_profile: settings.tokenProfile.name }, line);
+      auth.keys.ready(); // start discovery and the first JWKS fetch now: a failure is logged before any request
       if (settings.mode === 'passthrough') {
         logger.warn(
           { audience: settings.audience, scope: settings.scopes },
@@ -114,7 +118,8 @@ export function runAgent<S extends z.ZodObject>(options: RunAgentOptions<S>): Pr
         path: settings.path,
         auth_mode: settings.mode,
         issuer: settings.issuer,
-        jwks_uri: settings.jwksUri,
+        jwks_uri: settings.jwksUri ?? 'discovery',
+        token_profile: settings.tokenProfile.name,
         audience: settings.audience,
         scope: settings.scopes,
         allowed_actors: settings.allowedActors,
