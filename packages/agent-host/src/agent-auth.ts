@@ -2,6 +2,7 @@ import {
   createAuditor,
   createIssuerKeyStore,
   createVerifier,
+  relaxations,
   type Auditor,
   type IssuerKeyStore,
   type JwksKeyStoreOptions,
@@ -35,6 +36,9 @@ export function createAgentAuth(
     ...(options.requestAgent ? { requestAgent: options.requestAgent } : {}),
   });
   const verifier = createVerifier({ issuer: settings.issuer, audience: settings.audience, keys, profile: settings.tokenProfile });
+  // One line per relaxed setting of the token profile; never loosened silently.
+  for (const line of relaxations(settings.tokenProfile)) options.logger.warn({ token_profile: settings.tokenProfile.name }, line);
+  keys.ready(); // start discovery and the first JWKS fetch now: a failure is logged before any request
   const auditor = createAuditor({ logger: options.logger, service: settings.name });
   return { keys, verifier, auditor };
 }

@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import type { z } from 'zod';
-import { relaxations, type JwksKeyStoreOptions } from '@baton/auth';
+import type { JwksKeyStoreOptions } from '@baton/auth';
 import { allowPeers, clientHttpsAgent } from '@baton/mtls';
 import { parseConfig, runService, type Env, type LogDestination, type Logger, type RunningService } from '@baton/service';
 import { createAgentAuth, type AgentAuth } from './agent-auth.js';
@@ -78,8 +78,6 @@ export function runAgent<S extends z.ZodObject>(options: RunAgentOptions<S>): Pr
       // its container / from the launcher present the service's own certificate). Any other peer is
       // disconnected right after the handshake; the routes still check ALLOWED_PEERS alone (peerGate).
       const connectionPeers = tls ? [...new Set([...(settings.allowedPeers ?? []), ...(tls.id !== undefined ? [tls.id] : [])])] : [];
-      for (const line of relaxations(settings.tokenProfile)) logger.warn({ token_profile: settings.tokenProfile.name }, line);
-      auth.keys.ready(); // start discovery and the first JWKS fetch now: a failure is logged before any request
       if (settings.mode === 'passthrough') {
         logger.warn(
           { audience: settings.audience, scope: settings.scopes },

@@ -46,7 +46,8 @@ const RFC8414_SUFFIX = '/.well-known/oauth-authorization-server';
  */
 export function discoveryUrls(issuer: string): string[] {
   const u = new URL(issuer);
-  const path = u.pathname.replace(/\/+$/, '');
+  let path = u.pathname;
+  while (path.endsWith('/')) path = path.slice(0, -1);
   const origin = `${u.protocol}//${u.host}`;
   const urls = [`${origin}${path}${OIDC_SUFFIX}`, `${origin}${RFC8414_SUFFIX}${path}`];
   if (path !== '') urls.push(`${origin}${path}${RFC8414_SUFFIX}`); // some servers (Okta) also serve it appended

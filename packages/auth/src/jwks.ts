@@ -238,11 +238,6 @@ export function createJwksKeyStore(options: JwksKeyStoreOptions): KeyStore {
 
   const lookup = (kid: string | undefined, alg: string) => lookupIn(byKid, withoutKid, kid, alg);
 
-  function found(key: KeyObject | null): KeyObject {
-    if (key === null) throw new AuthError('AUTH_KEY_NOT_FOUND', 'No key with that kid is usable for the token algorithm');
-    return key;
-  }
-
   return {
     async getKey(kid, alg) {
       if (fetchedAt !== undefined && now() - fetchedAt >= maxAgeMs && !inflight && !coolingDown()) {
@@ -276,6 +271,12 @@ export function createJwksKeyStore(options: JwksKeyStoreOptions): KeyStore {
       return false;
     },
   };
+}
+
+/** The key a lookup found; null (in the set, not usable for the alg) is AUTH_KEY_NOT_FOUND. */
+function found(key: KeyObject | null): KeyObject {
+  if (key === null) throw new AuthError('AUTH_KEY_NOT_FOUND', 'No key with that kid is usable for the token algorithm');
+  return key;
 }
 
 /** One warn line for a failed JWKS fetch: the URL and the status or the error. */

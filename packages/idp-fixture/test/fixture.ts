@@ -28,6 +28,8 @@ export interface FixtureOptions {
   extraClients?: string[];
   /** Modules whose default export gets `(provider, config)` before listening (registerGrantType, ...). */
   extensions?: string[];
+  /** Grant types added to every client (the ones an extension registers). */
+  extraGrantTypes?: string[];
 }
 
 export interface Fixture {
@@ -52,6 +54,7 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
     ],
     noOidcDiscovery: options.noOidcDiscovery ?? false,
     extensions: options.extensions ?? [],
+    extraGrantTypes: options.extraGrantTypes ?? [],
   };
   const child = spawn(process.execPath, [SERVER], {
     env: { ...process.env, FIXTURE_CONFIG: JSON.stringify(config) },
