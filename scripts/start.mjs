@@ -37,7 +37,12 @@ const ports = {
 const mtls = /^(1|true|yes|on)$/i.test(env.MTLS ?? '');
 const scheme = mtls ? 'https' : 'http';
 const certsDir = path.resolve(env.BATON_CERTS_DIR ?? path.join(root, 'certs'));
-const issuerUrl = env.ISSUER_URL ?? `${scheme}://${host}:${ports[ISSUER.name]}`;
+const devIssuerUrl = `${scheme}://${host}:${ports[ISSUER.name]}`;
+// ISSUER_URL naming anything but the dev issuer's own address: an external IdP. The dev issuer is
+// then not started (it would mint tokens under the external issuer's name); every service trusts
+// ISSUER_URL by discovery (JWKS_URI / TOKEN_ENDPOINT / TOKEN_PROFILE pass through when set).
+const issuerUrl = env.ISSUER_URL ?? devIssuerUrl;
+const externalIssuer = issuerUrl !== devIssuerUrl;
 const url = (name) => `${scheme}://${host}:${ports[name]}`;
 
 /** MTLS=1: make the dev CA and certificates if missing; a service's TLS_* variables. */
@@ -62,8 +67,14 @@ function devSecret() {
   if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
   return readFileSync(file, 'utf8').trim();
 }
-const clientSecret = env.WORKFLOW_CLIENT_SECRET ?? devSecret();
 const forwarding = env.TOKEN_FORWARDING ?? 'exchange';
+if (externalIssuer && forwarding === 'exchange' && !env.WORKFLOW_CLIENT_SECRET) {
+  process.stderr.write(
+    `ISSUER_URL is an external issuer (${issuerUrl}): set WORKFLOW_CLIENT_SECRET (the workflow's client at that IdP) for exchange mode, or TOKEN_FORWARDING=passthrough\n`,
+  );
+  process.exit(1);
+}
+const clientSecret = env.WORKFLOW_CLIENT_SECRET ?? (externalIssuer ? undefined : devSecret());
 const agentAuthMode = forwarding === 'passthrough' ? 'passthrough' : 'exchange';
 const shared = { HOST: host, ISSUER_URL: issuerUrl, LOG_LEVEL: env.LOG_LEVEL ?? 'info' };
 
@@ -95,7 +106,7 @@ const services = [
       ...shared,
       ...tlsEnv(WORKFLOW.name),
       PORT: ports[WORKFLOW.name],
-      WORKFLOW_CLIENT_SECRET: clientSecret,
+      ...(clientSecret ? { WORKFLOW_CLIENT_SECRET: clientSecret } : {}),
       WORKFLOW_DATA_DIR: path.join(dataDir, 'workflow'),
       TOKEN_FORWARDING: forwarding,
       // RESEARCH_URL...: overridable, e.g. to put a recording proxy in front of an agent in tests
@@ -103,6 +114,13 @@ const services = [
     },
   },
 ];
+
+// With an external issuer the dev issuer is not started.
+if (externalIssuer)
+  services.splice(
+    services.findIndex((s) => s.name === ISSUER.name),
+    1,
+  );
 
 const children = new Map();
 let stopping = false;
@@ -298,10 +316,11 @@ process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
 try {
-  const [issuer, ...rest] = services;
-  const workflow = rest.pop();
-  await startHealthy(issuer);
-  await Promise.all(rest.map((svc) => startHealthy(svc)));
+  const issuer = services.find((s) => s.name === ISSUER.name);
+  const workflow = services.find((s) => s.name === WORKFLOW.name);
+  if (issuer) await startHealthy(issuer);
+  else log('info', 'external issuer: the dev issuer is not started', { issuer: issuerUrl, trust: trustSummary() });
+  await Promise.all(services.filter((s) => s !== issuer && s !== workflow).map((svc) => startHealthy(svc)));
   await startHealthy(workflow);
 } catch (err) {
   log('error', String(err?.message ?? err));
@@ -314,7 +333,21 @@ if (!stopping) {
   announce();
 }
 
+/** What the services trust, for the banner and the log: the issuer, where its keys come from, the token profile. */
+function trustSummary() {
+  return {
+    issuer: issuerUrl,
+    jwks_uri: env.JWKS_URI ?? 'from the discovery document',
+    token_endpoint: forwarding === 'exchange' ? (env.TOKEN_ENDPOINT ?? 'from the discovery document') : null,
+    token_profile: env.TOKEN_PROFILE ?? 'strict',
+  };
+}
+
 function announce() {
+  if (externalIssuer) {
+    announceExternal();
+    return;
+  }
   const curlTls = mtls ? ` --cacert ${path.relative(process.cwd(), path.join(certsDir, 'ca.pem')) || 'ca.pem'}` : '';
   const banner = `
 Baton is up (token forwarding: ${forwarding}${mtls ? `; mutual TLS: HTTPS everywhere, agents accept only the workflow's certificate, CA ${path.join(certsDir, 'ca.pem')}` : ''}).
@@ -328,4 +361,18 @@ Ctrl-C stops everything.
 `;
   process.stderr.write(banner);
   log('info', 'all services healthy', { services: services.map((s) => s.name), mtls });
+}
+
+function announceExternal() {
+  const t = trustSummary();
+  const banner = `
+Baton is up against an external issuer (token forwarding: ${forwarding}); the dev issuer is not started.
+  trusts    ${t.issuer}   (iss compared exactly; JWKS ${t.jwks_uri}; token profile ${t.token_profile}${t.token_endpoint ? `; token endpoint ${t.token_endpoint}` : ''})
+  ${WORKFLOW.name.padEnd(8)}  ${url(WORKFLOW.name)}${WORKFLOW.path}   (POST /invoke, /stream, /batch, /stream_events)
+${AGENTS.map((a) => `  ${a.key.padEnd(8)}  ${url(a.name)}${a.path}`).join('\n')}
+Get an access token for the workflow's audience from your IdP (pnpm run token works only with the dev issuer).
+Ctrl-C stops everything.
+`;
+  process.stderr.write(banner);
+  log('info', 'all services healthy', { services: services.map((s) => s.name), mtls, trust: t });
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // pnpm --silent run token <user> [--audience A] [--scope S] [--ttl SECONDS]
 // Prints only a development access token (and a newline) from the running issuer's /dev/token.
+// Works only against Baton's dev issuer: with ISSUER_URL naming another IdP it says so and exits 1.
 // ISSUER_URL (default http://127.0.0.1:${ISSUER_PORT:-<the issuer's port in @baton/contract, 4000>},
 // https with MTLS=1). Errors go to stderr,
 // exit 1. An https issuer is trusted through the dev CA: BATON_CA_FILE, else
@@ -92,15 +93,21 @@ try {
 } catch (err) {
   fail(`cannot reach the issuer at ${base} (${err?.cause?.code ?? err?.code ?? err?.message}); is it running? (pnpm start)`);
 }
+const NOT_DEV = `pnpm run token works only against Baton's dev issuer (apps/issuer in development mode); ${base} is not one — get an access token from your identity provider instead (docs/IDENTITY-PROVIDERS.md)`;
 let data;
 try {
   data = await res.json();
 } catch {
-  fail(`issuer at ${base} answered ${res.status} with a non-JSON body`);
+  fail(`issuer at ${base} answered ${res.status} with a non-JSON body: ${NOT_DEV}`);
+}
+// The dev issuer answers /dev/token with a token or a Baton error ({error: {code, message}}); anything else is another server.
+const batonError = typeof data?.error === 'object' && data.error !== null && typeof data.error.code === 'string';
+if (!(res.ok && typeof data?.access_token === 'string') && (res.status === 404 || !batonError)) {
+  fail(`${NOT_DEV} (it answered ${res.status} at /dev/token; a dev issuer in ISSUER_MODE=production has no /dev/token either)`);
 }
 if (!res.ok || typeof data?.access_token !== 'string') {
   const e = data?.error;
   const msg = typeof e === 'object' && e ? `${e.code}: ${e.message}` : JSON.stringify(data);
-  fail(`issuer refused (${res.status}) ${msg}${res.status === 404 ? ' (is ISSUER_MODE=production?)' : ''}`);
+  fail(`issuer refused (${res.status}) ${msg}`);
 }
 process.stdout.write(`${data.access_token}\n`);

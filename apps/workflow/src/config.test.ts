@@ -51,11 +51,12 @@ describe('parseWorkflowConfig', () => {
     }
   });
 
-  it('derives JWKS_URI and TOKEN_ENDPOINT from ISSUER_URL (trailing slash removed)', () => {
+  it('keeps ISSUER_URL exactly (trailing slash included) and leaves JWKS_URI and TOKEN_ENDPOINT to discovery', () => {
     const c = parseWorkflowConfig({ WORKFLOW_CLIENT_SECRET: SECRET, ISSUER_URL: 'https://issuer.example:8443/' });
-    expect(c.ISSUER_URL).toBe('https://issuer.example:8443');
-    expect(c.JWKS_URI).toBe('https://issuer.example:8443/.well-known/jwks.json');
-    expect(c.TOKEN_ENDPOINT).toBe('https://issuer.example:8443/oauth/token');
+    expect(c.ISSUER_URL).toBe('https://issuer.example:8443/');
+    expect(c.JWKS_URI).toBeUndefined();
+    expect(c.TOKEN_ENDPOINT).toBeUndefined();
+    expect(c.tokenProfile.name).toBe('strict');
   });
 
   it('keeps an explicit JWKS_URI and TOKEN_ENDPOINT', () => {

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { workflowEnvSchema } from '@baton/contract/env';
 import { WORKFLOW } from '@baton/contract/topology';
 import { parseConfig, type Env } from '@baton/service';
+import { resolveTokenProfile } from '@baton/auth';
 
 /** The workflow's environment: `@baton/contract`'s `workflowEnvSchema`. */
 export const configSchema = workflowEnvSchema;
@@ -9,8 +10,12 @@ export const configSchema = workflowEnvSchema;
 function resolve(c: z.infer<typeof configSchema>) {
   return Object.freeze({
     ...c,
-    JWKS_URI: c.JWKS_URI ?? `${c.ISSUER_URL}/.well-known/jwks.json`,
-    TOKEN_ENDPOINT: c.TOKEN_ENDPOINT ?? `${c.ISSUER_URL}/oauth/token`,
+    // JWKS_URI / TOKEN_ENDPOINT stay undefined unless set: the issuer's discovery document names them.
+    tokenProfile: resolveTokenProfile(c.TOKEN_PROFILE, {
+      typ: c.TOKEN_TYP,
+      scopeClaims: c.TOKEN_SCOPE_CLAIMS,
+      clientClaims: c.TOKEN_CLIENT_CLAIMS,
+    }),
     // RFC 8707: an agent's resource identifier defaults to its URL.
     RESEARCH_RESOURCE: c.RESEARCH_RESOURCE ?? c.RESEARCH_URL,
     WRITER_RESOURCE: c.WRITER_RESOURCE ?? c.WRITER_URL,

@@ -106,7 +106,10 @@ function aliceCaller(): Caller {
   return new Caller({ token, principal: { ...principal, token_fp: tokenFingerprint(token) } });
 }
 
-const client = (env: Record<string, string>) => createTokenExchangeClient(exchangeClientOptions(parseWorkflowConfig(env)));
+const client = (env: Record<string, string>) => {
+  const config = parseWorkflowConfig(env);
+  return createTokenExchangeClient(exchangeClientOptions(config, config.TOKEN_ENDPOINT ?? `${config.ISSUER_URL}/oauth/token`));
+};
 
 describe('EXCHANGE_FLOW=entra-obo against a stand-in for Entra ID', () => {
   const env = () => ({
@@ -208,7 +211,10 @@ describe('EXCHANGE_CLIENT_AUTH=private_key_jwt from the environment', () => {
     const notKey = 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC-not-a-key';
     let caught: unknown;
     try {
-      exchangeClientOptions(parseWorkflowConfig({ EXCHANGE_CLIENT_AUTH: 'private_key_jwt', EXCHANGE_CLIENT_KEY: notKey }));
+      exchangeClientOptions(
+        parseWorkflowConfig({ EXCHANGE_CLIENT_AUTH: 'private_key_jwt', EXCHANGE_CLIENT_KEY: notKey }),
+        'https://idp.example/token',
+      );
     } catch (err) {
       caught = err;
     }

@@ -23,9 +23,9 @@ function clientKey(config: WorkflowConfig): KeyObject {
  * Entra's on-behalf-of), the target parameters, requested_token_type, and client authentication
  * (the secret, or a private key read once here). Nothing of the key or secret is logged.
  */
-export function exchangeClientOptions(config: WorkflowConfig): TokenExchangeClientOptions {
+export function exchangeClientOptions(config: WorkflowConfig, tokenEndpoint: string): TokenExchangeClientOptions {
   const common = {
-    tokenEndpoint: config.TOKEN_ENDPOINT,
+    tokenEndpoint,
     clientId: config.WORKFLOW_CLIENT_ID,
     flow: config.EXCHANGE_FLOW,
     ...(config.EXCHANGE_FLOW === 'rfc8693'

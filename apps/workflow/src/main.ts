@@ -1,6 +1,6 @@
 // The workflow service process: the only file with side effects.
 import path from 'node:path';
-import { createAuditor, createJwksKeyStore, createTokenExchangeClient, createVerifier } from '@baton/auth';
+import { createAuditor, createTokenExchangeClient, createVerifier, relaxations } from '@baton/auth';
 import { clientHttpsAgent, clientTlsOptions, tlsDispatcher, type TlsMaterial } from '@baton/mtls';
 import { runService, type Logger } from '@baton/service';
 import { createAgentClients } from './agents.js';
@@ -12,6 +12,7 @@ import { WorkflowRunnable } from './runnable.js';
 import { createSharedStores } from './shared-stores.js';
 import { createCheckpointer } from './threads.js';
 import { createWorkflowRuns } from './runs.js';
+import { lazyExchangeClient, workflowIssuer } from './issuer.js';
 
 /** The workflow's long-lived clients: JWKS key store, verifier, auditor, exchange client, agent clients, checkpointer, graphs. */
 async function createDeps({ config, logger, tls }: { config: WorkflowConfig; logger: Logger; tls: TlsMaterial | undefined }) {
@@ -19,21 +20,26 @@ async function createDeps({ config, logger, tls }: { config: WorkflowConfig; log
   // peer presents the workflow's certificate and checks that peer's SPIFFE id.
   const overMtls = (u: string) => tls !== undefined && u.startsWith('https:');
   const connectMs = config.REMOTE_CONNECT_TIMEOUT_MS;
-  const keys = createJwksKeyStore({
-    jwksUri: config.JWKS_URI,
-    cooldownMs: config.JWKS_COOLDOWN_MS,
-    ...(tls && overMtls(config.JWKS_URI) ? { requestAgent: clientHttpsAgent(tls, config.ISSUER_SPIFFE_ID) } : {}),
-  });
-  const verifier = createVerifier({ issuer: config.ISSUER_URL, audience: config.WORKFLOW_AUDIENCE, keys });
+  const issuer = workflowIssuer(
+    config,
+    logger,
+    tls && overMtls(config.JWKS_URI ?? config.ISSUER_URL) ? clientHttpsAgent(tls, config.ISSUER_SPIFFE_ID) : undefined,
+  );
+  const keys = issuer.keys;
+  const verifier = createVerifier({ issuer: config.ISSUER_URL, audience: config.WORKFLOW_AUDIENCE, keys, profile: config.tokenProfile });
+  for (const line of relaxations(config.tokenProfile)) logger.warn({ token_profile: config.tokenProfile.name }, line);
+  keys.ready(); // start discovery and the first JWKS fetch now: a failure is logged before any request
   const auditor = createAuditor({ logger, service: 'workflow' });
   const exchanger =
     config.TOKEN_FORWARDING === 'exchange'
-      ? createTokenExchangeClient({
-          ...exchangeClientOptions(config),
-          ...(tls && overMtls(config.TOKEN_ENDPOINT)
-            ? { dispatcher: tlsDispatcher(clientTlsOptions(tls, config.ISSUER_SPIFFE_ID), { connectMs }) }
-            : {}),
-        })
+      ? lazyExchangeClient(issuer.tokenEndpoint, (tokenEndpoint) =>
+          createTokenExchangeClient({
+            ...exchangeClientOptions(config, tokenEndpoint),
+            ...(tls && overMtls(tokenEndpoint)
+              ? { dispatcher: tlsDispatcher(clientTlsOptions(tls, config.ISSUER_SPIFFE_ID), { connectMs }) }
+              : {}),
+          }),
+        )
       : undefined;
   if (config.TOKEN_FORWARDING === 'passthrough') {
     logger.warn(
@@ -79,7 +85,7 @@ async function createDeps({ config, logger, tls }: { config: WorkflowConfig; log
         }
       : {}),
   });
-  return { verifier, auditor, exchanger, checkpointer, workflow, threadedGraph, shared, runs };
+  return { verifier, auditor, exchanger, checkpointer, workflow, threadedGraph, shared, runs, keys };
 }
 
 await runService({
@@ -100,10 +106,11 @@ await runService({
     await checkpointer?.close();
     await shared?.close();
   },
-  createApp: ({ verifier, auditor, workflow, threadedGraph, runs, shared }, { config, logger }) =>
+  createApp: ({ verifier, auditor, workflow, threadedGraph, runs, shared, keys }, { config, logger }) =>
     createApp({
       logger,
-      ready: runs.ready,
+      // /readyz: false while shutting down, until the workflow holds keys it can verify with, and while Redis (if any) is unreachable
+      ready: () => runs.ready() && (shared?.ready() ?? true) && keys.ready(),
       runs: runs.routeOptions,
       verifier,
       auditor,
@@ -113,7 +120,6 @@ await runService({
       corsAllowedOrigins: config.CORS_ALLOWED_ORIGINS,
       maxRecursionLimit: workflowRecursionLimit(config.MAX_REVISIONS),
       ...(threadedGraph ? { threadedGraph } : {}),
-      ...(shared ? { ready: () => runs.ready() && shared.ready() } : {}),
     }),
   // Users call the workflow: HTTPS without asking for a client certificate.
   serverTls: () => ({ requireClientCert: false }),
@@ -123,6 +129,10 @@ await runService({
       host: config.HOST,
       token_forwarding: config.TOKEN_FORWARDING,
       exchange: exchangeSummary(config) ?? false,
+      issuer: config.ISSUER_URL,
+      jwks_uri: config.JWKS_URI ?? 'discovery',
+      token_endpoint: config.TOKEN_FORWARDING === 'exchange' ? (config.TOKEN_ENDPOINT ?? 'discovery') : null,
+      token_profile: config.tokenProfile.name,
       checkpointer: checkpointer?.kind ?? 'none',
       shared_store: shared ? 'redis' : 'none',
       mtls: tls ? { id: tls.id ?? null } : false,

@@ -1,6 +1,7 @@
 import { configError } from '@baton/errors';
 import type { AgentDefinition as TopologyAgent, AgentEnv } from '@baton/contract';
 import { WORKFLOW } from '@baton/contract';
+import { resolveTokenProfile, type TokenProfile } from '@baton/auth';
 
 /**
  * What `runAgent` needs of an agent: its name (service / audit name), mount path, default port,
@@ -23,7 +24,10 @@ export interface AgentSettings {
   readonly host: string;
   /** Expected `iss`. */
   readonly issuer: string;
-  readonly jwksUri: string;
+  /** The configured JWKS URI (`JWKS_URI`); undefined = from the issuer's discovery document. */
+  readonly jwksUri: string | undefined;
+  /** The token shapes accepted (`TOKEN_PROFILE` and its knobs). */
+  readonly tokenProfile: TokenProfile;
   readonly jwksCooldownMs: number;
   readonly mode: AuthMode;
   /** The one audience accepted. */
@@ -69,7 +73,12 @@ export function agentSettings(definition: AgentDefinition, env: AgentEnv): Agent
     port: env.PORT,
     host: env.HOST,
     issuer: env.ISSUER_URL,
-    jwksUri: env.JWKS_URI ?? `${env.ISSUER_URL}/.well-known/jwks.json`,
+    jwksUri: env.JWKS_URI,
+    tokenProfile: resolveTokenProfile(env.TOKEN_PROFILE, {
+      typ: env.TOKEN_TYP,
+      scopeClaims: env.TOKEN_SCOPE_CLAIMS,
+      clientClaims: env.TOKEN_CLIENT_CLAIMS,
+    }),
     jwksCooldownMs: env.JWKS_COOLDOWN_MS,
     mode: env.AUTH_MODE,
     audience: env.AUTH_AUDIENCE ?? (passthrough ? env.WORKFLOW_AUDIENCE : definition.audience),

@@ -7,7 +7,7 @@ import { captureLines, startTestIssuer, type TestIssuer } from '@baton/testkit';
 import { agentEnvSchema } from '@baton/contract';
 import { agentSettings, type AgentDefinition } from './config.js';
 import { createAgentAuth } from './agent-auth.js';
-import { createAgentApp } from './create-agent-app.js';
+import { createAgentApp, fromDeps } from './create-agent-app.js';
 
 const ECHO: AgentDefinition = { name: 'agent-echo', path: '/echo', port: 3999, audience: 'agent-echo', scope: 'echo:invoke' };
 
@@ -30,16 +30,9 @@ async function start(env: Record<string, string> = {}) {
   const logger = createLogger({ service: ECHO.name, level: 'info', destination: capture.stream });
   const auth = createAgentAuth(settings, { logger });
   const app = createAgentApp({
-    name: settings.name,
-    path: settings.path,
+    ...fromDeps({ settings, ...auth, logger }),
     runnable: echo,
     inputSchema: z.object({ text: z.string() }),
-    verifier: auth.verifier,
-    auditor: auth.auditor,
-    logger,
-    scopes: settings.scopes,
-    allowedActors: settings.allowedActors,
-    mode: settings.mode,
   });
   const server = http.createServer(app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -55,13 +48,14 @@ async function start(env: Record<string, string> = {}) {
 }
 
 describe('agent config', () => {
-  it('defaults to exchange mode with the agent audience and scope, JWKS under the issuer', () => {
+  it('defaults to exchange mode with the agent audience and scope, the JWKS from discovery, the strict profile', () => {
     const s = agentSettings(ECHO, agentEnvSchema(ECHO).parse({}));
     expect(s).toMatchObject({
       port: 3999,
       host: '127.0.0.1',
       issuer: 'http://127.0.0.1:4000',
-      jwksUri: 'http://127.0.0.1:4000/.well-known/jwks.json',
+      jwksUri: undefined,
+      tokenProfile: { name: 'strict' },
       mode: 'exchange',
       audience: 'agent-echo',
       scopes: ['echo:invoke'],
@@ -86,7 +80,30 @@ describe('agent config', () => {
         ALLOWED_ACTORS: 'workflow, ops',
       }),
     );
-    expect(s).toMatchObject({ audience: 'x', scopes: ['x:y'], jwksUri: 'https://idp.example/keys', allowedActors: ['workflow', 'ops'] });
+    expect(s).toMatchObject({ audience: 'x', scopes: ['x:y'], jwksUri: 'https://idp.example/keys/', allowedActors: ['workflow', 'ops'] });
+  });
+
+  it('logs one warn line per relaxed token-profile setting at start, none for strict', async () => {
+    const relaxed = (await start({ TOKEN_PROFILE: 'okta' })).logs().filter((l) => l.level === 'warn' && l.token_profile === 'okta');
+    expect(relaxed.map((l) => l.msg)).toEqual([
+      expect.stringMatching(/accepts typ \(none\)/),
+      expect.stringMatching(/reads scopes from scp/),
+      expect.stringMatching(/ignores the scope claim/),
+      expect.stringMatching(/reads the client from cid, client_id/),
+    ]);
+    expect((await start()).logs().filter((l) => l.token_profile !== undefined)).toEqual([]);
+  });
+
+  it('is not ready until it holds the discovered keys', async () => {
+    const { base } = await start();
+    let status = 0;
+    for (let i = 0; i < 100 && status !== 200; i++) {
+      status = (await fetch(`${base}/readyz`)).status;
+      if (status !== 200) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(status).toBe(200);
+    const dead = await start({ ISSUER_URL: 'http://127.0.0.1:9/' });
+    expect((await fetch(`${dead.base}/readyz`)).status).toBe(503);
   });
 
   it('rejects an unknown AUTH_MODE and a multi-token AUTH_SCOPE', () => {

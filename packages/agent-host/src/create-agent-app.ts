@@ -55,9 +55,13 @@ export interface CreateAgentAppOptions {
  * path, auth (verifier, auditor, scopes, actors, mode, mutual-TLS peers) and logger. An app adds
  * its runnable and schemas: `createAgentApp({ ...fromDeps(deps), runnable, inputSchema, outputSchema })`.
  */
-export function fromDeps(deps: Pick<AgentDeps<unknown>, 'settings' | 'verifier' | 'auditor' | 'logger'>) {
-  const { settings } = deps;
+export function fromDeps(
+  deps: Pick<AgentDeps<unknown>, 'settings' | 'verifier' | 'auditor' | 'logger'> & Partial<Pick<AgentDeps<unknown>, 'keys'>>,
+) {
+  const { settings, keys } = deps;
   return {
+    // /readyz: false until the agent holds keys it can verify with
+    ...(keys ? { ready: () => keys.ready() } : {}),
     name: settings.name,
     path: settings.path,
     verifier: deps.verifier,

@@ -70,7 +70,9 @@ export function runAgent<S extends z.ZodObject>(options: RunAgentOptions<S>): Pr
     createDeps: ({ config: { config, settings }, logger, tls }) => {
       // Over mutual TLS an https JWKS endpoint is the dev issuer: trust the CA, check its SPIFFE id.
       const jwksAgent =
-        tls !== undefined && settings.jwksUri.startsWith('https:') ? clientHttpsAgent(tls, settings.issuerPeerId) : undefined;
+        tls !== undefined && (settings.jwksUri ?? settings.issuer).startsWith('https:')
+          ? clientHttpsAgent(tls, settings.issuerPeerId)
+          : undefined;
       const auth = createAgentAuth(settings, { logger, ...(jwksAgent ? { requestAgent: jwksAgent } : {}) });
       // Connection-level allow-list: ALLOWED_PEERS plus this agent's own identity (health checks inside
       // its container / from the launcher present the service's own certificate). Any other peer is
@@ -114,7 +116,8 @@ export function runAgent<S extends z.ZodObject>(options: RunAgentOptions<S>): Pr
         path: settings.path,
         auth_mode: settings.mode,
         issuer: settings.issuer,
-        jwks_uri: settings.jwksUri,
+        jwks_uri: settings.jwksUri ?? 'discovery',
+        token_profile: settings.tokenProfile.name,
         audience: settings.audience,
         scope: settings.scopes,
         allowed_actors: settings.allowedActors,

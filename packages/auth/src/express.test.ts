@@ -5,6 +5,7 @@ import { createAuditor } from './audit.js';
 import { AuthError } from './errors.js';
 import { createJwksKeyStore } from './jwks.js';
 import { createVerifier } from './verify.js';
+import { resolveTokenProfile, TOKEN_PROFILE_NAMES, type TokenProfile } from './profiles.js';
 import { errorHandler } from '@baton/errors/express';
 import { getAccessToken, requireAuth } from './express.js';
 import { isCaller, tokenFingerprint } from '@baton/identity';
@@ -36,9 +37,15 @@ const lines: string[] = [];
 const logger = { info: (obj: object, msg?: string) => void lines.push(JSON.stringify({ ...obj, msg })) };
 let app: express.Express;
 
-function buildApp(jwksUri: string) {
+function buildApp(jwksUri: string, profile?: TokenProfile) {
   const keys = createJwksKeyStore({ jwksUri });
-  const verifier = createVerifier({ issuer: ISSUER, audience: AUDIENCE, keys, algorithms: ['RS256', 'PS256', 'ES256'] });
+  const verifier = createVerifier({
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    keys,
+    algorithms: ['RS256', 'PS256', 'ES256'],
+    ...(profile ? { profile } : {}),
+  });
   const auditor = createAuditor({ logger, service: 'agent-research' });
   const a = express();
   a.use(express.urlencoded({ extended: false }));
@@ -758,5 +765,104 @@ describe('audit events', () => {
     expect(JSON.stringify(ev)).not.toMatch(/\\[rnu]|\u2028/);
     expect(ev.sub).toBe('x y');
     expect(ev.request_id).toBe('a  b c');
+  });
+});
+
+// The same corpus under every token profile. A relaxed profile accepts exactly the shapes it names
+// (the cases listed in ACCEPTS flip to 200) and refuses every other case the strict profile refuses.
+// Profiles that do not read `scope` (okta, entra) refuse the strict-accepted cases too (403: the
+// corpus's tokens carry their scope in `scope`); their own scope shapes are the cases below.
+const ACCEPTS: Record<string, string[]> = {
+  strict: [],
+  dev: [],
+  keycloak: ['typ JWT (not an access token)'],
+  auth0: ['typ JWT (not an access token)'],
+  okta: ['no typ'],
+  entra: ['typ JWT (not an access token)'],
+};
+const READS_SCOPE = new Set(['strict', 'dev', 'keycloak', 'auth0']);
+
+describe.each(TOKEN_PROFILE_NAMES.map((n) => [n]))('the hostile corpus under the %s profile', (name) => {
+  let profiled: express.Express;
+  beforeAll(() => {
+    profiled = buildApp(jwks.jwksUri, resolveTokenProfile(name));
+  });
+
+  it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    const { req } = send(c, profiled);
+    const res = await req;
+    if (ACCEPTS[name]!.includes(c.name)) {
+      expect(c.status).not.toBe(200); // a real relaxation: strict refuses it
+      // past the typ check; okta and entra then find no scope in `scope` (their shapes are below)
+      expect(res.status).toBe(READS_SCOPE.has(name) ? 200 : 403);
+    } else if (c.status === 200) {
+      expect(res.status).toBe(READS_SCOPE.has(name) ? 200 : 403);
+    } else {
+      // refused, and for the same reason wherever the profile does not change what is read
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      if (c.code !== 'AUTH_INSUFFICIENT_SCOPE' && !(c.name === 'scope as an array' && !READS_SCOPE.has(name))) {
+        expect(res.body.error.code).toBe(c.code);
+      }
+    }
+  });
+});
+
+describe('profile shapes', () => {
+  const okta = () => buildApp(jwks.jwksUri, resolveTokenProfile('okta'));
+  const entra = () => buildApp(jwks.jwksUri, resolveTokenProfile('entra'));
+  const auth0 = () => buildApp(jwks.jwksUri, resolveTokenProfile('auth0'));
+  const keycloak = () => buildApp(jwks.jwksUri, resolveTokenProfile('keycloak'));
+  const get = (a: express.Express, token: string) => request(a).get('/r').set('Authorization', `Bearer ${token}`);
+  const noTyp = (over: Record<string, unknown>) => signRaw({ alg: 'RS256', kid: 'rsa-1' }, claims(over), rsa.privateKey, 'RS256');
+  const jwtTyp = (over: Record<string, unknown>) => header({ typ: 'JWT' }, claims(over));
+
+  it('okta: accepts no typ with scp as an array and reads the client from cid; refuses typ JWT', async () => {
+    const res = await get(okta(), noTyp({ scope: undefined, scp: ['research:invoke'], cid: 'spa' }));
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body.json as string).client_id).toBe('spa');
+    expect((await get(okta(), jwtTyp({ scope: undefined, scp: ['research:invoke'] }))).body.error.code).toBe('AUTH_TYP_INVALID');
+    expect((await get(okta(), noTyp({ scope: undefined, scp: 'research:invoke', cid: 7 }))).body.error.code).toBe('AUTH_CLAIM_INVALID');
+  });
+
+  it('entra: accepts typ JWT with scp as a string or roles as an array; refuses no typ and a scope-only token', async () => {
+    expect((await get(entra(), jwtTyp({ scope: undefined, scp: 'research:invoke', azp: 'spa' }))).status).toBe(200);
+    expect((await get(entra(), jwtTyp({ scope: undefined, roles: ['research:invoke'] }))).status).toBe(200);
+    expect((await get(entra(), noTyp({ scope: undefined, scp: 'research:invoke' }))).body.error.code).toBe('AUTH_TYP_INVALID');
+    expect((await get(entra(), jwtTyp({}))).status).toBe(403);
+    expect((await get(entra(), jwtTyp({ scope: undefined, roles: 'research:invoke' }))).body.error.code).toBe('AUTH_CLAIM_INVALID');
+  });
+
+  it('auth0: reads permissions as an array; a permissions string is refused', async () => {
+    expect((await get(auth0(), jwtTyp({ scope: 'openid', permissions: ['research:invoke'] }))).status).toBe(200);
+    expect((await get(auth0(), jwtTyp({ scope: 'openid', permissions: 'research:invoke' }))).body.error.code).toBe('AUTH_CLAIM_INVALID');
+  });
+
+  it.each(TOKEN_PROFILE_NAMES.map((n) => [n]))('%s: refuses ID-token shaped tokens with 401 AUTH_TYP_INVALID', async (name) => {
+    const a = buildApp(jwks.jwksUri, resolveTokenProfile(name));
+    const shapes: Array<Record<string, unknown>> = [
+      { nonce: 'n' },
+      { at_hash: 'x' },
+      { c_hash: 'x' },
+      { s_hash: 'x' },
+      { typ: 'ID' },
+      { azp: AUDIENCE },
+    ];
+    for (const extra of shapes) {
+      const res = await get(a, mint(rsa, extra));
+      expect([res.status, res.body.error.code]).toEqual([401, 'AUTH_TYP_INVALID']);
+    }
+  });
+
+  it('keycloak: reads the client from azp', async () => {
+    const res = await get(keycloak(), jwtTyp({ azp: 'workflow', typ: 'Bearer' }));
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body.json as string).client_id).toBe('workflow');
+  });
+
+  it('refuses unknown profiles and knob values with a TypeError', () => {
+    expect(() => resolveTokenProfile('lenient')).toThrow(TypeError);
+    expect(() => resolveTokenProfile('strict', { scopeClaims: ['groups'] })).toThrow(TypeError);
+    expect(() => resolveTokenProfile('strict', { typ: [] })).toThrow(TypeError);
+    expect(resolveTokenProfile('strict', { typ: ['JWT', 'none'] }).typ).toEqual(['jwt', 'none']);
   });
 });

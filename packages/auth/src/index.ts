@@ -13,3 +13,17 @@ export { createTokenExchangeClient, TOKEN_TYPE_ACCESS_TOKEN, TOKEN_TYPE_JWT } fr
 export type { ExchangeFlow, ExchangeTarget, ExchangedToken, TokenExchangeClient, TokenExchangeClientOptions } from './token-exchange.js';
 export { CLIENT_AUTH_METHODS, keyThumbprint } from './client-auth.js';
 export type { ClientAssertionAlg, ClientAssertionKey, ClientAuthMethod } from './client-auth.js';
+export { createIssuerDiscovery, discoveryUrls } from './discovery.js';
+export type { IssuerDiscovery, IssuerDiscoveryOptions, IssuerMetadata } from './discovery.js';
+export { createIssuerKeyStore } from './issuer-keys.js';
+export type { IssuerKeyStore, IssuerKeyStoreOptions } from './issuer-keys.js';
+export {
+  CLIENT_CLAIMS,
+  SCOPE_CLAIMS,
+  TOKEN_PROFILE_NAMES,
+  TYP_NONE,
+  isTokenProfileName,
+  relaxations,
+  resolveTokenProfile,
+} from './profiles.js';
+export type { ClientClaim, ScopeClaim, TokenProfile, TokenProfileName, TokenProfileOverrides } from './profiles.js';

@@ -3,7 +3,9 @@ import type { KeyObject } from 'node:crypto';
 import type { Agent as HttpAgent } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import type { JwksClient, SigningKey } from 'jwks-rsa';
+import type { Logger } from '@baton/errors';
 import { AuthError } from './errors.js';
+import { FetchFailure, getJson } from './http-json.js';
 
 /** Where a verifier gets its public keys. */
 export interface KeyStore {
@@ -14,6 +16,11 @@ export interface KeyStore {
    */
   getKey(kid: string | undefined, alg: string): Promise<KeyObject>;
   stats(): KeyStoreStats;
+  /**
+   * Whether the store holds a usable key set (readiness). When it holds none and no fetch is
+   * under way or cooling down, starts one in the background. Optional: a store without it is ready.
+   */
+  ready?(): boolean;
 }
 
 export interface KeyStoreStats {
@@ -36,6 +43,8 @@ export interface JwksKeyStoreOptions {
   requestAgent?: HttpAgent | HttpsAgent;
   /** Extra headers for the JWKS request. */
   requestHeaders?: Record<string, string>;
+  /** A failed fetch is one `warn` line naming the JWKS URL and the HTTP status or the error (never a token). */
+  logger?: Pick<Logger, 'warn'>;
 }
 
 /** JOSE algorithms this package can verify (jsonwebtoken 9 has no EdDSA). */
@@ -99,8 +108,11 @@ function lazyJwksClient(options: JwksKeyStoreOptions, timeoutMs: number): () => 
           cache: false, // our own map below
           rateLimit: false, // its per-minute limit refuses a genuinely rotated key; we use a cooldown instead
           timeout: timeoutMs,
-          ...(options.requestAgent ? { requestAgent: options.requestAgent } : {}),
-          ...(options.requestHeaders ? { requestHeaders: options.requestHeaders } : {}),
+          // Our own GET (status and error kept for the log line; body bounded; agent and headers as configured).
+          fetcher: (uri: string) =>
+            getJson(uri, { timeoutMs, agent: options.requestAgent, headers: options.requestHeaders }).then(
+              (body) => body as { keys: unknown },
+            ),
         }),
     ));
 }
@@ -166,7 +178,7 @@ function settingsOf(options: JwksKeyStoreOptions) {
   const cooldownMs = positive('cooldownMs', options.cooldownMs ?? 30_000);
   const timeoutMs = positive('timeoutMs', options.timeoutMs ?? 5_000);
   const maxAgeMs = positive('maxAgeMs', options.maxAgeMs ?? 600_000);
-  return { cooldownMs, maxAgeMs, now: options.now ?? Date.now, getClient: lazyJwksClient(options, timeoutMs) };
+  return { cooldownMs, maxAgeMs, now: options.now ?? Date.now, getClient: lazyJwksClient(options, timeoutMs), logger: options.logger };
 }
 
 /**
@@ -183,7 +195,7 @@ function settingsOf(options: JwksKeyStoreOptions) {
  *   issuer outage.
  */
 export function createJwksKeyStore(options: JwksKeyStoreOptions): KeyStore {
-  const { cooldownMs, maxAgeMs, now, getClient } = settingsOf(options);
+  const { cooldownMs, maxAgeMs, now, getClient, logger } = settingsOf(options);
 
   let byKid = new Map<string, Entry>();
   let withoutKid: Entry[] = [];
@@ -211,8 +223,9 @@ export function createJwksKeyStore(options: JwksKeyStoreOptions): KeyStore {
           fetchedAt = now();
           lastFailed = false;
         },
-        () => {
+        (err: unknown) => {
           lastFailed = true;
+          logFetchFailure(logger, options.jwksUri, err);
         },
       )
       .finally(() => {
@@ -224,11 +237,6 @@ export function createJwksKeyStore(options: JwksKeyStoreOptions): KeyStore {
   const coolingDown = () => attemptedAt !== undefined && now() - attemptedAt < cooldownMs;
 
   const lookup = (kid: string | undefined, alg: string) => lookupIn(byKid, withoutKid, kid, alg);
-
-  function found(key: KeyObject | null): KeyObject {
-    if (key === null) throw new AuthError('AUTH_KEY_NOT_FOUND', 'No key with that kid is usable for the token algorithm');
-    return key;
-  }
 
   return {
     async getKey(kid, alg) {
@@ -257,5 +265,30 @@ export function createJwksKeyStore(options: JwksKeyStoreOptions): KeyStore {
     stats() {
       return { fetches };
     },
+    ready() {
+      if (fetchedAt !== undefined) return true;
+      if (!inflight && !coolingDown()) void refresh();
+      return false;
+    },
   };
+}
+
+/** The key a lookup found; null (in the set, not usable for the alg) is AUTH_KEY_NOT_FOUND. */
+function found(key: KeyObject | null): KeyObject {
+  if (key === null) throw new AuthError('AUTH_KEY_NOT_FOUND', 'No key with that kid is usable for the token algorithm');
+  return key;
+}
+
+/** One warn line for a failed JWKS fetch: the URL and the status or the error. */
+function logFetchFailure(logger: Pick<Logger, 'warn'> | undefined, jwksUri: string, err: unknown): void {
+  if (!logger) return;
+  const fields =
+    err instanceof FetchFailure
+      ? err.toLog()
+      : {
+          url: jwksUri,
+          error:
+            err instanceof Error ? err.message : typeof err === 'object' && err && 'errorMsg' in err ? String(err.errorMsg) : String(err),
+        };
+  logger.warn({ jwks_uri: jwksUri, ...fields }, 'JWKS fetch failed');
 }

@@ -4,7 +4,8 @@ import { AuthError, isAuthError } from './errors.js';
 import type { KeyStore } from './jwks.js';
 import { SUPPORTED_ALGORITHMS } from './jwks.js';
 import { fingerprintOfDigest, tokenDigest, type Principal } from '@baton/identity';
-import { parseScope } from './scopes.js';
+import { clientIdOf, refuseIdToken, scopesOf } from './claim-shapes.js';
+import { resolveTokenProfile, TYP_NONE, type TokenProfile } from './profiles.js';
 
 export interface VerifierOptions {
   /** Expected `iss`, compared as an exact string. */
@@ -19,7 +20,15 @@ export interface VerifierOptions {
   clockToleranceSec?: number;
   /** Longest token accepted, characters (default 8192). */
   maxTokenLength?: number;
-  /** Accepted `typ` header values, case-insensitive (default at+jwt, application/at+jwt); false = not checked. */
+  /**
+   * The token shapes accepted (`resolveTokenProfile`): `typ` values, scope claims, client claims.
+   * Default the strict profile (RFC 9068).
+   */
+  profile?: TokenProfile;
+  /**
+   * Accepted `typ` header values, case-insensitive (default: the profile's; `none` = no typ header);
+   * false = not checked.
+   */
   typ?: readonly string[] | false;
   /** Verified-token cache (default `{ max: 10_000 }`); false = off. */
   cache?: { max: number } | false;
@@ -89,7 +98,8 @@ function validateOptions(options: VerifierOptions) {
   if (!Number.isInteger(maxTokenLength) || maxTokenLength < 64) {
     throw new TypeError('createVerifier: maxTokenLength must be an integer >= 64');
   }
-  const typOption = options.typ === undefined ? ['at+jwt', 'application/at+jwt'] : options.typ;
+  const profile = options.profile ?? resolveTokenProfile('strict');
+  const typOption = options.typ === undefined ? profile.typ : options.typ;
   if (
     typOption !== false &&
     (!Array.isArray(typOption) || typOption.length === 0 || !typOption.every((t) => typeof t === 'string' && t !== ''))
@@ -108,6 +118,8 @@ function validateOptions(options: VerifierOptions) {
     clockToleranceSec,
     maxTokenLength,
     typ: (typOption === false ? false : new Set(typOption.map((t) => t.toLowerCase()))) as Set<string> | false,
+    scopeClaims: profile.scopeClaims,
+    clientClaims: profile.clientClaims,
     cacheMax: cache === false ? 0 : cache.max,
     now: options.now ?? Date.now,
   };
@@ -115,11 +127,17 @@ function validateOptions(options: VerifierOptions) {
 
 type CheckedOptions = ReturnType<typeof validateOptions>;
 
+/** The header's `typ` against the accepted set (lower-case; `none` = absent is accepted). */
+function typAccepted(accepted: Set<string>, typ: unknown): boolean {
+  if (typ === undefined) return accepted.has(TYP_NONE);
+  return typeof typ === 'string' && typ.toLowerCase() !== TYP_NONE && accepted.has(typ.toLowerCase());
+}
+
 /** The claims checks, against `o.now()`; the frozen Principal of a valid token. */
 function principalFrom(o: CheckedOptions, digest: string, claims: Json): Principal {
   const nowSec = o.now() / 1000;
   const tol = o.clockToleranceSec;
-  const { exp, nbf, iat, iss, aud, sub, scope, act, client_id, azp } = claims;
+  const { exp, nbf, iat, iss, aud, sub, act, azp } = claims;
   if (typeof exp !== 'number' || !Number.isFinite(exp)) fail('AUTH_CLAIM_INVALID', 'Token has no valid exp claim');
   if (nowSec >= exp + tol) fail('AUTH_TOKEN_EXPIRED', 'Token has expired');
   if (nbf !== undefined) {
@@ -136,21 +154,22 @@ function principalFrom(o: CheckedOptions, digest: string, claims: Json): Princip
     fail('AUTH_AUDIENCE_MISMATCH', 'Token audience is not accepted');
   }
   if (!audList.some((a) => o.audience.has(a as string))) fail('AUTH_AUDIENCE_MISMATCH', 'Token audience is not accepted');
+  refuseIdToken(claims, o.audience);
   if (typeof sub !== 'string' || sub === '') fail('AUTH_CLAIM_INVALID', 'Token has no valid sub claim');
-  if (scope !== undefined && typeof scope !== 'string') fail('AUTH_CLAIM_INVALID', 'Token scope claim is not a string');
+  const scope = scopesOf(claims, o.scopeClaims);
   if (act !== undefined && (!isObject(act) || typeof act.sub !== 'string' || act.sub === '')) {
     fail('AUTH_CLAIM_INVALID', 'Token act claim is invalid');
   }
-  if (client_id !== undefined && typeof client_id !== 'string') fail('AUTH_CLAIM_INVALID', 'Token client_id claim is invalid');
   if (azp !== undefined && (typeof azp !== 'string' || azp === '')) fail('AUTH_CLAIM_INVALID', 'Token azp claim is invalid');
+  const client_id = clientIdOf(claims, o.clientClaims);
 
   const principal: Principal = {
     sub,
     iss,
     aud: Object.freeze([...(audList as string[])]),
-    scope: Object.freeze(parseScope(scope as string | undefined)),
+    scope: Object.freeze(scope),
     ...(act !== undefined ? { act: Object.freeze({ ...(act as Json) }) as Principal['act'] } : {}),
-    ...(client_id !== undefined ? { client_id: client_id as string } : {}),
+    ...(client_id !== undefined ? { client_id } : {}),
     ...(azp !== undefined ? { azp: azp as string } : {}),
     exp,
     token_fp: fingerprintOfDigest(digest),
@@ -187,9 +206,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       if (Object.prototype.hasOwnProperty.call(header, name))
         fail('AUTH_HEADER_NOT_ALLOWED', 'Token header contains a parameter that is not allowed');
     }
-    if (o.typ !== false && (typeof header.typ !== 'string' || !o.typ.has(header.typ.toLowerCase()))) {
-      fail('AUTH_TYP_INVALID', 'Token type is not an access token');
-    }
+    if (o.typ !== false && !typAccepted(o.typ, header.typ)) fail('AUTH_TYP_INVALID', 'Token type is not an access token');
     const kid = header.kid;
     if (kid !== undefined && (typeof kid !== 'string' || kid === '' || kid.length > MAX_KID_LENGTH)) {
       fail('AUTH_TOKEN_MALFORMED', 'Token key id is invalid');

@@ -52,6 +52,99 @@ export function url(defaultValue?: string) {
   return defaultValue === undefined ? schema : schema.default(defaultValue);
 }
 
+/**
+ * An issuer identifier (`ISSUER_URL`): an absolute http(s) URL with no query or fragment
+ * (RFC 8414 §2), kept exactly as configured — a trailing slash is part of the identifier (Auth0's
+ * end in `/`) and tokens' `iss` is compared to it as a string.
+ */
+export function issuerUrl(defaultValue?: string) {
+  const schema = z.string().refine(
+    (s) => {
+      try {
+        const u = new URL(s);
+        return (
+          (u.protocol === 'http:' || u.protocol === 'https:') && u.search === '' && u.hash === '' && !s.includes('?') && !s.includes('#')
+        );
+      } catch {
+        return false;
+      }
+    },
+    { error: 'must be an absolute http(s) URL without query or fragment' },
+  );
+  return defaultValue === undefined ? schema : schema.default(defaultValue);
+}
+
+/** An absolute http(s) URL kept exactly as configured (an endpoint: `JWKS_URI`, `TOKEN_ENDPOINT`). */
+export function exactUrl() {
+  return z.string().refine(
+    (s) => {
+      try {
+        const u = new URL(s);
+        return (u.protocol === 'http:' || u.protocol === 'https:') && u.hash === '';
+      } catch {
+        return false;
+      }
+    },
+    { error: 'must be an absolute http(s) URL without fragment' },
+  );
+}
+
+/** Token profiles (`@baton/auth`'s `resolveTokenProfile`): the names and the values of each knob. */
+export const TOKEN_PROFILES = ['strict', 'dev', 'keycloak', 'auth0', 'okta', 'entra'] as const;
+export const TOKEN_SCOPE_CLAIM_VALUES = ['scope', 'scope-array', 'scp', 'permissions', 'roles'] as const;
+export const TOKEN_CLIENT_CLAIM_VALUES = ['client_id', 'azp', 'cid', 'appid'] as const;
+
+/** An optional comma list whose items must be in `allowed`. */
+function optionalListOf(allowed: readonly string[]) {
+  return z
+    .string()
+    .transform((s, ctx) => {
+      const items = [
+        ...new Set(
+          s
+            .split(',')
+            .map((x) => x.trim())
+            .filter(Boolean),
+        ),
+      ];
+      const bad = items.filter((i) => !allowed.includes(i));
+      if (items.length === 0 || bad.length > 0) {
+        ctx.addIssue({ code: 'custom', message: `must be a comma list of ${allowed.join(', ')}` });
+        return z.NEVER;
+      }
+      return items;
+    })
+    .optional();
+}
+
+/**
+ * The token-shape variables every verifying service (the workflow, each agent) reads:
+ * `TOKEN_PROFILE` (strict), and the knobs that override one setting of it.
+ */
+export const tokenProfileEnvFields = {
+  /** Which access-token shapes are accepted: strict (RFC 9068, default), dev, keycloak, auth0, okta, entra. */
+  TOKEN_PROFILE: z.enum(TOKEN_PROFILES).default('strict'),
+  /** Accepted `typ` header values (comma list; `none` = no typ header). Default: the profile's. */
+  TOKEN_TYP: z
+    .string()
+    .transform((s, ctx) => {
+      const items = s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
+      if (items.length === 0 || !items.every((i) => /^[\x21-\x7e]{1,64}$/.test(i))) {
+        ctx.addIssue({ code: 'custom', message: "must be a comma list of typ values like 'at+jwt,JWT,none'" });
+        return z.NEVER;
+      }
+      return items;
+    })
+    .optional(),
+  /** Where scopes are read: scope, scope-array, scp, permissions, roles (comma list). Default: the profile's. */
+  TOKEN_SCOPE_CLAIMS: optionalListOf(TOKEN_SCOPE_CLAIM_VALUES),
+  /** Which claim names the client: client_id, azp, cid, appid (comma list, first present wins). Default: the profile's. */
+  TOKEN_CLIENT_CLAIMS: optionalListOf(TOKEN_CLIENT_CLAIM_VALUES),
+};
+
 /** A positive integer (optionally with min/max). */
 export function int(defaultValue: number, { min = 0, max = Number.MAX_SAFE_INTEGER }: { min?: number; max?: number } = {}) {
   const msg = `must be an integer between ${min} and ${max}`;

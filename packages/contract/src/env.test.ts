@@ -98,3 +98,38 @@ describe('field helpers', () => {
     expect(isSpiffeId('https://baton.local/agent-writer')).toBe(false);
   });
 });
+
+describe('issuer identifier and token profile variables', () => {
+  it('keeps ISSUER_URL exactly as configured, trailing slash and path included', () => {
+    expect(researchEnvSchema.parse({ ISSUER_URL: 'https://tenant.auth0.com/' }).ISSUER_URL).toBe('https://tenant.auth0.com/');
+    expect(workflowEnvSchema.parse({ ISSUER_URL: 'https://idp.test/realms/baton', TOKEN_FORWARDING: 'passthrough' }).ISSUER_URL).toBe(
+      'https://idp.test/realms/baton',
+    );
+    expect(researchEnvSchema.parse({ JWKS_URI: 'https://idp.test/keys/' }).JWKS_URI).toBe('https://idp.test/keys/');
+  });
+
+  it('refuses an issuer with a query or fragment, or not http(s)', () => {
+    for (const bad of ['https://idp.test/?x=1', 'https://idp.test/#f', 'ftp://idp.test', 'idp.test']) {
+      expect(researchEnvSchema.safeParse({ ISSUER_URL: bad }).success).toBe(false);
+    }
+  });
+
+  it('defaults TOKEN_PROFILE to strict and parses the knobs', () => {
+    const env = researchEnvSchema.parse({
+      TOKEN_PROFILE: 'okta',
+      TOKEN_TYP: 'at+jwt, none',
+      TOKEN_SCOPE_CLAIMS: 'scp,roles',
+      TOKEN_CLIENT_CLAIMS: 'cid',
+    });
+    expect(env).toMatchObject({
+      TOKEN_PROFILE: 'okta',
+      TOKEN_TYP: ['at+jwt', 'none'],
+      TOKEN_SCOPE_CLAIMS: ['scp', 'roles'],
+      TOKEN_CLIENT_CLAIMS: ['cid'],
+    });
+    expect(researchEnvSchema.parse({}).TOKEN_PROFILE).toBe('strict');
+    expect(researchEnvSchema.safeParse({ TOKEN_PROFILE: 'lenient' }).success).toBe(false);
+    expect(researchEnvSchema.safeParse({ TOKEN_SCOPE_CLAIMS: 'groups' }).success).toBe(false);
+    expect(researchEnvSchema.safeParse({ TOKEN_TYP: ' , ' }).success).toBe(false);
+  });
+});

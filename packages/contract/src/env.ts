@@ -2,7 +2,21 @@
 // Apps parse them with `@baton/service`'s `parseConfig`/`loadConfig`; the compose, Dockerfile and
 // Kubernetes checks read them from here without importing any app.
 import { z } from 'zod';
-import { durationMs, host, int, list, llmEnvFields, logLevel, port, spiffeIdVar, tlsEnvShape, url } from './env-fields.js';
+import {
+  durationMs,
+  exactUrl,
+  host,
+  int,
+  issuerUrl,
+  list,
+  llmEnvFields,
+  logLevel,
+  port,
+  spiffeIdVar,
+  tlsEnvShape,
+  tokenProfileEnvFields,
+  url,
+} from './env-fields.js';
 import {
   absoluteUri,
   agentActorEnvShape,
@@ -36,10 +50,11 @@ export function agentEnvSchema(agent: Pick<AgentDefinition, 'port'>, topology: T
   return z.object({
     PORT: port(agent.port),
     HOST: host('127.0.0.1'),
-    /** The issuer: expected `iss` of every token, and the base of the default JWKS URI. */
-    ISSUER_URL: url(`http://127.0.0.1:${topology.issuer.port}`),
-    /** Default `${ISSUER_URL}/.well-known/jwks.json`. */
-    JWKS_URI: url().optional(),
+    /** The issuer identifier, exactly as configured: the expected `iss`; its discovery document names the JWKS. */
+    ISSUER_URL: issuerUrl(`http://127.0.0.1:${topology.issuer.port}`),
+    /** Overrides the discovered `jwks_uri`. */
+    JWKS_URI: exactUrl().optional(),
+    ...tokenProfileEnvFields,
     AUTH_MODE: z.enum(['exchange', 'passthrough']).default('exchange'),
     /** Overrides the accepted audience (default: the agent's own, or WORKFLOW_AUDIENCE in passthrough). */
     AUTH_AUDIENCE: z.string().trim().min(1).optional(),
@@ -219,11 +234,13 @@ export const workflowEnvSchema = z
     PORT: port(WORKFLOW.port),
     HOST: host(),
     LOG_LEVEL: logLevel(),
-    ISSUER_URL: url(`http://127.0.0.1:${ISSUER.port}`),
-    /** Defaults to `${ISSUER_URL}/.well-known/jwks.json`. */
-    JWKS_URI: url().optional(),
-    /** Defaults to `${ISSUER_URL}/oauth/token`. */
-    TOKEN_ENDPOINT: url().optional(),
+    /** The issuer identifier, exactly as configured: the expected `iss`; its discovery document names the JWKS and token endpoint. */
+    ISSUER_URL: issuerUrl(`http://127.0.0.1:${ISSUER.port}`),
+    /** Overrides the discovered `jwks_uri`. */
+    JWKS_URI: exactUrl().optional(),
+    /** Overrides the discovered `token_endpoint`. */
+    TOKEN_ENDPOINT: exactUrl().optional(),
+    ...tokenProfileEnvFields,
     JWKS_COOLDOWN_MS: int(30_000, { min: 1_000 }),
     WORKFLOW_AUDIENCE: nonEmpty(WORKFLOW.audience),
     WORKFLOW_SCOPE: nonEmpty(WORKFLOW.scope),

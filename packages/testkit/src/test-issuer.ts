@@ -1,5 +1,6 @@
 /**
- * A real JWKS endpoint on 127.0.0.1 serving a freshly generated RS256 key, and a
+ * A real JWKS endpoint on 127.0.0.1 serving a freshly generated RS256 key (and a discovery
+ * document at `/.well-known/openid-configuration` naming it), and a
  * `mint` that signs access tokens with it (jsonwebtoken, `typ: at+jwt`).
  */
 import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
@@ -35,7 +36,14 @@ export async function startTestIssuer(): Promise<TestIssuer> {
   const kid = randomUUID();
   const jwk = { ...publicKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' };
   let requests = 0;
+  let issuer = '';
   const server = http.createServer((req, res) => {
+    if (req.url === '/.well-known/openid-configuration') {
+      // discovery: services given only ISSUER_URL find the JWKS here
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ issuer, jwks_uri: `${issuer}/.well-known/jwks.json` }));
+      return;
+    }
     if (req.url === '/.well-known/jwks.json') {
       requests++;
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -45,7 +53,7 @@ export async function startTestIssuer(): Promise<TestIssuer> {
     res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     issuer,
     jwksUri: `${issuer}/.well-known/jwks.json`,

@@ -1,0 +1,69 @@
+import type { KeyObject } from 'node:crypto';
+import { createIssuerDiscovery, type IssuerDiscovery, type IssuerDiscoveryOptions } from './discovery.js';
+import { createJwksKeyStore, type JwksKeyStoreOptions, type KeyStore } from './jwks.js';
+
+export interface IssuerKeyStoreOptions extends Omit<JwksKeyStoreOptions, 'jwksUri' | 'logger'> {
+  /** The issuer identifier, exactly as configured. */
+  issuer: string;
+  /** An explicit JWKS URI (`JWKS_URI`): overrides discovery. */
+  jwksUri?: string | undefined;
+  /** A discovery to share (the workflow also reads `token_endpoint` from it); default: one made here. */
+  discovery?: IssuerDiscovery;
+  /** Options of the discovery made here. */
+  discoveryOptions?: Omit<IssuerDiscoveryOptions, 'issuer' | 'logger' | 'requestAgent' | 'now'>;
+  logger?: IssuerDiscoveryOptions['logger'];
+}
+
+export interface IssuerKeyStore extends KeyStore {
+  ready(): boolean;
+  /** The JWKS URI in use: the configured one, or the discovered one (undefined until discovery succeeds). */
+  jwksUri(): string | undefined;
+}
+
+/**
+ * The keys of an issuer: from `jwksUri` when given, else from the `jwks_uri` of the issuer's
+ * discovery document (`createIssuerDiscovery`; a new JWKS store when a refresh moves it). While
+ * discovery fails, `getKey` rejects with 503 `AUTH_KEYS_UNAVAILABLE` and `ready()` is false.
+ */
+export function createIssuerKeyStore(options: IssuerKeyStoreOptions): IssuerKeyStore {
+  const { issuer, jwksUri, discovery: shared, discoveryOptions, logger, ...jwksOptions } = options;
+  const storeOptions = { ...jwksOptions, ...(logger ? { logger } : {}) };
+  if (jwksUri !== undefined) {
+    const store = createJwksKeyStore({ ...storeOptions, jwksUri });
+    return { getKey: store.getKey, stats: store.stats, ready: () => store.ready?.() ?? true, jwksUri: () => jwksUri };
+  }
+  const discovery =
+    shared ??
+    createIssuerDiscovery({
+      issuer,
+      ...discoveryOptions,
+      ...(logger ? { logger } : {}),
+      ...(jwksOptions.requestAgent ? { requestAgent: jwksOptions.requestAgent } : {}),
+      ...(jwksOptions.now ? { now: jwksOptions.now } : {}),
+    });
+  let current: { uri: string; store: KeyStore } | undefined;
+  let retiredFetches = 0;
+  const storeFor = (uri: string): KeyStore => {
+    if (current?.uri !== uri) {
+      retiredFetches += current?.store.stats().fetches ?? 0;
+      current = { uri, store: createJwksKeyStore({ ...storeOptions, jwksUri: uri }) };
+    }
+    return current.store;
+  };
+  return {
+    async getKey(kid, alg): Promise<KeyObject> {
+      const metadata = await discovery.metadata();
+      return storeFor(metadata.jwks_uri).getKey(kid, alg);
+    },
+    stats: () => ({ fetches: retiredFetches + (current?.store.stats().fetches ?? 0) }),
+    ready() {
+      const metadata = discovery.current();
+      if (!metadata) {
+        discovery.metadata().catch(() => undefined); // start (or wait out the cooldown of) discovery
+        return false;
+      }
+      return storeFor(metadata.jwks_uri).ready?.() ?? true;
+    },
+    jwksUri: () => discovery.current()?.jwks_uri,
+  };
+}

@@ -1,0 +1,190 @@
+// Baton against a real third-party IdP (oidc-provider 9, its own process), everything across
+// process boundaries: `pnpm start` (scripts/start.mjs) in passthrough mode with ONLY ISSUER_URL
+// set runs the workflow and the three agents and no dev issuer; `pnpm run token` refuses to talk
+// to a foreign IdP; discovery failures keep /readyz false and log the URL with the status or error.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from '@baton/testkit';
+import { RESOURCES, startFixture, type Fixture } from './fixture.js';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const WF = RESOURCES.workflow;
+let idp: Fixture;
+
+beforeAll(async () => {
+  idp = await startFixture({ extraClients: [WF.audience] });
+}, 60_000);
+afterAll(() => idp?.stop());
+
+interface Proc {
+  child: ChildProcess;
+  lines: string[];
+  logs(): Array<Record<string, unknown>>;
+  stop(): Promise<void>;
+}
+
+function run(args: string[], env: Record<string, string>): Proc {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  let buf = '';
+  const collect = (d: Buffer) => {
+    buf += d.toString();
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      lines.push(buf.slice(0, i));
+      buf = buf.slice(i + 1);
+    }
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return {
+    child,
+    lines,
+    logs: () => lines.flatMap((l) => (l.startsWith('{') ? [JSON.parse(l) as Record<string, unknown>] : [])),
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, p?: Proc): Promise<T> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline || (p && p.child.exitCode !== null)) throw new Error(`${what}:\n${p?.lines.slice(-20).join('\n') ?? ''}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+describe('pnpm start with ONLY ISSUER_URL naming an external IdP (passthrough)', () => {
+  let stack: Proc;
+  const ports: Record<string, number> = {};
+  beforeAll(async () => {
+    for (const k of ['WORKFLOW', 'RESEARCH', 'WRITER', 'REVIEWER', 'ISSUER']) ports[k] = await freePort();
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'baton-idp-'));
+    stack = run([path.join(ROOT, 'scripts/start.mjs')], {
+      ISSUER_URL: idp.issuer,
+      TOKEN_FORWARDING: 'passthrough',
+      BATON_DATA_DIR: dataDir,
+      WRITER_CHUNK_DELAY_MS: '1',
+      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [`${k}_PORT`, String(v)])),
+    });
+    await until('stack healthy', () => (stack.lines.some((l) => l.includes('"all services healthy"')) ? true : undefined), stack);
+    rmSync(dataDir, { recursive: true, force: true });
+  }, 120_000);
+  afterAll(() => stack?.stop());
+
+  it('starts no dev issuer and says what it trusts', async () => {
+    const healthy = stack.logs().find((l) => l.msg === 'all services healthy')!;
+    expect(healthy.services).toEqual(['agent-research', 'agent-writer', 'agent-reviewer', 'workflow']);
+    expect(healthy.trust).toMatchObject({ issuer: idp.issuer, jwks_uri: 'from the discovery document', token_profile: 'strict' });
+    expect(stack.logs().some((l) => l.service === 'issuer')).toBe(false);
+    await expect(fetch(`http://127.0.0.1:${ports.ISSUER}/healthz`)).rejects.toThrow();
+    // every service found the IdP's JWKS (at /jwks, not Baton's path) through discovery
+    const discovered = stack.logs().filter((l) => l.msg === 'issuer discovered');
+    expect(new Set(discovered.map((l) => l.service))).toEqual(new Set(['agent-research', 'agent-writer', 'agent-reviewer', 'workflow']));
+    expect(discovered.every((l) => l.jwks_uri === `${idp.issuer}/jwks`)).toBe(true);
+  });
+
+  it("runs alice's workflow end to end with her access token from the IdP's authorization code flow", async () => {
+    const { access_token } = await idp.userTokens('rfc9068', 'alice', WF.uri, WF.scope);
+    const res = await fetch(`http://127.0.0.1:${ports.WORKFLOW}/workflow/invoke`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ input: { topic: 'identity providers' } }),
+    });
+    expect(res.status).toBe(200);
+    const audits = stack.logs().filter((l) => l.audit === true && l.decision === 'allow' && l.sub === 'alice');
+    expect(new Set(audits.map((a) => a.service))).toEqual(new Set(['workflow', 'agent-research', 'agent-writer', 'agent-reviewer']));
+    expect(stack.lines.join('\n')).not.toContain(access_token);
+  });
+
+  it("refuses alice's ID token (issued to a client named like the workflow's audience) and a token for an agent", async () => {
+    const { id_token } = await idp.userTokens(WF.audience, 'alice', WF.uri, WF.scope);
+    const agentToken = await idp.clientCredentials('rfc9068', RESOURCES.research.uri, RESOURCES.research.scope);
+    for (const [token, code] of [
+      [id_token, 'AUTH_TYP_INVALID'],
+      [agentToken, 'AUTH_AUDIENCE_MISMATCH'],
+    ] as const) {
+      const res = await fetch(`http://127.0.0.1:${ports.WORKFLOW}/workflow/invoke`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ input: { topic: 'x' } }),
+      });
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe(code);
+    }
+  });
+
+  it('pnpm run token refuses an ISSUER_URL that is not the dev issuer, and says so', () => {
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/token.mjs'), 'alice'], {
+      cwd: ROOT,
+      env: { ...process.env, ISSUER_URL: idp.issuer },
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/works only against Baton's dev issuer/);
+  });
+});
+
+describe('discovery failures are diagnosed: /readyz false and a log line naming the URL', () => {
+  async function agent(env: Record<string, string>) {
+    const port = await freePort();
+    const p = run([path.join(ROOT, 'apps/agent-research/dist/main.js')], { PORT: String(port), ...env });
+    await until('agent listening', () => (p.lines.some((l) => l.includes('agent listening')) ? true : undefined), p);
+    const readyz = async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status;
+    return { p, readyz };
+  }
+  const warning = (p: Proc, msg: string) => until(msg, () => p.logs().find((l) => l.msg === msg && l.level === 'warn'), p);
+
+  it('an unreachable issuer: connection refused at its discovery URL', async () => {
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    const { p, readyz } = await agent({ ISSUER_URL: dead });
+    try {
+      const line = await warning(p, 'issuer discovery failed');
+      expect(line).toMatchObject({ url: `${dead}/.well-known/openid-configuration`, error: 'ECONNREFUSED' });
+      expect(await readyz()).toBe(503);
+    } finally {
+      await p.stop();
+    }
+  });
+
+  it('a JWKS that answers 404', async () => {
+    const { p, readyz } = await agent({ ISSUER_URL: idp.issuer, JWKS_URI: `${idp.origin}/no-such-jwks` });
+    try {
+      const line = await warning(p, 'JWKS fetch failed');
+      expect(line).toMatchObject({ url: `${idp.origin}/no-such-jwks`, status: 404 });
+      expect(await readyz()).toBe(503);
+    } finally {
+      await p.stop();
+    }
+  });
+
+  it("an issuer mismatch: the configured identifier has a trailing slash the IdP's does not", async () => {
+    const { p, readyz } = await agent({ ISSUER_URL: `${idp.issuer}/` });
+    try {
+      const line = await warning(p, 'issuer discovery failed');
+      expect(line.url).toBe(`${idp.issuer}/.well-known/openid-configuration`);
+      expect(String(line.error)).toMatch(/issuer mismatch/);
+      expect(await readyz()).toBe(503);
+    } finally {
+      await p.stop();
+    }
+  });
+
+  it('the right issuer: ready once the discovered keys are fetched', async () => {
+    const { p, readyz } = await agent({ ISSUER_URL: idp.issuer });
+    try {
+      expect(await until('ready', async () => ((await readyz()) === 200 ? true : undefined), p)).toBe(true);
+      expect(p.logs().some((l) => l.level === 'warn')).toBe(false);
+    } finally {
+      await p.stop();
+    }
+  });
+});
