@@ -65,7 +65,8 @@ function devSecret() {
 const clientSecret = env.WORKFLOW_CLIENT_SECRET ?? devSecret();
 const forwarding = env.TOKEN_FORWARDING ?? 'exchange';
 const agentAuthMode = forwarding === 'passthrough' ? 'passthrough' : 'exchange';
-const shared = { HOST: host, ISSUER_URL: issuerUrl, LOG_LEVEL: env.LOG_LEVEL ?? 'info' };
+// The launcher is the try-out: development profile (each service prints what that leaves open).
+const shared = { BATON_PROFILE: 'development', HOST: host, ISSUER_URL: issuerUrl, LOG_LEVEL: env.LOG_LEVEL ?? 'info' };
 
 // Each app lives in apps/<service name>.
 const services = [

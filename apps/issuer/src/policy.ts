@@ -45,10 +45,12 @@ export function buildPolicy(config: IssuerConfig, workflowClientSecret: string):
       {
         clientId: config.workflowClientId,
         secret: workflowClientSecret,
-        grantTypes: [GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE],
+        // Production: the workflow acts only for a user (token exchange); a debugging client that
+        // needs client_credentials is a separate client, never this one.
+        grantTypes: config.mode === 'production' ? [GRANT_TOKEN_EXCHANGE] : [GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE],
         audience: config.workflowAudience,
         delegateTo: agentAudiences,
-        credentialsAudiences: agentAudiences,
+        credentialsAudiences: config.mode === 'production' ? [] : agentAudiences,
       },
     ],
     users: config.mode === 'development' ? DEV_USERS : [],

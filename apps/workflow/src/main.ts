@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { createAuditor, createJwksKeyStore, createTokenExchangeClient, createVerifier } from '@baton/auth';
 import { clientHttpsAgent, clientTlsOptions, tlsDispatcher, type TlsMaterial } from '@baton/mtls';
-import { runService, type Logger } from '@baton/service';
+import { httpLimits, runService, type Logger } from '@baton/service';
 import { createAgentClients } from './agents.js';
 import { createApp } from './app.js';
 import { parseWorkflowConfig, type WorkflowConfig } from './config.js';
@@ -73,6 +73,11 @@ await runService({
     logLevel: config.LOG_LEVEL,
     tls: config,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    http: httpLimits(config),
+    relaxed:
+      config.BATON_PROFILE === 'production'
+        ? []
+        : ['WORKFLOW_CLIENT_SECRET is not checked against the secrets published in the repository (production: refused)'],
   }),
   createDeps,
   closeDeps: async ({ exchanger, checkpointer }) => {

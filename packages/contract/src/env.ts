@@ -2,11 +2,27 @@
 // Apps parse them with `@baton/service`'s `parseConfig`/`loadConfig`; the compose, Dockerfile and
 // Kubernetes checks read them from here without importing any app.
 import { z } from 'zod';
-import { durationMs, host, int, list, llmEnvFields, logLevel, port, spiffeIdVar, tlsEnvShape, url } from './env-fields.js';
+import {
+  BATON_PROFILES,
+  durationMs,
+  host,
+  httpServerEnvFields,
+  int,
+  list,
+  llmEnvFields,
+  logLevel,
+  port,
+  profile,
+  spiffeIdVar,
+  tlsEnvShape,
+  url,
+} from './env-fields.js';
+import { productionSecretProblem } from './dev-secrets.js';
 import { isSpiffeId } from './spiffe.js';
 import { ISSUER, RESEARCH, REVIEWER, TOPOLOGY, WORKFLOW, WRITER, type AgentDefinition, type Topology } from './topology.js';
 
 export * from './env-fields.js';
+export * from './dev-secrets.js';
 export { SPIFFE_TRUST_DOMAIN, spiffeId, isSpiffeId } from './spiffe.js';
 
 /** A parsed environment: the input side of any of these schemas. */
@@ -25,8 +41,11 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
  */
 export function agentEnvSchema(agent: Pick<AgentDefinition, 'port'>, topology: Topology = TOPOLOGY) {
   return z.object({
+    /** `production`: ALLOWED_ACTORS defaults to the workflow (exchange mode), so every token must name it in `act`. */
+    BATON_PROFILE: profile(),
     PORT: port(agent.port),
     HOST: host('127.0.0.1'),
+    ...httpServerEnvFields,
     /** The issuer: expected `iss` of every token, and the base of the default JWKS URI. */
     ISSUER_URL: url(`http://127.0.0.1:${topology.issuer.port}`),
     /** Default `${ISSUER_URL}/.well-known/jwks.json`. */
@@ -37,7 +56,10 @@ export function agentEnvSchema(agent: Pick<AgentDefinition, 'port'>, topology: T
     /** Overrides the required scope (default: the agent's own, or the workflow's scope in passthrough). */
     AUTH_SCOPE: z.string().trim().regex(SCOPE_TOKEN, 'must be one scope token').optional(),
     WORKFLOW_AUDIENCE: z.string().trim().min(1).default(topology.workflow.audience),
-    /** Comma list of actor `sub`s allowed to call (checked on `act.sub`); empty = any. */
+    /**
+     * Comma list of actor `sub`s allowed to call (checked on `act.sub`). Unset: the workflow in the
+     * production profile (exchange mode), any actor in development.
+     */
     ALLOWED_ACTORS: list([]),
     LOG_LEVEL: logLevel(),
     /** Minimum time between two JWKS refetches caused by an unknown `kid`. */
@@ -113,11 +135,15 @@ export function agentResources(topology: Topology = TOPOLOGY): string {
 
 export const issuerEnvSchema = z
   .object({
+    /** Unset: ISSUER_MODE (deprecated alias), else `development`. */
+    BATON_PROFILE: z.enum(BATON_PROFILES).optional(),
     PORT: port(ISSUER.port),
     HOST: host(),
+    ...httpServerEnvFields,
     ISSUER_URL: url().optional(),
     ISSUER_DATA_DIR: z.string().min(1).optional(),
-    ISSUER_MODE: z.enum(['development', 'production']).default('development'),
+    /** Deprecated alias of BATON_PROFILE (the issuer's former switch); both set must agree. */
+    ISSUER_MODE: z.enum(BATON_PROFILES).optional(),
     WORKFLOW_CLIENT_ID: z
       .string()
       .regex(/^[\x21-\x7e]{1,128}$/, { error: 'must be 1-128 printable ASCII characters' })
@@ -138,18 +164,28 @@ export const issuerEnvSchema = z
         error: "must be 'audience=http(s)://url,...' (no fragment)",
       }),
     TOKEN_EXCHANGE_RATE_LIMIT: int(600, { min: 0, max: 1_000_000 }),
+    /** Token exchanges per minute per (client, verified subject); 0 disables it. */
+    TOKEN_EXCHANGE_SUBJECT_RATE_LIMIT: int(60, { min: 0, max: 1_000_000 }),
     LOG_LEVEL: logLevel(),
     /** TLS (mutual-TLS mode): HTTPS with this certificate; no client certificate is asked (users call /dev/token). */
     ...tlsEnvShape,
   })
   .superRefine((env, ctx) => {
-    if (env.ISSUER_MODE === 'production') {
+    if (env.BATON_PROFILE !== undefined && env.ISSUER_MODE !== undefined && env.BATON_PROFILE !== env.ISSUER_MODE)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ISSUER_MODE'],
+        message: 'is a deprecated alias of BATON_PROFILE and disagrees with it: unset it',
+      });
+    if (issuerProfile(env) === 'production') {
       if (!env.WORKFLOW_CLIENT_SECRET)
-        ctx.addIssue({ code: 'custom', path: ['WORKFLOW_CLIENT_SECRET'], message: 'is required in production mode' });
-      if (!env.ISSUER_URL) ctx.addIssue({ code: 'custom', path: ['ISSUER_URL'], message: 'is required in production mode' });
-      if (!env.ISSUER_DATA_DIR) ctx.addIssue({ code: 'custom', path: ['ISSUER_DATA_DIR'], message: 'is required in production mode' });
-    }
-    if (env.WORKFLOW_CLIENT_SECRET !== undefined && env.WORKFLOW_CLIENT_SECRET.length < 32) {
+        ctx.addIssue({ code: 'custom', path: ['WORKFLOW_CLIENT_SECRET'], message: 'is required in the production profile' });
+      if (!env.ISSUER_URL) ctx.addIssue({ code: 'custom', path: ['ISSUER_URL'], message: 'is required in the production profile' });
+      if (!env.ISSUER_DATA_DIR)
+        ctx.addIssue({ code: 'custom', path: ['ISSUER_DATA_DIR'], message: 'is required in the production profile' });
+      const problem = env.WORKFLOW_CLIENT_SECRET === undefined ? undefined : productionSecretProblem(env.WORKFLOW_CLIENT_SECRET);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['WORKFLOW_CLIENT_SECRET'], message: problem });
+    } else if (env.WORKFLOW_CLIENT_SECRET !== undefined && env.WORKFLOW_CLIENT_SECRET.length < 32) {
       ctx.addIssue({ code: 'custom', path: ['WORKFLOW_CLIENT_SECRET'], message: 'must be at least 32 characters' });
     }
     const agents = parsePairs(env.AGENT_AUDIENCES) ?? [];
@@ -165,6 +201,11 @@ export const issuerEnvSchema = z
 
 export type IssuerEnv = z.infer<typeof issuerEnvSchema>;
 
+/** The issuer's profile: BATON_PROFILE, else the deprecated ISSUER_MODE, else development. */
+export function issuerProfile(env: Pick<IssuerEnv, 'BATON_PROFILE' | 'ISSUER_MODE'>): (typeof BATON_PROFILES)[number] {
+  return env.BATON_PROFILE ?? env.ISSUER_MODE ?? 'development';
+}
+
 // ---------------------------------------------------------------------------------------------
 // Workflow
 
@@ -178,8 +219,11 @@ const nonEmpty = (d: string) => z.string().min(1).default(d);
  */
 export const workflowEnvSchema = z
   .object({
+    /** `production`: WORKFLOW_CLIENT_SECRET may not be one published in the repository. */
+    BATON_PROFILE: profile(),
     PORT: port(WORKFLOW.port),
     HOST: host(),
+    ...httpServerEnvFields,
     LOG_LEVEL: logLevel(),
     ISSUER_URL: url(`http://127.0.0.1:${ISSUER.port}`),
     /** Defaults to `${ISSUER_URL}/.well-known/jwks.json`. */
@@ -226,6 +270,8 @@ export const workflowEnvSchema = z
     if (c.TOKEN_FORWARDING === 'exchange' && !c.WORKFLOW_CLIENT_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['WORKFLOW_CLIENT_SECRET'], message: 'is required when TOKEN_FORWARDING=exchange' });
     }
+    const problem = c.WORKFLOW_CLIENT_SECRET === undefined ? undefined : productionSecretProblem(c.WORKFLOW_CLIENT_SECRET);
+    if (c.BATON_PROFILE === 'production' && problem) ctx.addIssue({ code: 'custom', path: ['WORKFLOW_CLIENT_SECRET'], message: problem });
   });
 
 export type WorkflowEnv = z.infer<typeof workflowEnvSchema>;
