@@ -4,7 +4,8 @@ import { BatonError, isBatonError, scrubSecrets } from '@baton/errors';
  * What a client may learn about a runnable failure. A BatonError keeps its code and status
  * (a remote agent's `REMOTE_*` error thrown inside a graph node still says what it was); its
  * message is shown only if it is exposable, and scrubbed of anything token-shaped. Its
- * headers are dropped (a downstream `WWW-Authenticate` is not about this caller's token).
+ * headers are dropped (a downstream `WWW-Authenticate` is not about this caller's token), except
+ * `Retry-After` on a 429/503: when to retry is about this caller (an exchange throttled for them).
  * LangGraph's GraphRecursionError (`GRAPH_RECURSION_LIMIT`) is 422 `RUNNABLE_RECURSION_LIMIT`: the
  * caller's `recursion_limit` (capped by the server) was too small for the run, not a server fault.
  * Anything else is 500 `RUNNABLE_FAILED` with a fixed message: library errors echo inputs.
@@ -14,8 +15,11 @@ export function toRunError(err: unknown): BatonError {
     return new BatonError('RUNNABLE_RECURSION_LIMIT', 'The run hit its recursion limit before it finished', { expose: true, cause: err });
   }
   if (isBatonError(err)) {
+    const retryAfter = err.headers['Retry-After'];
+    const keepRetryAfter = typeof retryAfter === 'string' && /^\d{1,10}$/.test(retryAfter) && (err.status === 429 || err.status === 503);
     return new BatonError(err.code, err.expose ? scrubSecrets(err.message) : 'Internal error', {
       status: err.status,
+      ...(keepRetryAfter ? { headers: { 'Retry-After': retryAfter } } : {}),
       expose: err.expose,
       detail: err.expose ? err.detail : undefined,
       cause: err,
