@@ -101,6 +101,6 @@ try {
 if (!res.ok || typeof data?.access_token !== 'string') {
   const e = data?.error;
   const msg = typeof e === 'object' && e ? `${e.code}: ${e.message}` : JSON.stringify(data);
-  fail(`issuer refused (${res.status}) ${msg}${res.status === 404 ? ' (is ISSUER_MODE=production?)' : ''}`);
+  fail(`issuer refused (${res.status}) ${msg}${res.status === 404 ? ' (is the issuer running BATON_PROFILE=production?)' : ''}`);
 }
 process.stdout.write(`${data.access_token}\n`);
