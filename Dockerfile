@@ -29,7 +29,9 @@ RUN turbo run build --filter="@baton/${APP}" \
 
 FROM ${NODE_IMAGE} AS runner
 ARG APP
-ENV NODE_ENV=production HOST=0.0.0.0 BATON_APP=${APP}
+# BATON_PROFILE=production: the secure defaults (act required at agents, no dev routes, no
+# published dev secrets; see README "Profiles"). docker-compose.yml sets development for its try-out.
+ENV NODE_ENV=production BATON_PROFILE=production HOST=0.0.0.0 BATON_APP=${APP}
 WORKDIR /app
 COPY --from=builder --chown=node:node /app ./
 RUN mkdir -p /data && chown node:node /data

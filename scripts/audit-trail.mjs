@@ -13,7 +13,10 @@
 //   --json            one JSON array of normalised events instead of the table
 //
 // With --request-id, lines that carry none but share a trace id with a matching line are kept too.
-// Exit code: 0 events found, 1 none found, 2 usage error.
+// A run is one user's: when its audit events carry more than one `sub`, the run is flagged
+// (`MIXED SUBJECTS` on stderr, and in the table) and the exit code is 3 — someone's hops were
+// spliced into it, or ids were reused.
+// Exit code: 0 events found, 1 none found, 2 usage error, 3 events of more than one subject.
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 
@@ -196,6 +199,14 @@ async function main() {
     const out = [];
     printTable(events, opts, out);
     process.stdout.write(`${out.join('\n')}\n`);
+  }
+  const subjects = [...new Set(events.filter((e) => e.audit && e.sub).map((e) => e.sub))];
+  if (subjects.length > 1) {
+    process.stderr.write(
+      `audit-trail: MIXED SUBJECTS: this run's audit events carry ${subjects.length} subjects (${subjects.join(', ')})\n`,
+    );
+    if (!opts.json) process.stdout.write(`MIXED SUBJECTS: ${subjects.join(', ')}\n`);
+    process.exit(3);
   }
   if (!events.length) {
     process.stderr.write(

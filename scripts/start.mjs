@@ -76,7 +76,8 @@ if (externalIssuer && forwarding === 'exchange' && !env.WORKFLOW_CLIENT_SECRET) 
 }
 const clientSecret = env.WORKFLOW_CLIENT_SECRET ?? (externalIssuer ? undefined : devSecret());
 const agentAuthMode = forwarding === 'passthrough' ? 'passthrough' : 'exchange';
-const shared = { HOST: host, ISSUER_URL: issuerUrl, LOG_LEVEL: env.LOG_LEVEL ?? 'info' };
+// The launcher is the try-out: development profile (each service prints what that leaves open).
+const shared = { BATON_PROFILE: 'development', HOST: host, ISSUER_URL: issuerUrl, LOG_LEVEL: env.LOG_LEVEL ?? 'info' };
 
 // Each app lives in apps/<service name>.
 const services = [

@@ -108,6 +108,6 @@ if (!(res.ok && typeof data?.access_token === 'string') && (res.status === 404 |
 if (!res.ok || typeof data?.access_token !== 'string') {
   const e = data?.error;
   const msg = typeof e === 'object' && e ? `${e.code}: ${e.message}` : JSON.stringify(data);
-  fail(`issuer refused (${res.status}) ${msg}`);
+  fail(`issuer refused (${res.status}) ${msg}${res.status === 404 ? ' (is the issuer running BATON_PROFILE=production?)' : ''}`);
 }
 process.stdout.write(`${data.access_token}\n`);

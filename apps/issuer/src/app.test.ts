@@ -598,7 +598,7 @@ describe('development token endpoint', () => {
   });
 
   it('does not exist in production mode', async () => {
-    const s = setup({ ISSUER_MODE: 'production' });
+    const s = setup({ BATON_PROFILE: 'production', WORKFLOW_CLIENT_SECRET: 'a'.repeat(16) + 'b'.repeat(16) + 'c' });
     expect((await request(s.app).post('/dev/token').send({ user: 'alice' })).status).toBe(404);
     expect((await request(s.app).post('/dev/rotate-keys')).status).toBe(404);
     expect((await request(s.app).get('/.well-known/jwks.json')).status).toBe(200);
@@ -625,7 +625,7 @@ describe('key rotation', () => {
   it('picks up a key rotated on disk by another process', async () => {
     const s = setup();
     const other = KeyStore.open(s.config.dataDir);
-    const newKid = other.rotate();
+    const newKid = await other.rotate();
     s.clock.ms += 2000;
     // mtime resolution: make sure the change is visible
     fs.utimesSync(s.keys.file, new Date(), new Date(Date.now() + 5000));

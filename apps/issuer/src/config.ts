@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { issuerEnvSchema, parsePairs, type IssuerEnv } from '@baton/contract/env';
+import { issuerEnvSchema, issuerProfile, parsePairs, type IssuerEnv } from '@baton/contract/env';
 import { ISSUER } from '@baton/contract/topology';
-import { parseConfig } from '@baton/service';
+import { httpLimits, parseConfig, type HttpServerLimits } from '@baton/service';
 import type { Env } from '@baton/service';
 
 export const SERVICE = ISSUER.name;
@@ -40,9 +40,26 @@ export interface IssuerConfig {
   agents: AgentTarget[];
   /** Token-exchange requests per client per minute; 0 disables the limit. */
   tokenExchangeRateLimit: number;
+  /** Token-exchange requests per (client, verified subject) per minute; 0 disables the limit. */
+  tokenExchangeSubjectRateLimit: number;
+  /** Header/request timeouts and connection cap (`HTTP_*`). */
+  http: HttpServerLimits;
+  /** What the development profile leaves open (one start-up line each); empty in production. */
+  relaxed: readonly string[];
   logLevel: IssuerEnv['LOG_LEVEL'];
   /** TLS_CERT_FILE / TLS_KEY_FILE / TLS_CA_FILE as given (read once at start by `runService`). */
   tls: { TLS_CERT_FILE?: string; TLS_KEY_FILE?: string; TLS_CA_FILE?: string };
+}
+
+/** What the development profile relaxes, one line each (none in production). */
+function relaxedOf(env: IssuerEnv): string[] {
+  if (issuerProfile(env) === 'production') return [];
+  return [
+    'dev routes mounted: POST /dev/token mints any development user a token; POST /dev/rotate-keys (loopback only)',
+    'the workflow client may use client_credentials (production: token exchange only)',
+    `WORKFLOW_CLIENT_SECRET ${env.WORKFLOW_CLIENT_SECRET ? 'is not checked against the secrets published in the repository' : 'unset: generated into the data dir'}`,
+    ...(env.ISSUER_MODE !== undefined ? ['ISSUER_MODE is deprecated: set BATON_PROFILE'] : []),
+  ];
 }
 
 /** Derive the issuer's configuration from parsed environment variables (pure). */
@@ -58,7 +75,7 @@ function toIssuerConfig(env: IssuerEnv, cwd: string): IssuerConfig {
     host: env.HOST,
     issuer: env.ISSUER_URL ?? `${env.TLS_CERT_FILE ? 'https' : 'http'}://127.0.0.1:${env.PORT}`,
     dataDir: path.resolve(cwd, env.ISSUER_DATA_DIR ?? '.data/issuer'),
-    mode: env.ISSUER_MODE,
+    mode: issuerProfile(env),
     workflowClientId: env.WORKFLOW_CLIENT_ID,
     ...(env.WORKFLOW_CLIENT_SECRET ? { workflowClientSecret: env.WORKFLOW_CLIENT_SECRET } : {}),
     workflowAudience: env.WORKFLOW_AUDIENCE,
@@ -72,6 +89,9 @@ function toIssuerConfig(env: IssuerEnv, cwd: string): IssuerConfig {
     devTokenMaxTtlSec: env.DEV_TOKEN_MAX_TTL_SEC,
     agents,
     tokenExchangeRateLimit: env.TOKEN_EXCHANGE_RATE_LIMIT,
+    tokenExchangeSubjectRateLimit: env.TOKEN_EXCHANGE_SUBJECT_RATE_LIMIT,
+    http: httpLimits(env),
+    relaxed: Object.freeze(relaxedOf(env)),
     logLevel: env.LOG_LEVEL,
     tls: Object.freeze({
       ...(env.TLS_CERT_FILE ? { TLS_CERT_FILE: env.TLS_CERT_FILE } : {}),

@@ -2,9 +2,21 @@ import { BatonError } from '@baton/errors';
 import express, { type Router } from 'express';
 import { z } from 'zod';
 import type { IssuerConfig } from './config.js';
-import type { KeyStore } from './keys.js';
+import { RotationRefused, type KeyStore } from './keys.js';
 import { findAgent, WORKFLOW_SCOPE, type Policy } from './policy.js';
 import { mintAccessToken } from './tokens.js';
+
+/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6. */
+export function isLoopback(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return v4.startsWith('127.') || address === '::1';
+}
+
+/** The longest a token this issuer signs can live: how long a retired key stays published. */
+function maxTokenLifetimeSec(config: IssuerConfig): number {
+  return Math.max(config.accessTokenTtlSec, config.exchangedTokenTtlSec, config.devTokenMaxTtlSec);
+}
 
 /** `client_id` of tokens from the development endpoint. */
 const DEV_CLIENT_ID = 'baton-dev';
@@ -81,8 +93,17 @@ export function devRoutes(deps: DevRoutesDeps): Router {
     res.status(200).json({ access_token: token, token_type: 'Bearer', expires_in: expiresIn, scope: requested.join(' ') });
   });
 
-  router.post('/dev/rotate-keys', noStore, (req, res) => {
-    const kid = keys.rotate();
+  // Loopback only: from anywhere else, rotating would void every outstanding token.
+  router.post('/dev/rotate-keys', noStore, async (req, res) => {
+    if (!isLoopback(req.socket.remoteAddress))
+      throw new BatonError('ISSUER_DEV_LOOPBACK_ONLY', 'key rotation is accepted from this machine (loopback) only');
+    let kid: string;
+    try {
+      kid = await keys.rotate(maxTokenLifetimeSec(config) * 1000, new Date(now()));
+    } catch (err) {
+      if (err instanceof RotationRefused) throw new BatonError('ISSUER_ROTATION_REFUSED', err.message);
+      throw err;
+    }
     req.log?.info({ event: 'keys_rotated', kid }, 'signing key rotated');
     res.status(200).json({ kid, keys: keys.jwks().keys.map((k) => k.kid) });
   });

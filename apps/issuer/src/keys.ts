@@ -1,10 +1,28 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPair,
+  generateKeyPairSync,
+  type JsonWebKey,
+  type KeyObject,
+} from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 
 export const SIGNING_ALG = 'RS256';
-/** How many keys keys.json keeps (newest signs; all are published). */
-const MAX_KEYS = 3;
+/**
+ * A retired key (one a newer key replaced) stays published until every token it signed has
+ * expired: `retainMs` past its retirement. At most this many keys are kept; a rotation that would
+ * drop a key still inside its retention is refused instead.
+ */
+export const MAX_RETAINED_KEYS = 10;
+/** Retention when none is given (the CLI): the longest token lifetime the issuer allows, 24 h. */
+const DEFAULT_RETAIN_MS = 86_400_000;
+
+const RSA_OPTIONS = { modulusLength: 2048, publicExponent: 0x10001 } as const;
+const generateRsa = promisify(generateKeyPair);
 const KEYS_FILE = 'keys.json';
 
 interface StoredKey {
@@ -36,10 +54,38 @@ export function jwkThumbprint(jwk: { e?: string; n?: string }): string {
   return createHash('sha256').update(canonical).digest('base64url');
 }
 
-function newStoredKey(now: Date): StoredKey {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 0x10001 });
+function storedKey(privateKey: KeyObject, now: Date): StoredKey {
   const privateJwk = privateKey.export({ format: 'jwk' });
   return { kid: jwkThumbprint(privateJwk), alg: SIGNING_ALG, created_at: now.toISOString(), private_jwk: privateJwk };
+}
+
+/** First start only (before the server listens): synchronous. */
+function newStoredKeySync(now: Date): StoredKey {
+  return storedKey(generateKeyPairSync('rsa', RSA_OPTIONS).privateKey, now);
+}
+
+/** A rotation while serving: generated on libuv's thread pool, off the event loop. */
+async function newStoredKey(now: Date): Promise<StoredKey> {
+  const { privateKey } = await generateRsa('rsa', RSA_OPTIONS);
+  return storedKey(privateKey, now);
+}
+
+/** Thrown when a rotation would drop a key whose tokens may still be valid. */
+export class RotationRefused extends Error {}
+
+/**
+ * The keys to keep once `next` is added: the newest, and each retired key until `retainMs` after
+ * the key that replaced it was made. Throws RotationRefused past MAX_RETAINED_KEYS.
+ */
+export function retainedKeys(existing: StoredKey[], next: StoredKey, retainMs: number, nowMs: number): StoredKey[] {
+  const all = [...existing, next];
+  const kept = all.filter((k, i) => {
+    const successor = all[i + 1];
+    return successor === undefined || Date.parse(successor.created_at) + retainMs > nowMs;
+  });
+  if (kept.length > MAX_RETAINED_KEYS)
+    throw new RotationRefused(`${kept.length - 1} keys are still inside their retention; rotate again once older tokens have expired`);
+  return kept;
 }
 
 function writeSecretFile(file: string, content: string): void {
@@ -88,7 +134,7 @@ export class KeyStore {
   static open(dir: string): KeyStore {
     const store = new KeyStore(dir);
     ensureDir(dir);
-    if (!fs.existsSync(store.file)) writeSecretFile(store.file, JSON.stringify({ keys: [newStoredKey(new Date())] }, null, 2));
+    if (!fs.existsSync(store.file)) writeSecretFile(store.file, JSON.stringify({ keys: [newStoredKeySync(new Date())] }, null, 2));
     store.reload();
     return store;
   }
@@ -126,21 +172,25 @@ export class KeyStore {
     return { keys: [...this.keys].reverse().map((k) => ({ ...k.jwk })) };
   }
 
-  /** Add a new signing key (keeps the newest MAX_KEYS). Returns the new kid. */
-  rotate(): string {
-    const kid = rotateKeys(this.dir);
+  /**
+   * Add a new signing key, generated off the event loop; retired keys stay published for
+   * `retainMs` (the longest lifetime of a token they signed). Returns the new kid.
+   */
+  async rotate(retainMs = DEFAULT_RETAIN_MS, now = new Date()): Promise<string> {
+    const kid = await rotateKeys(this.dir, now, retainMs);
     this.reload();
     return kid;
   }
 }
 
 /** Add a new key to `<dir>/keys.json` (creating it if needed); the new key signs from now on. */
-export function rotateKeys(dir: string, now = new Date()): string {
+export async function rotateKeys(dir: string, now = new Date(), retainMs = DEFAULT_RETAIN_MS): Promise<string> {
   ensureDir(dir);
   const file = path.join(dir, KEYS_FILE);
+  const next = await newStoredKey(now);
+  // Read after the (slow) generation, so a rotation by another process meanwhile is kept.
   const existing = fs.existsSync(file) ? readStored(file) : [];
-  const next = newStoredKey(now);
-  const keys = [...existing, next].slice(-MAX_KEYS);
+  const keys = retainedKeys(existing, next, retainMs, now.getTime());
   writeSecretFile(file, JSON.stringify({ keys }, null, 2));
   return next.kid;
 }

@@ -10,7 +10,14 @@ import { buildPolicy } from './policy.js';
 await runService({
   name: SERVICE,
   loadConfig: (env) => parseIssuerConfig(env, process.cwd()),
-  settings: (config) => ({ port: config.port, host: config.host, logLevel: config.logLevel, tls: config.tls }),
+  settings: (config) => ({
+    port: config.port,
+    host: config.host,
+    logLevel: config.logLevel,
+    tls: config.tls,
+    http: config.http,
+    relaxed: config.relaxed,
+  }),
   createDeps: ({ config, logger }) => {
     const keys = KeyStore.open(config.dataDir);
     let secret = config.workflowClientSecret;

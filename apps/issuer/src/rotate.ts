@@ -7,6 +7,6 @@ import { rotateKeys } from './keys.js';
 
 const env = loadConfig(z.object({ ISSUER_DATA_DIR: z.string().min(1).default('.data/issuer') }), { service: 'issuer-rotate' });
 const dir = path.resolve(process.cwd(), env.ISSUER_DATA_DIR);
-const kid = rotateKeys(dir);
+const kid = await rotateKeys(dir);
 process.stdout.write(`${kid}\n`);
 process.stderr.write(`issuer-rotate: new signing key ${kid} in ${dir}\n`);

@@ -1,5 +1,5 @@
 import { createAuditor, tokenFingerprint, type TokenAuditor } from '@baton/auth';
-import type { Logger } from '@baton/service';
+import { adoptIncomingCorrelation, type Logger } from '@baton/service';
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { JtiReplayCache } from './client-assertion.js';
 import { authenticateClient } from './client-auth.js';
@@ -19,6 +19,8 @@ import { parseForm, type TokenForm } from './token-request.js';
 export const TOKEN_PATH = '/oauth/token';
 /** Request bodies above this get 413: a token request is a few form fields and one JWT. */
 const TOKEN_BODY_LIMIT = '16kb';
+/** A token request's body must arrive within this (well inside the server's request timeout). */
+export const TOKEN_BODY_TIMEOUT_MS = 5_000;
 
 export interface TokenEndpointDeps {
   config: IssuerConfig;
@@ -52,6 +54,29 @@ const requireForm: RequestHandler = (req, _res, next) => {
   next();
 };
 
+/**
+ * client_secret_basic is checked from the header alone, before a byte of the body is read: a
+ * caller without the workflow's credentials cannot make the issuer wait on a body. (The body's own
+ * checks — no second method, a matching client_id — run again once it is parsed.)
+ */
+const basicFirst =
+  (policy: Policy): RequestHandler =>
+  (req, _res, next) => {
+    const headers = req.headersDistinct.authorization ?? [];
+    if (headers.length === 1 && /^basic[ ]/i.test(headers[0]!)) authenticateClient(req, new Map(), policy);
+    next();
+  };
+
+/** The body of any other method is bounded in time as well as size: past the deadline the socket is cut. */
+const bodyDeadline: RequestHandler = (req, _res, next) => {
+  const timer = setTimeout(() => req.socket.destroy(), TOKEN_BODY_TIMEOUT_MS);
+  timer.unref();
+  const clear = () => clearTimeout(timer);
+  req.once('end', clear);
+  req.once('close', clear);
+  next();
+};
+
 const readBody = express.text({ type: 'application/x-www-form-urlencoded', limit: TOKEN_BODY_LIMIT, defaultCharset: 'utf-8' });
 
 /** Parse the form; record the grant type (only values this issuer knows) and the subject token's fingerprint. */
@@ -75,6 +100,8 @@ const authenticate =
     const state = stateOf(res);
     state.client = authenticateClient(req, state.form.params, policy, assertions);
     auditOf(res).client_id = state.client.clientId;
+    // An authenticated client is a service hop of a run: its request id and trace are adopted.
+    adoptIncomingCorrelation(req);
     next();
   };
 
@@ -149,7 +176,7 @@ const oauthErrors =
 
 /**
  * `POST /oauth/token` as a pipeline of small steps (like oidc-provider's token endpoint):
- * no-store → form only → body (16 KB) → parse → authenticate the client → grant allowed →
+ * no-store → form only → Basic credentials (before the body) → body (16 KB, 5 s) → parse → authenticate the client → grant allowed →
  * rate limit → the grant's own module. Any other method is 405.
  */
 export function tokenEndpoint(deps: TokenEndpointDeps): Router {
@@ -157,7 +184,10 @@ export function tokenEndpoint(deps: TokenEndpointDeps): Router {
   const auditor = deps.auditor ?? createAuditor({ logger, service: SERVICE, now });
   const subjects = subjectTokenVerifier({ issuer: config.issuer, keys, now });
   const grants = new Map<string, Grant>(
-    [clientCredentialsGrant({ config, keys, policy }), tokenExchangeGrant({ config, keys, policy, subjects })].map((g) => [g.type, g]),
+    [
+      clientCredentialsGrant({ config, keys, policy }),
+      tokenExchangeGrant({ config, keys, policy, subjects, subjectLimiter: new RateLimiter(config.tokenExchangeSubjectRateLimit) }),
+    ].map((g) => [g.type, g]),
   );
   const limiter = new RateLimiter(config.tokenExchangeRateLimit);
   // private_key_jwt: the assertion's aud must name this server; each jti is accepted once.
@@ -172,6 +202,8 @@ export function tokenEndpoint(deps: TokenEndpointDeps): Router {
     TOKEN_PATH,
     noStore,
     requireForm,
+    basicFirst(policy),
+    bodyDeadline,
     readBody,
     parseRequest(grants),
     authenticate(policy, assertions),

@@ -78,6 +78,16 @@ export function nodeError(node: NodeName, cause: unknown, caller?: Caller, nowMs
   const expired = expiredCaller(cause, caller, nowMs);
   if (expired) return expired;
   const code: ErrorCode = isBatonError(cause) ? cause.code : 'SERVER_INTERNAL';
+  // The issuer throttled this user's (or the client's) exchanges: the user is told when to retry.
+  if (code === 'AUTH_EXCHANGE_RATE_LIMITED' && isBatonError(cause)) {
+    return new BatonError(code, `workflow node "${node}": token exchange throttled; retry later`, {
+      status: 429,
+      expose: true,
+      cause,
+      headers: cause.headers,
+      detail: { node, cause: code },
+    });
+  }
   // The issuer refusing to delegate the caller's token is about the caller (403), not an outage:
   // `isCallerRefusal` (@baton/identity) is the one place that decides.
   const status = code === 'REMOTE_TIMEOUT' ? 504 : isCallerRefusal(cause) ? 403 : 502;

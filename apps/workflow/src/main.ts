@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { createAuditor, createTokenExchangeClient, createVerifier, relaxations } from '@baton/auth';
 import { clientHttpsAgent, clientTlsOptions, tlsDispatcher, type TlsMaterial } from '@baton/mtls';
-import { runService, type Logger } from '@baton/service';
+import { httpLimits, runService, type Logger } from '@baton/service';
 import { createAgentClients } from './agents.js';
 import { createApp } from './app.js';
 import { exchangeClientOptions, exchangeSummary } from './exchange.js';
@@ -97,6 +97,11 @@ await runService({
     logLevel: config.LOG_LEVEL,
     tls: config,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    http: httpLimits(config),
+    relaxed:
+      config.BATON_PROFILE === 'production'
+        ? []
+        : ['WORKFLOW_CLIENT_SECRET is not checked against the secrets published in the repository (production: refused)'],
   }),
   createDeps,
   drain: ({ runs }) => runs.drain,

@@ -44,4 +44,14 @@ describe('nodeError', () => {
       status: 502,
     });
   });
+
+  it("answers 429 AUTH_EXCHANGE_RATE_LIMITED with the issuer's Retry-After when the exchange was throttled (not 502)", () => {
+    const throttled = new BatonError('AUTH_EXCHANGE_RATE_LIMITED', 'throttled', { status: 429, headers: { 'Retry-After': '7' } });
+    expect(nodeError('write', throttled)).toMatchObject({
+      code: 'AUTH_EXCHANGE_RATE_LIMITED',
+      status: 429,
+      headers: { 'Retry-After': '7' },
+      detail: { node: 'write', cause: 'AUTH_EXCHANGE_RATE_LIMITED' },
+    });
+  });
 });

@@ -2,6 +2,7 @@ import { configError } from '@baton/errors';
 import type { AgentDefinition as TopologyAgent, AgentEnv } from '@baton/contract';
 import { WORKFLOW } from '@baton/contract';
 import { resolveTokenProfile, type TokenProfile } from '@baton/auth';
+import { httpLimits, type HttpServerLimits } from '@baton/service';
 
 /**
  * What `runAgent` needs of an agent: its name (service / audit name), mount path, default port,
@@ -45,6 +46,28 @@ export interface AgentSettings {
   /** Expected SPIFFE id of the issuer (JWKS over mutual TLS). */
   readonly issuerPeerId: string;
   readonly logLevel: AgentEnv['LOG_LEVEL'];
+  /** `BATON_PROFILE`. */
+  readonly profile: AgentEnv['BATON_PROFILE'];
+  /** Header/request timeouts and connection cap (`HTTP_*`). */
+  readonly http: HttpServerLimits;
+  /** What this configuration leaves open against the production profile (one start-up line each). */
+  readonly relaxed: readonly string[];
+}
+
+/** The actor every token must name in the production profile (exchange mode) when ALLOWED_ACTORS is unset. */
+export const PRODUCTION_ACTORS: readonly string[] = Object.freeze([WORKFLOW.name]);
+
+function allowedActorsOf(env: AgentEnv): readonly string[] {
+  if (env.ALLOWED_ACTORS.length > 0) return Object.freeze([...env.ALLOWED_ACTORS]);
+  return env.BATON_PROFILE === 'production' && env.AUTH_MODE === 'exchange' ? PRODUCTION_ACTORS : Object.freeze([]);
+}
+
+function relaxedOf(env: AgentEnv, allowedActors: readonly string[]): string[] {
+  if (env.BATON_PROFILE === 'production') return [];
+  const relaxed: string[] = [];
+  if (allowedActors.length === 0)
+    relaxed.push('ALLOWED_ACTORS unset: tokens need not name an acting service (production: act.sub must be the workflow)');
+  return relaxed;
 }
 
 /**
@@ -67,6 +90,7 @@ export function agentSettings(definition: AgentDefinition, env: AgentEnv): Agent
       { variable: 'ALLOWED_PEERS', message: 'needs mutual TLS (TLS_CERT_FILE, TLS_KEY_FILE, TLS_CA_FILE)' },
     ]);
   }
+  const allowedActors = allowedActorsOf(env);
   return Object.freeze({
     name: definition.name,
     path: definition.path,
@@ -83,11 +107,14 @@ export function agentSettings(definition: AgentDefinition, env: AgentEnv): Agent
     mode: env.AUTH_MODE,
     audience: env.AUTH_AUDIENCE ?? (passthrough ? env.WORKFLOW_AUDIENCE : definition.audience),
     scopes: Object.freeze([env.AUTH_SCOPE ?? (passthrough ? WORKFLOW.scope : definition.scope)]),
-    allowedActors: Object.freeze([...env.ALLOWED_ACTORS]),
+    allowedActors,
     actorClaim: env.ACTOR_CLAIM,
     mtls,
     allowedPeers: mtls ? Object.freeze(env.ALLOWED_PEERS.length > 0 ? [...env.ALLOWED_PEERS] : [DEFAULT_ALLOWED_PEER]) : undefined,
     issuerPeerId: env.ISSUER_SPIFFE_ID,
     logLevel: env.LOG_LEVEL,
+    profile: env.BATON_PROFILE,
+    http: httpLimits(env),
+    relaxed: Object.freeze(relaxedOf(env, allowedActors)),
   });
 }

@@ -5,8 +5,9 @@ import { requireAuth } from '@baton/auth/express';
 import { BatonError } from '@baton/errors';
 import { errorHandler } from '@baton/errors/express';
 import { addRoutes, type AddRoutesOptions, type AnyRunnable } from '@baton/runnable-server';
-import { healthRoutes, metrics, requestContext, type Logger } from '@baton/service';
-import type { Caller } from '@baton/identity';
+import { adoptIncomingCorrelation, healthRoutes, metrics, requestContext, type Logger } from '@baton/service';
+import type { Caller, Principal } from '@baton/identity';
+import { WORKFLOW } from '@baton/contract';
 import type { Request } from 'express';
 import { actorPolicy } from './actor-policy.js';
 import { countRuns } from './run-gauge.js';
@@ -77,6 +78,20 @@ export function fromDeps(
 
 const HEALTH_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
+/**
+ * The caller's request id and traceparent are adopted only on a service hop: a token whose
+ * `act.sub` names a trusted actor (ALLOWED_ACTORS, else the workflow), which only the workflow
+ * holds (the issuer sets `act` to the authenticated client). Any other caller's ids are its own
+ * (`client_request_id`), so no one can write into another run's audit trail.
+ */
+function serviceHopCorrelation(allowedActors: readonly string[] | undefined) {
+  const trusted = new Set(allowedActors && allowedActors.length > 0 ? allowedActors : [WORKFLOW.name]);
+  return (req: Request, principal: Principal) => {
+    const actor = principal.act?.sub;
+    if (typeof actor === 'string' && trusted.has(actor)) adoptIncomingCorrelation(req);
+  };
+}
+
 /** `app.locals` key set when the app enforces a mutual-TLS peer allow-list (checked by `runAgent`). */
 export const PEER_POLICY = 'batonAllowedPeers';
 
@@ -109,6 +124,7 @@ export function createAgentApp(options: CreateAgentAppOptions): Express {
     verifier: options.verifier,
     scopes: options.scopes,
     auditor: options.auditor,
+    onVerified: serviceHopCorrelation(options.allowedActors),
     ...(options.realm ? { realm: options.realm } : {}),
     ...(onCaller ? { onCaller } : {}),
   });

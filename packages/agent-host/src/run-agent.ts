@@ -65,6 +65,8 @@ export function runAgent<S extends z.ZodObject>(options: RunAgentOptions<S>): Pr
       host: settings.host,
       logLevel: settings.logLevel,
       tls: config as unknown as AgentEnv,
+      http: settings.http,
+      relaxed: settings.relaxed,
       ...(options.shutdownTimeoutMs !== undefined ? { shutdownTimeoutMs: options.shutdownTimeoutMs } : {}),
     }),
     createDeps: ({ config: { config, settings }, logger, tls }) => {

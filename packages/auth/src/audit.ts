@@ -18,6 +18,8 @@ export interface AuditEvent {
   token_fp: string | null;
   request_id: string | null;
   trace_id: string | null;
+  /** The caller's own `x-request-id` when this service made `request_id` (present only then). */
+  client_request_id?: string;
   /** ISO 8601. */
   time: string;
 }
@@ -29,6 +31,7 @@ export interface AuditDecision {
   token_fp?: string | null | undefined;
   request_id?: string | null | undefined;
   trace_id?: string | null | undefined;
+  client_request_id?: string | null | undefined;
 }
 
 /** One audit line per token-endpoint answer (an OAuth authorization server: both grants, allow or deny). */
@@ -130,6 +133,7 @@ export function createAuditor(options: AuditorOptions): Auditor & TokenAuditor {
         token_fp: str(p?.token_fp ?? d.token_fp),
         request_id: str(d.request_id),
         trace_id: str(d.trace_id),
+        ...(typeof d.client_request_id === 'string' ? { client_request_id: neutralise(d.client_request_id) } : {}),
         time: new Date(now()).toISOString(),
       };
       logger.info(event, 'auth.decision');

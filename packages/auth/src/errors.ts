@@ -30,6 +30,7 @@ const CHALLENGE: Record<AuthErrorCode, Challenge> = {
   AUTH_KEYS_UNAVAILABLE: undefined,
   AUTH_EXCHANGE_DENIED: undefined,
   AUTH_EXCHANGE_UNAVAILABLE: undefined,
+  AUTH_EXCHANGE_RATE_LIMITED: undefined,
   // The agents' peer and actor policies: a valid token this caller may not use here, no challenge.
   AUTH_PEER_NOT_ALLOWED: undefined,
   AUTH_ACTOR_PEER_MISMATCH: undefined,

@@ -2,7 +2,15 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { isBatonError } from '@baton/errors';
 import type { Auditor } from './audit.js';
 import { AuthError, DEFAULT_REALM, withRealm } from './errors.js';
-import { Caller, accessTokenOf, parseTraceparent, tokenFingerprint, w3cPropagator, type Correlation } from '@baton/identity';
+import {
+  Caller,
+  accessTokenOf,
+  parseTraceparent,
+  tokenFingerprint,
+  w3cPropagator,
+  type Correlation,
+  type Principal,
+} from '@baton/identity';
 import { missingScopes, parseScope } from './scopes.js';
 import type { Verifier } from './verify.js';
 
@@ -26,6 +34,12 @@ export interface RequireAuthOptions {
   auditor?: Auditor;
   /** Extra check on the verified caller (e.g. mTLS binding, allowed actors); may throw an AuthError. */
   onCaller?: (req: Request, caller: Caller) => void | Promise<void>;
+  /**
+   * Runs on the verified principal before the Caller is made, e.g. to adopt the caller's request
+   * id and traceparent on an authenticated service hop (`@baton/service`'s
+   * `adoptIncomingCorrelation`); the Caller and the audit line read the request's correlation after it.
+   */
+  onVerified?: (req: Request, principal: Principal) => void;
 }
 
 /** RFC 6750 §2.1 b64token. */
@@ -81,6 +95,12 @@ function correlationOf(req: Request): Correlation {
   return { requestId: requestId ?? fromHeaders.requestId, traceparent: traceparent ?? fromHeaders.traceparent };
 }
 
+/** The caller's own request id that `requestContext()` kept aside (`req.clientRequestId`), if any. */
+function clientRequestIdOf(req: Request): string | undefined {
+  const id = (req as { clientRequestId?: unknown }).clientRequestId;
+  return typeof id === 'string' ? id : undefined;
+}
+
 /**
  * Express 5 middleware: extract the bearer token, verify it, make the request's `Caller` (once:
  * the verified claims, the fingerprint the verifier computed, the request id and traceparent, the
@@ -98,16 +118,21 @@ export function requireAuth(options: RequireAuthOptions): RequestHandler {
   const realm = options.realm ?? DEFAULT_REALM;
   if (typeof realm !== 'string' || realm === '' || /[^\x20-\x7e]|["\\]/.test(realm))
     throw new TypeError('requireAuth: realm must be printable ASCII without quotes');
-  const { verifier, auditor, onCaller } = options;
+  const { verifier, auditor, onCaller, onVerified } = options;
 
   return async function requireAuthMiddleware(req: Request, _res: Response, next: NextFunction) {
-    const correlation = correlationOf(req);
+    let correlation = correlationOf(req);
     let token: string | undefined;
     let caller: Caller | undefined;
     let failure: unknown;
     try {
       token = extractBearerToken(req);
-      caller = new Caller({ token, principal: await verifier.verify(token), ...correlation });
+      const principal = await verifier.verify(token);
+      if (onVerified) {
+        onVerified(req, principal);
+        correlation = correlationOf(req);
+      }
+      caller = new Caller({ token, principal, ...correlation });
       if (onCaller) await onCaller(req, caller);
       const missing = missingScopes(caller, required);
       if (missing.length > 0) {
@@ -126,6 +151,7 @@ export function requireAuth(options: RequireAuthOptions): RequestHandler {
           token_fp: caller?.token_fp ?? (token ? tokenFingerprint(token) : null),
           request_id: correlation.requestId ?? null,
           trace_id: parseTraceparent(correlation.traceparent)?.traceId ?? null,
+          client_request_id: clientRequestIdOf(req),
         });
       } catch (err) {
         // An audit sink that throws must not let a request through unaudited.

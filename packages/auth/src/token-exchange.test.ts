@@ -233,7 +233,6 @@ describe('createTokenExchangeClient', () => {
     ['a 500 answer', '500' as Mode],
     ['a 404 answer without an OAuth error', '404' as Mode],
     ['a truncated JSON body', 'garbage' as Mode],
-    ['429 slow_down (the issuer throttling us)', '429' as Mode],
   ])('maps %s to 503 AUTH_EXCHANGE_UNAVAILABLE', async (_name, m) => {
     mode = m;
     const c = client();
@@ -241,6 +240,18 @@ describe('createTokenExchangeClient', () => {
       code: 'AUTH_EXCHANGE_UNAVAILABLE',
       status: 503,
     });
+    await c.close();
+  });
+
+  it("maps 429 slow_down (the issuer throttling this user or client) to 429 AUTH_EXCHANGE_RATE_LIMITED with the issuer's Retry-After", async () => {
+    mode = '429';
+    const c = client();
+    const err = (await c.exchangeFor(asCaller(subjectToken()), { audience: 'a' }).catch((e: unknown) => e)) as {
+      code: string;
+      status: number;
+      headers: Record<string, string>;
+    };
+    expect(err).toMatchObject({ code: 'AUTH_EXCHANGE_RATE_LIMITED', status: 429, headers: { 'Retry-After': '3' } });
     await c.close();
   });
 

@@ -21,6 +21,7 @@ import {
   type ExchangeTarget,
   type FlowSettings,
 } from './exchange-form.js';
+import { BatonError } from '@baton/errors';
 
 export { GRANT_TYPE_TOKEN_EXCHANGE, GRANT_TYPE_JWT_BEARER, TOKEN_TYPE_ACCESS_TOKEN, TOKEN_TYPE_JWT } from './exchange-form.js';
 export type { ExchangeFlow, ExchangeTarget } from './exchange-form.js';
@@ -123,6 +124,25 @@ async function readLimited(body: Dispatcher.ResponseData['body']): Promise<strin
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Longest Retry-After passed on (seconds): an issuer's larger value is capped, a missing one is 1. */
+const MAX_RETRY_AFTER_SEC = 3600;
+
+/**
+ * The issuer throttled this exchange (429): `AUTH_EXCHANGE_RATE_LIMITED` (429) with its
+ * `Retry-After` in seconds, so the workflow answers its user 429 rather than an outage.
+ */
+function rateLimited(retryAfterHeader: unknown): BatonError {
+  const value = Array.isArray(retryAfterHeader) ? retryAfterHeader[0] : retryAfterHeader;
+  const parsed = typeof value === 'string' && /^\d{1,10}$/.test(value.trim()) ? Number(value.trim()) : 1;
+  const retryAfterSec = Math.min(MAX_RETRY_AFTER_SEC, Math.max(1, parsed));
+  return new BatonError('AUTH_EXCHANGE_RATE_LIMITED', 'Token exchange throttled by the issuer; retry later', {
+    status: 429,
+    expose: true,
+    headers: { 'Retry-After': String(retryAfterSec) },
+    detail: { retry_after_sec: retryAfterSec },
+  });
 }
 
 function unavailable(message: string, cause?: unknown): AuthError {
@@ -286,6 +306,7 @@ export function createTokenExchangeClient(options: TokenExchangeClientOptions): 
     const { res, text } = await postExchange(transport, caller, subjectToken, req);
     const json = jsonObject(text);
 
+    if (res.statusCode === 429) throw rateLimited(res.headers['retry-after']);
     if (res.statusCode !== 200) {
       const oauthError =
         json && typeof json.error === 'string' ? (OAUTH_ERROR.test(json.error) ? json.error : 'invalid_request') : undefined;

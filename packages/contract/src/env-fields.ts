@@ -244,3 +244,30 @@ export const llmEnvFields = {
   OPENAI_BASE_URL: url().optional(),
   OLLAMA_BASE_URL: url('http://127.0.0.1:11434'),
 };
+
+/** `BATON_PROFILE`: `production` (the image's default) or `development` (`pnpm start`, the compose try-out). */
+export const BATON_PROFILES = ['production', 'development'] as const;
+export type BatonProfile = (typeof BATON_PROFILES)[number];
+
+/**
+ * The one switch between the secure defaults and the try-out ones. Unset outside the image means
+ * `development` (the local launcher, tests); the Dockerfile sets `production`, and every service
+ * prints one line per relaxed setting when it is not `production`.
+ */
+export function profile() {
+  return z.enum(BATON_PROFILES).default('development');
+}
+
+/**
+ * Limits every server applies (all profiles): the time to receive a request's headers and the
+ * whole request (its body; not the response, so SSE streams are unaffected), and the most
+ * connections open at once. A client that trickles a body is cut with 408 at the request timeout.
+ */
+export const httpServerEnvFields = {
+  /** Time to receive a request's headers. */
+  HTTP_HEADERS_TIMEOUT_MS: int(10_000, { min: 100, max: 600_000 }),
+  /** Time to receive a whole request, body included (not the response: streams may run longer). */
+  HTTP_REQUEST_TIMEOUT_MS: int(30_000, { min: 100, max: 600_000 }),
+  /** Open connections at once; past it new connections are dropped. */
+  HTTP_MAX_CONNECTIONS: int(1024, { min: 1, max: 1_000_000 }),
+};

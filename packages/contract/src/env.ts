@@ -3,20 +3,24 @@
 // Kubernetes checks read them from here without importing any app.
 import { z } from 'zod';
 import {
+  BATON_PROFILES,
   durationMs,
   exactUrl,
   host,
+  httpServerEnvFields,
   int,
   issuerUrl,
   list,
   llmEnvFields,
   logLevel,
   port,
+  profile,
   spiffeIdVar,
   tlsEnvShape,
   tokenProfileEnvFields,
   url,
 } from './env-fields.js';
+import { productionSecretProblem } from './dev-secrets.js';
 import {
   absoluteUri,
   agentActorEnvShape,
@@ -30,6 +34,7 @@ import { ISSUER, RESEARCH, REVIEWER, TOPOLOGY, WORKFLOW, WRITER, type AgentDefin
 
 export * from './env-fields.js';
 export * from './exchange-env.js';
+export * from './dev-secrets.js';
 export { SPIFFE_TRUST_DOMAIN, spiffeId, isSpiffeId } from './spiffe.js';
 
 /** A parsed environment: the input side of any of these schemas. */
@@ -48,8 +53,11 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
  */
 export function agentEnvSchema(agent: Pick<AgentDefinition, 'port'>, topology: Topology = TOPOLOGY) {
   return z.object({
+    /** `production`: ALLOWED_ACTORS defaults to the workflow (exchange mode), so every token must name it in `act`. */
+    BATON_PROFILE: profile(),
     PORT: port(agent.port),
     HOST: host('127.0.0.1'),
+    ...httpServerEnvFields,
     /** The issuer identifier, exactly as configured: the expected `iss`; its discovery document names the JWKS. */
     ISSUER_URL: issuerUrl(`http://127.0.0.1:${topology.issuer.port}`),
     /** Overrides the discovered `jwks_uri`. */
@@ -61,7 +69,10 @@ export function agentEnvSchema(agent: Pick<AgentDefinition, 'port'>, topology: T
     /** Overrides the required scope (default: the agent's own, or the workflow's scope in passthrough). */
     AUTH_SCOPE: z.string().trim().regex(SCOPE_TOKEN, 'must be one scope token').optional(),
     WORKFLOW_AUDIENCE: z.string().trim().min(1).default(topology.workflow.audience),
-    /** Comma list of actor `sub`s allowed to call (checked on `act.sub`); empty = any. */
+    /**
+     * Comma list of actor `sub`s allowed to call (checked on `act.sub`). Unset: the workflow in the
+     * production profile (exchange mode), any actor in development.
+     */
     ALLOWED_ACTORS: list([]),
     /** The claim ALLOWED_ACTORS is checked on: act.sub (default), azp, client_id. */
     ...agentActorEnvShape,
@@ -149,11 +160,15 @@ export function agentResources(topology: Topology = TOPOLOGY): string {
 
 export const issuerEnvSchema = z
   .object({
+    /** Unset: ISSUER_MODE (deprecated alias), else `development`. */
+    BATON_PROFILE: z.enum(BATON_PROFILES).optional(),
     PORT: port(ISSUER.port),
     HOST: host(),
+    ...httpServerEnvFields,
     ISSUER_URL: url().optional(),
     ISSUER_DATA_DIR: z.string().min(1).optional(),
-    ISSUER_MODE: z.enum(['development', 'production']).default('development'),
+    /** Deprecated alias of BATON_PROFILE (the issuer's former switch); both set must agree. */
+    ISSUER_MODE: z.enum(BATON_PROFILES).optional(),
     WORKFLOW_CLIENT_ID: z
       .string()
       .regex(/^[\x21-\x7e]{1,128}$/, { error: 'must be 1-128 printable ASCII characters' })
@@ -176,18 +191,28 @@ export const issuerEnvSchema = z
         error: "must be 'audience=http(s)://url,...' (no fragment)",
       }),
     TOKEN_EXCHANGE_RATE_LIMIT: int(600, { min: 0, max: 1_000_000 }),
+    /** Token exchanges per minute per (client, verified subject); 0 disables it. */
+    TOKEN_EXCHANGE_SUBJECT_RATE_LIMIT: int(60, { min: 0, max: 1_000_000 }),
     LOG_LEVEL: logLevel(),
     /** TLS (mutual-TLS mode): HTTPS with this certificate; no client certificate is asked (users call /dev/token). */
     ...tlsEnvShape,
   })
   .superRefine((env, ctx) => {
-    if (env.ISSUER_MODE === 'production') {
+    if (env.BATON_PROFILE !== undefined && env.ISSUER_MODE !== undefined && env.BATON_PROFILE !== env.ISSUER_MODE)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ISSUER_MODE'],
+        message: 'is a deprecated alias of BATON_PROFILE and disagrees with it: unset it',
+      });
+    if (issuerProfile(env) === 'production') {
       if (!env.WORKFLOW_CLIENT_SECRET)
-        ctx.addIssue({ code: 'custom', path: ['WORKFLOW_CLIENT_SECRET'], message: 'is required in production mode' });
-      if (!env.ISSUER_URL) ctx.addIssue({ code: 'custom', path: ['ISSUER_URL'], message: 'is required in production mode' });
-      if (!env.ISSUER_DATA_DIR) ctx.addIssue({ code: 'custom', path: ['ISSUER_DATA_DIR'], message: 'is required in production mode' });
-    }
-    if (env.WORKFLOW_CLIENT_SECRET !== undefined && env.WORKFLOW_CLIENT_SECRET.length < 32) {
+        ctx.addIssue({ code: 'custom', path: ['WORKFLOW_CLIENT_SECRET'], message: 'is required in the production profile' });
+      if (!env.ISSUER_URL) ctx.addIssue({ code: 'custom', path: ['ISSUER_URL'], message: 'is required in the production profile' });
+      if (!env.ISSUER_DATA_DIR)
+        ctx.addIssue({ code: 'custom', path: ['ISSUER_DATA_DIR'], message: 'is required in the production profile' });
+      const problem = env.WORKFLOW_CLIENT_SECRET === undefined ? undefined : productionSecretProblem(env.WORKFLOW_CLIENT_SECRET);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['WORKFLOW_CLIENT_SECRET'], message: problem });
+    } else if (env.WORKFLOW_CLIENT_SECRET !== undefined && env.WORKFLOW_CLIENT_SECRET.length < 32) {
       ctx.addIssue({ code: 'custom', path: ['WORKFLOW_CLIENT_SECRET'], message: 'must be at least 32 characters' });
     }
     refineIssuerClientAuth(env, ctx);
@@ -203,6 +228,11 @@ export const issuerEnvSchema = z
   });
 
 export type IssuerEnv = z.infer<typeof issuerEnvSchema>;
+
+/** The issuer's profile: BATON_PROFILE, else the deprecated ISSUER_MODE, else development. */
+export function issuerProfile(env: Pick<IssuerEnv, 'BATON_PROFILE' | 'ISSUER_MODE'>): (typeof BATON_PROFILES)[number] {
+  return env.BATON_PROFILE ?? env.ISSUER_MODE ?? 'development';
+}
 
 // ---------------------------------------------------------------------------------------------
 // Workflow
@@ -231,8 +261,11 @@ const nonEmpty = (d: string) => z.string().min(1).default(d);
  */
 export const workflowEnvSchema = z
   .object({
+    /** `production`: WORKFLOW_CLIENT_SECRET may not be one published in the repository. */
+    BATON_PROFILE: profile(),
     PORT: port(WORKFLOW.port),
     HOST: host(),
+    ...httpServerEnvFields,
     LOG_LEVEL: logLevel(),
     /** The issuer identifier, exactly as configured: the expected `iss`; its discovery document names the JWKS and token endpoint. */
     ISSUER_URL: issuerUrl(`http://127.0.0.1:${ISSUER.port}`),
@@ -323,7 +356,11 @@ export const workflowEnvSchema = z
     WRITER_SPIFFE_ID: spiffeIdVar(WRITER.spiffeId),
     REVIEWER_SPIFFE_ID: spiffeIdVar(REVIEWER.spiffeId),
   })
-  .superRefine((c, ctx) => refineWorkflowExchange(c, ctx));
+  .superRefine((c, ctx) => {
+    refineWorkflowExchange(c, ctx);
+    const problem = c.WORKFLOW_CLIENT_SECRET === undefined ? undefined : productionSecretProblem(c.WORKFLOW_CLIENT_SECRET);
+    if (c.BATON_PROFILE === 'production' && problem) ctx.addIssue({ code: 'custom', path: ['WORKFLOW_CLIENT_SECRET'], message: problem });
+  });
 
 export type WorkflowEnv = z.infer<typeof workflowEnvSchema>;
 

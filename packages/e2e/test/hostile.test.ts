@@ -1055,20 +1055,24 @@ describe('what the services wrote', () => {
     const reasonOf = (s: Sent) => (allowed(s) ? 'ok' : (s.expect as { code: string }).code);
     const service = (s: Sent) => (s.target === 'workflow' ? 'workflow' : 'agent-research');
     const wanted = new Set(audited.map((s) => s.requestId));
+    // Each service makes its own request id: the one this test sent is the audit line's
+    // `client_request_id`, or its `request_id` where the service adopted it (an agent token whose
+    // act names the workflow).
+    const sentId = (l: Record<string, unknown>) => (l.client_request_id ?? l.request_id) as string;
     // log lines travel through the launcher's stdout: give them a moment
     for (let i = 0; i < 50; i++) {
       const seen = new Set(
         stack
           .logs()
-          .filter((l) => l.audit === true && wanted.has(l.request_id as string))
-          .map((l) => l.request_id),
+          .filter((l) => l.audit === true && wanted.has(sentId(l)))
+          .map(sentId),
       );
       if (seen.size === wanted.size) break;
       await sleep(100);
     }
     const audits = stack.logs().filter((l) => l.audit === true);
     for (const s of audited) {
-      const mine = audits.filter((a) => a.request_id === s.requestId && a.service === service(s));
+      const mine = audits.filter((a) => sentId(a) === s.requestId && a.service === service(s));
       expect({ request: s.requestId, reasons: mine.map((a) => a.reason) }).toEqual({ request: s.requestId, reasons: [reasonOf(s)] });
       expect(mine[0]!.decision).toBe(allowed(s) ? 'allow' : 'deny');
     }

@@ -58,6 +58,10 @@ export const ERROR_CODES = {
     variable: true,
   },
   AUTH_EXCHANGE_UNAVAILABLE: { status: 503, meaning: 'The token exchange failed for want of a usable answer: an outage' },
+  AUTH_EXCHANGE_RATE_LIMITED: {
+    status: 429,
+    meaning: "The issuer throttled token exchanges for this user or client: retry after the response's Retry-After",
+  },
   // The agents' peer and actor policies (@baton/agent-host).
   AUTH_PEER_NOT_ALLOWED: { status: 403, meaning: 'The mutual-TLS peer is not on the agent’s allow-list' },
   AUTH_ACTOR_PEER_MISMATCH: { status: 403, meaning: 'The exchanged token was not issued to the TLS peer presenting it' },
@@ -123,6 +127,8 @@ export const ERROR_CODES = {
   ISSUER_UNKNOWN_USER: { status: 400, meaning: 'No such development user' },
   ISSUER_UNKNOWN_AUDIENCE: { status: 400, meaning: 'No such audience' },
   ISSUER_SCOPE_NOT_ALLOWED: { status: 403, meaning: 'The scope is not granted to this user for this audience' },
+  ISSUER_DEV_LOOPBACK_ONLY: { status: 403, meaning: '/dev/rotate-keys is accepted from loopback only' },
+  ISSUER_ROTATION_REFUSED: { status: 409, meaning: 'A key rotation would drop a key whose tokens may still be valid' },
 
   // @baton/errors, @baton/service: start-up and the last resort.
   SERVER_SHUTTING_DOWN: {

@@ -68,6 +68,8 @@ export async function bearerFor(
   } catch (err) {
     if (signal.aborted) throw err; // the caller classifies aborts and deadlines
     const code = safeCode((err as { code?: unknown } | null)?.code);
+    // Throttled by the issuer: passed on as it is (429 + Retry-After for the user), never retried.
+    if (code === 'AUTH_EXCHANGE_RATE_LIMITED') throw err;
     if (isCallerRefusal(err)) {
       throw new RemoteError(
         'REMOTE_EXCHANGE_DENIED',

@@ -5,7 +5,8 @@ import { BatonError, isBatonError, scrubSecrets } from '@baton/errors';
  * (a remote agent's `REMOTE_*` error thrown inside a graph node still says what it was); its
  * message is shown only if it is exposable, and scrubbed of anything token-shaped. Its
  * headers are dropped (a downstream `WWW-Authenticate` is not about this caller's token), except
- * the challenge of a 401 `AUTH_*` error (see `aboutTheCaller`).
+ * the challenge of a 401 `AUTH_*` error (see `aboutTheCaller`) and `Retry-After` on a 429/503
+ * (when to retry is about this caller: an exchange throttled for them).
  * LangGraph's GraphRecursionError (`GRAPH_RECURSION_LIMIT`) is 422 `RUNNABLE_RECURSION_LIMIT`: the
  * caller's `recursion_limit` (capped by the server) was too small for the run, not a server fault.
  * Anything else is 500 `RUNNABLE_FAILED` with a fixed message: library errors echo inputs.
@@ -15,12 +16,18 @@ export function toRunError(err: unknown): BatonError {
     return new BatonError('RUNNABLE_RECURSION_LIMIT', 'The run hit its recursion limit before it finished', { expose: true, cause: err });
   }
   if (isBatonError(err)) {
+    const retryAfter = err.headers['Retry-After'];
+    const keepRetryAfter = typeof retryAfter === 'string' && /^\d{1,10}$/.test(retryAfter) && (err.status === 429 || err.status === 503);
+    const headers = {
+      ...(keepRetryAfter ? { 'Retry-After': retryAfter } : {}),
+      ...(aboutTheCaller(err) ? { 'WWW-Authenticate': err.headers['WWW-Authenticate']! } : {}),
+    };
     return new BatonError(err.code, err.expose ? scrubSecrets(err.message) : 'Internal error', {
       status: err.status,
+      headers,
       expose: err.expose,
       detail: err.expose ? err.detail : undefined,
       cause: err,
-      ...(aboutTheCaller(err) ? { headers: { 'WWW-Authenticate': err.headers['WWW-Authenticate']! } } : {}),
     });
   }
   return new BatonError('RUNNABLE_FAILED', 'The runnable failed', { expose: true, cause: err });

@@ -4,7 +4,7 @@ import request from 'supertest';
 import { healthRoutes } from './health.js';
 import { createLogger } from './logger.js';
 import { metrics } from './metrics.js';
-import { loggablePath, requestContext } from './request-context.js';
+import { adoptIncomingCorrelation, loggablePath, requestContext } from './request-context.js';
 
 function setup(ready?: () => boolean | Promise<boolean>) {
   const lines: string[] = [];
@@ -23,6 +23,12 @@ function setup(ready?: () => boolean | Promise<boolean>) {
     req.log.info({ token: 'secret-token-value' }, 'handler');
     res.json({ requestId: req.requestId, traceparent: req.traceparent, traceId: req.traceId });
   });
+  // A service hop: the route adopts the caller's ids (as an authenticated service call does).
+  app.get('/hop', (req, res) => {
+    const adopted = adoptIncomingCorrelation(req);
+    req.log.info({}, 'handler');
+    res.json({ adopted, requestId: req.requestId, traceparent: req.traceparent, clientRequestId: req.clientRequestId ?? null });
+  });
   app.get('/items/:id', (_req, res) => {
     res.json({});
   });
@@ -32,11 +38,27 @@ function setup(ready?: () => boolean | Promise<boolean>) {
 const TP = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
 describe('requestContext', () => {
-  it('keeps a valid incoming x-request-id and echoes it', async () => {
-    const { app } = setup();
+  it("makes its own request id and keeps a client's valid x-request-id as client_request_id", async () => {
+    const { app, json } = setup();
     const res = await request(app).get('/ctx').set('x-request-id', 'abc.DEF_1:2-3');
-    expect(res.headers['x-request-id']).toBe('abc.DEF_1:2-3');
-    expect(res.body.requestId).toBe('abc.DEF_1:2-3');
+    expect(res.body.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.headers['x-request-id']).toBe(res.body.requestId);
+    const access = json().find((l) => l.msg === 'request');
+    expect(access).toMatchObject({ request_id: res.body.requestId, client_request_id: 'abc.DEF_1:2-3' });
+  });
+
+  it("adopts the caller's request id and traceparent only when the route says the call is a service hop", async () => {
+    const { app, json } = setup();
+    const res = await request(app).get('/hop').set('x-request-id', 'run-7').set('traceparent', TP);
+    expect(res.body).toEqual({ adopted: true, requestId: 'run-7', traceparent: TP, clientRequestId: null });
+    expect(res.headers['x-request-id']).toBe('run-7');
+    const access = json().find((l) => l.msg === 'request');
+    expect(access).toMatchObject({ request_id: 'run-7', trace_id: '4bf92f3577b34da6a3ce929d0e0e4736' });
+    expect(access).not.toHaveProperty('client_request_id');
+    // Nothing to adopt: the ids made here stay.
+    const none = await request(app).get('/hop');
+    expect(none.body.adopted).toBe(false);
+    expect(none.body.requestId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it.each([
@@ -58,11 +80,11 @@ describe('requestContext', () => {
     expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('keeps a valid traceparent and its trace id', async () => {
+  it("starts a new trace rather than joining an unauthenticated caller's traceparent", async () => {
     const { app } = setup();
     const res = await request(app).get('/ctx').set('traceparent', TP);
-    expect(res.body.traceparent).toBe(TP);
-    expect(res.body.traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+    expect(res.body.traceparent).not.toBe(TP);
+    expect(res.body.traceparent.slice(3, 35)).toBe(res.body.traceId);
   });
 
   it('replaces an invalid traceparent with a new one', async () => {
@@ -77,11 +99,12 @@ describe('requestContext', () => {
     await request(app).get('/ctx?access_token=querysecret').set('x-request-id', 'rid-1').set('authorization', 'Bearer headersecret');
     const access = json().filter((l) => l.msg === 'request');
     expect(access).toHaveLength(1);
-    expect(access[0]).toMatchObject({ method: 'GET', path: '/ctx', status: 200, request_id: 'rid-1', service: 'svc' });
+    expect(access[0]).toMatchObject({ method: 'GET', path: '/ctx', status: 200, client_request_id: 'rid-1', service: 'svc' });
+    expect(access[0]!.request_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(typeof access[0]!.duration_ms).toBe('number');
     expect(access[0]!.trace_id).toMatch(/^[0-9a-f]{32}$/);
     const handler = json().find((l) => l.msg === 'handler');
-    expect(handler).toMatchObject({ request_id: 'rid-1', token: '[redacted]' });
+    expect(handler).toMatchObject({ request_id: access[0]!.request_id, client_request_id: 'rid-1', token: '[redacted]' });
     const all = lines.join('\n');
     expect(all).not.toContain('querysecret');
     expect(all).not.toContain('headersecret');

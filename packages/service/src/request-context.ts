@@ -8,10 +8,15 @@ declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
-      /** Set by `requestContext()`: the incoming valid `x-request-id` or a new uuid. */
+      /**
+       * Set by `requestContext()`: a new uuid made here, echoed as `x-request-id`; the caller's own
+       * only once `adoptIncomingCorrelation` accepted it (an authenticated service call).
+       */
       requestId: string;
-      /** Set by `requestContext()`: the incoming valid W3C `traceparent` or a new one. */
+      /** Set by `requestContext()`: a new W3C `traceparent` (the caller's once adopted, as `requestId`). */
       traceparent: string;
+      /** The caller's valid `x-request-id` when it was not adopted: logged as `client_request_id`. */
+      clientRequestId?: string;
       /** Set by `requestContext()`: the trace id of `traceparent`. */
       traceId: string;
       /** Set by `requestContext()`: child logger with `request_id` and `trace_id`. */
@@ -42,6 +47,34 @@ export function loggablePath(url: string): string {
   return path.length > MAX_LOGGED_PATH ? `${path.slice(0, MAX_LOGGED_PATH)}…` : path;
 }
 
+/** What `adoptIncomingCorrelation` may adopt, per request (the caller's valid headers and the base logger). */
+const incomingOf = new WeakMap<Request, { requestId?: string; traceparent?: string; logger: Logger }>();
+
+function setCorrelation(req: Request, res: Response, logger: Logger, requestId: string, traceparent: string): void {
+  req.requestId = requestId;
+  req.traceparent = traceparent;
+  req.traceId = parseTraceparent(traceparent)!.traceId;
+  const client = req.clientRequestId !== undefined ? { client_request_id: req.clientRequestId } : {};
+  req.log = logger.child({ request_id: req.requestId, trace_id: req.traceId, ...client });
+  if (!res.headersSent) res.setHeader('x-request-id', req.requestId);
+}
+
+/**
+ * Adopt the caller's `x-request-id` and `traceparent` as this request's own: call it only once the
+ * request is authenticated as a service hop of a run (an agent: a token whose `act` names the
+ * workflow; the issuer: the workflow's client authenticated), so one run follows across hops while
+ * no other caller can splice its requests into someone's audit trail. Returns whether anything was
+ * adopted. Values are adopted separately (a missing one keeps the value made here).
+ */
+export function adoptIncomingCorrelation(req: Request): boolean {
+  const incoming = incomingOf.get(req);
+  if (!incoming || (incoming.requestId === undefined && incoming.traceparent === undefined)) return false;
+  incomingOf.delete(req);
+  delete req.clientRequestId;
+  setCorrelation(req, req.res!, incoming.logger, incoming.requestId ?? req.requestId, incoming.traceparent ?? req.traceparent);
+  return true;
+}
+
 export interface RequestContextOptions {
   logger: Logger;
   /** Skip the access log line for some requests (e.g. health probes). Default: log all. */
@@ -49,9 +82,12 @@ export interface RequestContextOptions {
 }
 
 /**
- * Sets `req.requestId` (echoed as `x-request-id`), `req.traceparent`, `req.traceId` and `req.log`,
- * and writes one access log line per request when it finishes: method, path (no query string,
- * tokens redacted: `loggablePath`), status, duration_ms, request_id. Never headers.
+ * Sets `req.requestId` (a new uuid, echoed as `x-request-id`), `req.traceparent` (new),
+ * `req.traceId` and `req.log`, and writes one access log line per request when it finishes:
+ * method, path (no query string, tokens redacted: `loggablePath`), status, duration_ms, request_id.
+ * Never headers. Ids are made here, at every edge: a caller's valid `x-request-id` is kept as
+ * `client_request_id` (logged, `req.clientRequestId`) until `adoptIncomingCorrelation` accepts it
+ * and its `traceparent` for an authenticated service call.
  */
 export function requestContext(options: RequestContextOptions): RequestHandler {
   const { logger, skipAccessLog } = options;
@@ -59,11 +95,9 @@ export function requestContext(options: RequestContextOptions): RequestHandler {
     const start = process.hrtime.bigint();
     // The one correlation module: a malformed incoming value is replaced, never carried.
     const incoming = w3cPropagator.extract(req.headers);
-    req.requestId = incoming.requestId ?? randomUUID();
-    req.traceparent = incoming.traceparent ?? newTraceparent();
-    req.traceId = parseTraceparent(req.traceparent)!.traceId;
-    req.log = logger.child({ request_id: req.requestId, trace_id: req.traceId });
-    res.setHeader('x-request-id', req.requestId);
+    if (incoming.requestId !== undefined) req.clientRequestId = incoming.requestId;
+    incomingOf.set(req, { ...incoming, logger });
+    setCorrelation(req, res, logger, randomUUID(), newTraceparent());
 
     const path = loggablePath(req.originalUrl ?? req.url);
     let logged = false;

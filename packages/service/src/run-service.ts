@@ -5,7 +5,7 @@ import { describeCause, type Logger } from '@baton/errors';
 import { readTlsFiles, serverTlsOptions, type ServerTlsPolicy, type TlsEnv, type TlsMaterial } from '@baton/mtls';
 import { configOrExit, type Env } from './config.js';
 import { createLogger, type LogDestination, type LogLevel } from './logger.js';
-import { installShutdown, listen, type ShutdownDrain } from './server.js';
+import { installShutdown, listen, type HttpServerLimits, type ShutdownDrain } from './server.js';
 
 /** What the bootstrap reads from a service's parsed configuration. */
 export interface ServiceSettings {
@@ -16,6 +16,13 @@ export interface ServiceSettings {
   tls: TlsEnv;
   /** Drain deadline of the graceful shutdown (default 10 000 ms). */
   shutdownTimeoutMs?: number;
+  /** Header and request timeouts and the connection cap (default `DEFAULT_HTTP_LIMITS`). */
+  http?: HttpServerLimits;
+  /**
+   * What this configuration relaxes against the production profile: each is written as one `warn`
+   * line at start-up (`relaxed setting`), so a development start says what it leaves open.
+   */
+  relaxed?: readonly string[];
 }
 
 /** What `createDeps`, `createApp` and `serverTls` receive. */
@@ -117,9 +124,11 @@ export async function runService<C, D>(options: RunServiceOptions<C, D>): Promis
       await options.closeDeps?.(deps);
     });
     const app = await options.createApp(deps, context);
+    for (const setting of settings.relaxed ?? []) logger.warn({ relaxed: setting }, 'relaxed setting (BATON_PROFILE is not production)');
     const server = await listen(app, {
       port: settings.port,
       host: settings.host,
+      ...(settings.http ? { limits: settings.http } : {}),
       logger,
       ...(tls ? { tls: serverTlsOptions(tls, options.serverTls?.(context, deps) ?? {}) } : {}),
     });

@@ -4,9 +4,49 @@ import type { TLSSocket } from 'node:tls';
 import type { ErrorCode, Logger } from '@baton/errors';
 import { peerSpiffeId, type TlsOptions } from '@baton/mtls';
 
+/** Limits on receiving requests (`HTTP_*` variables): they bound the request, never the response. */
+export interface HttpServerLimits {
+  /** Time to receive a request's headers (Node's `headersTimeout`). */
+  headersTimeoutMs: number;
+  /** Time to receive the whole request, body included (Node's `requestTimeout`); a stream's response may run longer. */
+  requestTimeoutMs: number;
+  /** Most connections open at once (Node's `maxConnections`); past it new ones are dropped. */
+  maxConnections: number;
+}
+
+/** The limits when a service names none (the `HTTP_*` variables' defaults). */
+export const DEFAULT_HTTP_LIMITS: Readonly<HttpServerLimits> = Object.freeze({
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  maxConnections: 1024,
+});
+
+/** The limits from a configuration with the `HTTP_*` variables (`@baton/contract`'s `httpServerEnvFields`). */
+export function httpLimits(config: {
+  HTTP_HEADERS_TIMEOUT_MS: number;
+  HTTP_REQUEST_TIMEOUT_MS: number;
+  HTTP_MAX_CONNECTIONS: number;
+}): HttpServerLimits {
+  return {
+    headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+    maxConnections: config.HTTP_MAX_CONNECTIONS,
+  };
+}
+
+/**
+ * How often Node checks the header and request timeouts (its default, 30 s, would let a trickling
+ * client hold a socket up to 30 s past the limit): a tenth of the shortest limit, 50 ms to 1 s.
+ */
+function checkIntervalMs(limits: HttpServerLimits): number {
+  return Math.min(1000, Math.max(50, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 10)));
+}
+
 export interface ListenOptions {
   port: number;
   host: string;
+  /** Default `DEFAULT_HTTP_LIMITS`. */
+  limits?: HttpServerLimits;
   tls?: TlsOptions;
   /** Where `tls.allowPeer` refusals are logged (none = silent). */
   logger?: Pick<Logger, 'warn'>;
@@ -21,9 +61,17 @@ const PEER_NOT_ALLOWED_REASON = 'AUTH_PEER_NOT_ALLOWED' satisfies ErrorCode;
  * handshake: it never gets an HTTP exchange.
  */
 export function listen(app: http.RequestListener, options: ListenOptions): Promise<http.Server | https.Server> {
+  const limits = options.limits ?? DEFAULT_HTTP_LIMITS;
+  // headersTimeout must not exceed requestTimeout (Node refuses it otherwise).
+  const timeouts = {
+    requestTimeout: limits.requestTimeoutMs,
+    headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs),
+    connectionsCheckingInterval: checkIntervalMs(limits),
+  };
   const server: http.Server | https.Server = options.tls
     ? https.createServer(
         {
+          ...timeouts,
           key: options.tls.key,
           cert: options.tls.cert,
           ca: options.tls.ca,
@@ -33,7 +81,8 @@ export function listen(app: http.RequestListener, options: ListenOptions): Promi
         },
         app,
       )
-    : http.createServer(app);
+    : http.createServer(timeouts, app);
+  server.maxConnections = limits.maxConnections;
   const allowPeer = options.tls?.allowPeer;
   if (allowPeer) {
     const { logger } = options;

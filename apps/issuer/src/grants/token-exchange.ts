@@ -1,6 +1,7 @@
 import { tokenFingerprint } from '@baton/auth';
 import type { IssuerConfig } from '../config.js';
 import type { KeyStore } from '../keys.js';
+import type { RateLimiter } from '../rate-limit.js';
 import { OAuthError } from '../oauth-error.js';
 import { GRANT_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS_TOKEN, WORKFLOW_SCOPE, type Policy } from '../policy.js';
 import type { SubjectTokenVerifier } from '../subject-token.js';
@@ -30,8 +31,15 @@ function checkTokenTypes(params: Params): string {
  * client, scope ⊆ the agent's, `exp` capped at the subject token's. No re-exchange of a delegated
  * token; the user must hold `workflow:invoke`.
  */
-export function tokenExchangeGrant(deps: { config: IssuerConfig; keys: KeyStore; policy: Policy; subjects: SubjectTokenVerifier }): Grant {
-  const { config, keys, policy, subjects } = deps;
+export function tokenExchangeGrant(deps: {
+  config: IssuerConfig;
+  keys: KeyStore;
+  policy: Policy;
+  subjects: SubjectTokenVerifier;
+  /** Per (client, verified subject) window: one user cannot use up the client's overall limit. */
+  subjectLimiter?: RateLimiter;
+}): Grant {
+  const { config, keys, policy, subjects, subjectLimiter } = deps;
   return {
     type: GRANT_TOKEN_EXCHANGE,
     rateLimited: true,
@@ -44,6 +52,11 @@ export function tokenExchangeGrant(deps: { config: IssuerConfig; keys: KeyStore;
 
       const subject = await subjects.verify(subjectToken, client.audience);
       audit.sub = subject.sub;
+      const retryAfter = subjectLimiter?.hit(`${client.clientId}\n${subject.sub}`, nowSec * 1000) ?? 0;
+      if (retryAfter > 0)
+        throw new OAuthError('slow_down', 'too many token exchange requests for this subject; retry later', 429, {
+          'Retry-After': String(retryAfter),
+        });
       if (subject.act !== undefined)
         throw new OAuthError('invalid_grant', 'subject_token is already a delegated token (has act); re-exchange is not allowed');
       if (!subject.scope.includes(WORKFLOW_SCOPE)) throw new OAuthError('invalid_grant', `subject does not hold ${WORKFLOW_SCOPE}`);

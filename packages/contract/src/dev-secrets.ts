@@ -1,0 +1,27 @@
+// Client secrets that appear in this repository (compose files, scripts, tests, docs) are public:
+// a production service must refuse them. The repository keeps only their SHA-256 here (a secret
+// is never compared in the clear, and this file names none); `dev-secrets.test.ts` scans every
+// tracked file for secret-looking values and fails, naming the hash to add, when one is missing.
+import { createHash } from 'node:crypto';
+
+/** The least a production client secret may be, in bytes (UTF-8). */
+export const MIN_CLIENT_SECRET_BYTES = 32;
+
+/** SHA-256 (hex) of every client secret written anywhere in this repository. */
+export const KNOWN_DEV_SECRET_SHA256: ReadonlySet<string> = new Set([
+  'f6c1b71862d355fdfb4dfddb0e26b8e2b8b10c3c084895304e3d0b2d80378ae6', // docker-compose.yml's try-out default
+  'bd8d5da9393e84f0e870187315c2ad4d8838e97f2a06dd5166782b7e241e83b3', // apps/issuer/src/app.test.ts
+  '3ff7ba0073617cc33f37132b5ee385fec964e868df1a605d4293b51d553d9c5b', // apps/issuer/test/token-exchange-policy.test.ts
+  '18ea4e6d941dd8d93f02d89715284e1fac6c90e0456f621cd8d4c11a9c58164c', // apps/workflow/src/*.test.ts
+  '572079273ff277f836e7e6579744ced5c2aecefa69ef4b1d682f6ec8a345a20d', // packages/conformance/test/token-exchange-dev-issuer.test.ts
+]);
+
+export const secretSha256 = (secret: string) => createHash('sha256').update(secret, 'utf8').digest('hex');
+
+/** Why `secret` may not be used in production, or undefined when it may. */
+export function productionSecretProblem(secret: string): string | undefined {
+  if (Buffer.byteLength(secret, 'utf8') < MIN_CLIENT_SECRET_BYTES) return `must be at least ${MIN_CLIENT_SECRET_BYTES} bytes`;
+  if (KNOWN_DEV_SECRET_SHA256.has(secretSha256(secret)))
+    return 'is a development secret published in the Baton repository; generate one (openssl rand -base64 48)';
+  return undefined;
+}
