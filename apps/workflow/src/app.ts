@@ -9,7 +9,8 @@ import { healthRoutes, metrics, requestContext, type Logger } from '@baton/servi
 import { workflowRecursionLimit, type WorkflowGraph } from './graph.js';
 import type { WorkflowRunnable } from './runnable.js';
 import { workflowInputSchema, workflowOutputSchema } from '@baton/contract/wire';
-import { toOutput, type WorkflowStateType } from './state.js';
+import type { ThreadManager } from './thread-manager.js';
+import { threadRoutes } from './thread-routes.js';
 import { scopedThreadId } from './threads.js';
 
 export interface WorkflowAppDeps {
@@ -19,6 +20,8 @@ export interface WorkflowAppDeps {
   workflow: WorkflowRunnable;
   /** The checkpointed graph, when threads are on: serves `GET /workflow/threads/:thread_id`. */
   threadedGraph?: WorkflowGraph;
+  /** Thread limits and index, when threads are on: the quota at a run's start, the thread routes. */
+  threads?: ThreadManager;
   /** Scope every workflow call requires (default `workflow:invoke`). */
   scope?: string;
   ready?: () => boolean | Promise<boolean>;
@@ -41,7 +44,7 @@ function callerOf(req: Request): Caller {
  * checkpointer.
  */
 export function createApp(deps: WorkflowAppDeps): express.Express {
-  const { logger, threadedGraph } = deps;
+  const { logger, threadedGraph, threads } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -51,11 +54,13 @@ export function createApp(deps: WorkflowAppDeps): express.Express {
 
   const auth = requireAuth({ verifier: deps.verifier, scopes: [deps.scope ?? 'workflow:invoke'], auditor: deps.auditor });
 
-  const scopeThread = (req: Request, config: ServerRunConfig): ServerRunConfig => {
+  const scopeThread = async (req: Request, config: ServerRunConfig): Promise<ServerRunConfig> => {
     const threadId = config.configurable?.thread_id;
     if (threadId === undefined) return config;
     if (!threadedGraph) throw new BatonError('WORKFLOW_THREADS_DISABLED', 'threads are off (CHECKPOINTER=none)');
-    return { ...config, configurable: { ...config.configurable, thread_id: scopedThreadId(callerOf(req), threadId) } };
+    const scoped = scopedThreadId(callerOf(req), threadId);
+    await threads?.begin(scoped);
+    return { ...config, configurable: { ...config.configurable, thread_id: scoped } };
   };
 
   addRoutes(app, deps.workflow, {
@@ -69,21 +74,7 @@ export function createApp(deps: WorkflowAppDeps): express.Express {
     logger,
   });
 
-  // A thread's latest state, for its owner only: another user's thread id is simply not found.
-  app.get('/workflow/threads/:thread_id', auth, async (req, res) => {
-    if (!threadedGraph) throw new BatonError('WORKFLOW_THREADS_DISABLED', 'threads are off (CHECKPOINTER=none)');
-    const threadId = req.params.thread_id;
-    const snapshot = await threadedGraph.getState({ configurable: { thread_id: scopedThreadId(callerOf(req), threadId) } });
-    if (!snapshot.createdAt || Object.keys(snapshot.values ?? {}).length === 0) {
-      throw new BatonError('WORKFLOW_THREAD_NOT_FOUND', 'No such thread');
-    }
-    res.json({
-      thread_id: threadId,
-      values: toOutput(snapshot.values as WorkflowStateType),
-      next: snapshot.next,
-      updated_at: snapshot.createdAt,
-    });
-  });
+  app.use(threadRoutes({ auth, ...(threadedGraph ? { threadedGraph } : {}), ...(threads ? { threads } : {}) }));
 
   app.use((_req, _res, next) => next(new BatonError('REQUEST_NOT_FOUND', 'No such route')));
   app.use(errorHandler({ logger }));

@@ -8,6 +8,7 @@ import { createApp } from './app.js';
 import { parseWorkflowConfig, type WorkflowConfig } from './config.js';
 import { createWorkflowGraph, workflowRecursionLimit } from './graph.js';
 import { WorkflowRunnable } from './runnable.js';
+import { ThreadManager } from './thread-manager.js';
 import { createCheckpointer } from './threads.js';
 
 /** The workflow's long-lived clients: JWKS key store, verifier, auditor, exchange client, agent clients, checkpointer, graphs. */
@@ -56,12 +57,36 @@ async function createDeps({ config, logger, tls }: { config: WorkflowConfig; log
         }
       : undefined,
   );
-  const checkpointer = await createCheckpointer(config.CHECKPOINTER, path.resolve(config.WORKFLOW_DATA_DIR), (msg) => logger.warn({}, msg));
+  const { checkpointer, threads, stopSweeper } = await createThreads(config, logger);
   const options = { agents, maxRevisions: config.MAX_REVISIONS, sourceLimit: config.SOURCE_LIMIT };
   const graph = createWorkflowGraph(options);
   const threadedGraph = checkpointer ? createWorkflowGraph({ ...options, checkpointer: checkpointer.saver }) : undefined;
-  const workflow = new WorkflowRunnable({ graph, ...(threadedGraph ? { threadedGraph } : {}) });
-  return { verifier, auditor, exchanger, checkpointer, workflow, threadedGraph };
+  const workflow = new WorkflowRunnable({
+    graph,
+    ...(threadedGraph && threads ? { threadedGraph, afterThreadedRun: (id: string) => threads.finish(id) } : {}),
+  });
+  return { verifier, auditor, exchanger, checkpointer, workflow, threadedGraph, threads, stopSweeper };
+}
+
+/** The checkpointer (Postgres, SQLite or memory), its thread limits, and the retention sweep on its interval. */
+async function createThreads(config: WorkflowConfig, logger: Logger) {
+  const checkpointer = await createCheckpointer(config.CHECKPOINTER, {
+    dataDir: path.resolve(config.WORKFLOW_DATA_DIR),
+    ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : {}),
+    poolMax: config.DATABASE_POOL_MAX,
+    warn: (msg) => logger.warn({}, msg),
+  });
+  if (!checkpointer) return { checkpointer, threads: undefined, stopSweeper: async () => {} };
+  const threads = new ThreadManager(checkpointer, {
+    quotaPerUser: config.THREAD_QUOTA_PER_USER,
+    ttlMs: config.THREAD_TTL,
+    historyMax: config.THREAD_HISTORY_MAX,
+  });
+  const stopSweeper = threads.startSweeper(config.THREAD_SWEEP_INTERVAL, (err, deleted) => {
+    if (err) logger.warn({ err_message: err instanceof Error ? err.message : String(err) }, 'thread retention sweep failed');
+    else if (deleted > 0) logger.info({ deleted }, 'thread retention sweep deleted expired threads');
+  });
+  return { checkpointer, threads, stopSweeper };
 }
 
 await runService({
@@ -75,11 +100,12 @@ await runService({
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
   }),
   createDeps,
-  closeDeps: async ({ exchanger, checkpointer }) => {
+  closeDeps: async ({ exchanger, checkpointer, stopSweeper }) => {
     await exchanger?.close();
+    await stopSweeper();
     await checkpointer?.close();
   },
-  createApp: ({ verifier, auditor, workflow, threadedGraph }, { config, logger }) =>
+  createApp: ({ verifier, auditor, workflow, threadedGraph, threads }, { config, logger }) =>
     createApp({
       logger,
       verifier,
@@ -88,6 +114,7 @@ await runService({
       scope: config.WORKFLOW_SCOPE,
       maxRecursionLimit: workflowRecursionLimit(config.MAX_REVISIONS),
       ...(threadedGraph ? { threadedGraph } : {}),
+      ...(threads ? { threads } : {}),
     }),
   // Users call the workflow: HTTPS without asking for a client certificate.
   serverTls: () => ({ requireClientCert: false }),
