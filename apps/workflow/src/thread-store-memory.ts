@@ -38,7 +38,7 @@ class MemoryThreadIndex implements ThreadIndex {
 
   async list(owner: string, limit: number, cursor?: ThreadCursor): Promise<ThreadRecord[]> {
     const all = [...(this.rows.get(owner)?.values() ?? [])].sort(compareNewestFirst);
-    return (cursor ? all.filter((r) => compareNewestFirst(cursor, r) > 0) : all).slice(0, limit);
+    return (cursor ? all.filter((r) => compareNewestFirst(cursor, r) < 0) : all).slice(0, limit);
   }
 
   async count(owner: string): Promise<number> {
