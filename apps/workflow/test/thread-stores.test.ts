@@ -4,6 +4,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Annotation, END, START, StateGraph } from '@langchain/langgraph';
+import pg from 'pg';
 import { createTestDatabase } from '@baton/testkit/postgres';
 import type { ThreadStore } from '../src/thread-index.js';
 import { openMemoryThreadStore } from '../src/thread-store-memory.js';
@@ -52,4 +54,44 @@ threadStoreSpec('postgres', async () => {
     () => openPostgresThreadStore({ connectionString: db.url, poolMax: 4, onPoolError: () => {} }),
     () => db.drop(),
   );
+});
+
+describe('postgres history cap', () => {
+  it('also deletes the channel blobs that no kept checkpoint refers to, and the pruned checkpoints’ writes', async () => {
+    const db = await createTestDatabase('baton_thread_blobs');
+    if (!db) return;
+    const store = await openPostgresThreadStore({ connectionString: db.url, poolMax: 2, onPoolError: () => {} });
+    const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+    try {
+      const State = Annotation.Root({ n: Annotation<number>({ reducer: (a, b) => a + b, default: () => 0 }) });
+      const graph = new StateGraph(State)
+        .addNode('inc', () => ({ n: 1 }))
+        .addEdge(START, 'inc')
+        .addEdge('inc', END)
+        .compile({ checkpointer: store.saver });
+      const count = async (table: string, thread: string) =>
+        Number((await pool.query(`SELECT count(*) AS n FROM ${table} WHERE thread_id = $1`, [thread])).rows[0].n);
+      for (let i = 0; i < 6; i += 1) {
+        await graph.invoke({ n: 1 }, { configurable: { thread_id: 'o/capped' }, durability: 'sync' });
+        await graph.invoke({ n: 1 }, { configurable: { thread_id: 'o/uncapped' }, durability: 'sync' });
+      }
+      const before = await count('checkpoint_blobs', 'o/capped');
+      expect(before).toBe(await count('checkpoint_blobs', 'o/uncapped'));
+      await store.history.prune('o/capped', 2);
+      expect(await count('checkpoints', 'o/capped')).toBe(2);
+      expect(await count('checkpoint_blobs', 'o/capped')).toBeLessThan(before);
+      expect(await count('checkpoint_writes', 'o/capped')).toBeLessThan(await count('checkpoint_writes', 'o/uncapped'));
+      const referenced = await pool.query(
+        `SELECT count(*) AS n FROM checkpoint_blobs b WHERE b.thread_id = $1 AND NOT EXISTS (
+           SELECT 1 FROM checkpoints c WHERE c.thread_id = b.thread_id AND c.checkpoint -> 'channel_versions' ->> b.channel = b.version)`,
+        ['o/capped'],
+      );
+      expect(Number(referenced.rows[0].n)).toBe(0);
+      expect((await graph.getState({ configurable: { thread_id: 'o/capped' } })).values).toEqual({ n: 12 });
+    } finally {
+      await pool.end();
+      await store.close();
+      await db.drop();
+    }
+  });
 });
