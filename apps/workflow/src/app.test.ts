@@ -1,5 +1,4 @@
 import { RunnableLambda, type RunnableConfig } from '@langchain/core/runnables';
-import { MemorySaver } from '@langchain/langgraph';
 import request from 'supertest';
 import { createAuditor, createJwksKeyStore, createVerifier } from '@baton/auth';
 import { isCaller } from '@baton/identity';
@@ -8,6 +7,8 @@ import { captureLines, parseSse, startTestIssuer, type TestIssuer } from '@baton
 import { createApp } from './app.js';
 import { createWorkflowGraph, type WorkflowAgents } from './graph.js';
 import { WorkflowRunnable } from './runnable.js';
+import { ThreadManager } from './thread-manager.js';
+import { openMemoryThreadStore } from './thread-store-memory.js';
 import { scopedThreadId } from './threads.js';
 
 const AUD = 'baton-workflow';
@@ -32,20 +33,25 @@ const agents: WorkflowAgents = {
   reviewer: RunnableLambda.from(async () => ({ approved: true, notes: [] })) as never,
 };
 
-function makeApp({ threads, scope, ready }: { threads: boolean; scope?: string; ready?: () => boolean }) {
+function makeApp({ threads, scope, ready, quota = 100 }: { threads: boolean; scope?: string; ready?: () => boolean; quota?: number }) {
   const logger = createLogger({ service: 'workflow', level: 'info', destination: capture.stream });
   const keys = createJwksKeyStore({ jwksUri: issuer.jwksUri });
   const verifier = createVerifier({ issuer: issuer.issuer, audience: AUD, keys });
   const auditor = createAuditor({ logger, service: 'workflow' });
   const graph = createWorkflowGraph({ agents });
-  const threadedGraph = threads ? createWorkflowGraph({ agents, checkpointer: new MemorySaver() }) : undefined;
-  const workflow = new WorkflowRunnable({ graph, ...(threadedGraph ? { threadedGraph } : {}) });
+  const store = openMemoryThreadStore();
+  const manager = new ThreadManager(store, { quotaPerUser: quota, ttlMs: 3_600_000, historyMax: 4 });
+  const threadedGraph = threads ? createWorkflowGraph({ agents, checkpointer: store.saver }) : undefined;
+  const workflow = new WorkflowRunnable({
+    graph,
+    ...(threadedGraph ? { threadedGraph, afterThreadedRun: (id: string) => manager.finish(id) } : {}),
+  });
   return createApp({
     logger,
     verifier,
     auditor,
     workflow,
-    ...(threadedGraph ? { threadedGraph } : {}),
+    ...(threadedGraph ? { threadedGraph, threads: manager } : {}),
     ...(scope ? { scope } : {}),
     ...(ready ? { ready } : {}),
   });
@@ -354,5 +360,90 @@ describe('workflow app: threads', () => {
     // (the README's table says 400 WORKFLOW_THREADS_DISABLED: see the report on this branch).
     expect([200, 400]).toContain(res.status);
     expect(calls.every((c) => c.threadId === undefined)).toBe(true);
+  });
+
+  it('lists only the caller’s own threads, newest first, in pages', async () => {
+    const own = makeApp({ threads: true });
+    for (const id of ['l1', 'l2', 'l3']) {
+      expect((await invoke(own, { input: { topic: id }, config: { configurable: { thread_id: id } } }, token('carol'))).status).toBe(200);
+    }
+    await invoke(own, { input: { topic: 'd' }, config: { configurable: { thread_id: 'dave-1' } } }, token('dave'));
+    const first = await request(own)
+      .get('/workflow/threads?limit=2')
+      .set(bearer(token('carol')));
+    expect(first.status).toBe(200);
+    expect(first.body.threads.map((t: { thread_id: string }) => t.thread_id)).toHaveLength(2);
+    expect(first.body.threads[0]).toMatchObject({ checkpoints: 4, size_bytes: expect.any(Number) });
+    const second = await request(own)
+      .get(`/workflow/threads?limit=2&cursor=${first.body.next_cursor}`)
+      .set(bearer(token('carol')));
+    expect(second.body.next_cursor).toBeUndefined();
+    const all = [...first.body.threads, ...second.body.threads].map((t: { thread_id: string }) => t.thread_id);
+    expect(all.sort()).toEqual(['l1', 'l2', 'l3']);
+    const dave = await request(own)
+      .get('/workflow/threads')
+      .set(bearer(token('dave')));
+    expect(dave.body.threads.map((t: { thread_id: string }) => t.thread_id)).toEqual(['dave-1']);
+    expect(
+      (
+        await request(own)
+          .get('/workflow/threads?limit=0')
+          .set(bearer(token('carol')))
+      ).status,
+    ).toBe(400);
+    const bad = await request(own)
+      .get('/workflow/threads?cursor=nope')
+      .set(bearer(token('carol')));
+    expect([bad.status, bad.body.error.code]).toEqual([422, 'WORKFLOW_THREAD_CURSOR_INVALID']);
+    expect((await request(own).get('/workflow/threads')).status).toBe(401);
+  });
+
+  it('refuses a thread beyond the quota with 409 before the run starts, on invoke and on stream', async () => {
+    const small = makeApp({ threads: true, quota: 1 });
+    const body = (id: string) => ({ input: { topic: id }, config: { configurable: { thread_id: id } } });
+    expect((await invoke(small, body('q1'), token('erin'))).status).toBe(200);
+    calls.length = 0;
+    const over = await invoke(small, body('q2'), token('erin'));
+    expect([over.status, over.body.error.code]).toEqual([409, 'WORKFLOW_THREAD_QUOTA_EXCEEDED']);
+    const stream = await request(small)
+      .post('/workflow/stream')
+      .set(bearer(token('erin')))
+      .send(body('q3'));
+    expect([stream.status, stream.body.error?.code]).toEqual([409, 'WORKFLOW_THREAD_QUOTA_EXCEEDED']);
+    expect(calls).toEqual([]);
+    expect((await invoke(small, body('q1'), token('erin'))).status).toBe(200);
+  });
+
+  it('deletes one of the caller’s threads, and only the caller’s', async () => {
+    const own = makeApp({ threads: true });
+    await invoke(own, { input: { topic: 'x' }, config: { configurable: { thread_id: 'gone' } } }, token('frank'));
+    expect(
+      (
+        await request(own)
+          .delete('/workflow/threads/gone')
+          .set(bearer(token('grace')))
+      ).status,
+    ).toBe(404);
+    expect(
+      (
+        await request(own)
+          .delete('/workflow/threads/gone')
+          .set(bearer(token('frank')))
+      ).status,
+    ).toBe(204);
+    expect(
+      (
+        await request(own)
+          .get('/workflow/threads/gone')
+          .set(bearer(token('frank')))
+      ).status,
+    ).toBe(404);
+    expect(
+      (
+        await request(own)
+          .delete('/workflow/threads/gone')
+          .set(bearer(token('frank')))
+      ).status,
+    ).toBe(404);
   });
 });

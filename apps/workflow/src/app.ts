@@ -9,7 +9,8 @@ import { cors, healthRoutes, metrics, requestContext, type Logger } from '@baton
 import { workflowRecursionLimit, type WorkflowGraph } from './graph.js';
 import type { WorkflowRunnable } from './runnable.js';
 import { workflowInputSchema, workflowOutputSchema } from '@baton/contract/wire';
-import { toOutput, type WorkflowStateType } from './state.js';
+import type { ThreadManager } from './thread-manager.js';
+import { threadRoutes } from './thread-routes.js';
 import { scopedThreadId } from './threads.js';
 import type { WorkflowRunOptions } from './runs.js';
 
@@ -20,6 +21,8 @@ export interface WorkflowAppDeps {
   workflow: WorkflowRunnable;
   /** The checkpointed graph, when threads are on: serves `GET /workflow/threads/:thread_id`. */
   threadedGraph?: WorkflowGraph;
+  /** Thread limits and index, when threads are on: the quota at a run's start, the thread routes. */
+  threads?: ThreadManager;
   /** Scope every workflow call requires (default `workflow:invoke`). */
   scope?: string;
   ready?: () => boolean | Promise<boolean>;
@@ -71,7 +74,7 @@ function callerOf(req: Request): Caller {
  * checkpointer.
  */
 export function createApp(deps: WorkflowAppDeps): express.Express {
-  const { logger, threadedGraph } = deps;
+  const { logger, threadedGraph, threads } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -88,11 +91,13 @@ export function createApp(deps: WorkflowAppDeps): express.Express {
     onCaller: tokenLifetimeCheck(deps.minTokenLifetimeSec ?? 30, deps.now ?? Date.now),
   });
 
-  const scopeThread = (req: Request, config: ServerRunConfig): ServerRunConfig => {
+  const scopeThread = async (req: Request, config: ServerRunConfig): Promise<ServerRunConfig> => {
     const threadId = config.configurable?.thread_id;
     if (threadId === undefined) return config;
     if (!threadedGraph) throw new BatonError('WORKFLOW_THREADS_DISABLED', 'threads are off (CHECKPOINTER=none)');
-    return { ...config, configurable: { ...config.configurable, thread_id: scopedThreadId(callerOf(req), threadId) } };
+    const scoped = scopedThreadId(callerOf(req), threadId);
+    await threads?.begin(scoped);
+    return { ...config, configurable: { ...config.configurable, thread_id: scoped } };
   };
 
   addRoutes(app, deps.workflow, {
@@ -107,21 +112,7 @@ export function createApp(deps: WorkflowAppDeps): express.Express {
     ...deps.runs,
   });
 
-  // A thread's latest state, for its owner only: another user's thread id is simply not found.
-  app.get('/workflow/threads/:thread_id', auth, async (req, res) => {
-    if (!threadedGraph) throw new BatonError('WORKFLOW_THREADS_DISABLED', 'threads are off (CHECKPOINTER=none)');
-    const threadId = req.params.thread_id;
-    const snapshot = await threadedGraph.getState({ configurable: { thread_id: scopedThreadId(callerOf(req), threadId) } });
-    if (!snapshot.createdAt || Object.keys(snapshot.values ?? {}).length === 0) {
-      throw new BatonError('WORKFLOW_THREAD_NOT_FOUND', 'No such thread');
-    }
-    res.json({
-      thread_id: threadId,
-      values: toOutput(snapshot.values as WorkflowStateType),
-      next: snapshot.next,
-      updated_at: snapshot.createdAt,
-    });
-  });
+  app.use(threadRoutes({ auth, ...(threadedGraph ? { threadedGraph } : {}), ...(threads ? { threads } : {}) }));
 
   app.use((_req, _res, next) => next(new BatonError('REQUEST_NOT_FOUND', 'No such route')));
   app.use(errorHandler({ logger }));

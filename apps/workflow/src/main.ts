@@ -10,6 +10,7 @@ import { parseWorkflowConfig, type WorkflowConfig } from './config.js';
 import { createWorkflowGraph, workflowRecursionLimit } from './graph.js';
 import { WorkflowRunnable } from './runnable.js';
 import { createSharedStores } from './shared-stores.js';
+import { ThreadManager } from './thread-manager.js';
 import { createCheckpointer } from './threads.js';
 import { createWorkflowRuns } from './runs.js';
 import { lazyExchangeClient, workflowIssuer } from './issuer.js';
@@ -63,7 +64,7 @@ async function createDeps({ config, logger, tls }: { config: WorkflowConfig; log
         }
       : undefined,
   );
-  const checkpointer = await createCheckpointer(config.CHECKPOINTER, path.resolve(config.WORKFLOW_DATA_DIR), (msg) => logger.warn({}, msg));
+  const { checkpointer, threads, stopSweeper } = await createThreads(config, logger);
   const retry = {
     maxAttempts: config.NODE_RETRY_MAX_ATTEMPTS,
     initialIntervalMs: config.NODE_RETRY_INITIAL_MS,
@@ -74,7 +75,10 @@ async function createDeps({ config, logger, tls }: { config: WorkflowConfig; log
   const options = { agents, maxRevisions: config.MAX_REVISIONS, sourceLimit: config.SOURCE_LIMIT, retry };
   const graph = createWorkflowGraph(options);
   const threadedGraph = checkpointer ? createWorkflowGraph({ ...options, checkpointer: checkpointer.saver }) : undefined;
-  const workflow = new WorkflowRunnable({ graph, ...(threadedGraph ? { threadedGraph } : {}) });
+  const workflow = new WorkflowRunnable({
+    graph,
+    ...(threadedGraph && threads ? { threadedGraph, afterThreadedRun: (id: string) => threads.finish(id) } : {}),
+  });
   // REDIS_URL: SSE resumption and run limits shared by the replicas; otherwise both are per process.
   const shared = createSharedStores(config, logger);
   const runs = createWorkflowRuns(config, {
@@ -85,7 +89,28 @@ async function createDeps({ config, logger, tls }: { config: WorkflowConfig; log
         }
       : {}),
   });
-  return { verifier, auditor, exchanger, checkpointer, workflow, threadedGraph, shared, runs, keys };
+  return { verifier, auditor, exchanger, checkpointer, workflow, threadedGraph, threads, stopSweeper, shared, runs, keys };
+}
+
+/** The checkpointer (Postgres, SQLite or memory), its thread limits, and the retention sweep on its interval. */
+async function createThreads(config: WorkflowConfig, logger: Logger) {
+  const checkpointer = await createCheckpointer(config.CHECKPOINTER, {
+    dataDir: path.resolve(config.WORKFLOW_DATA_DIR),
+    ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : {}),
+    poolMax: config.DATABASE_POOL_MAX,
+    warn: (msg) => logger.warn({}, msg),
+  });
+  if (!checkpointer) return { checkpointer, threads: undefined, stopSweeper: async () => {} };
+  const threads = new ThreadManager(checkpointer, {
+    quotaPerUser: config.THREAD_QUOTA_PER_USER,
+    ttlMs: config.THREAD_TTL,
+    historyMax: config.THREAD_HISTORY_MAX,
+  });
+  const stopSweeper = threads.startSweeper(config.THREAD_SWEEP_INTERVAL, (err, deleted) => {
+    if (err) logger.warn({ err_message: err instanceof Error ? err.message : String(err) }, 'thread retention sweep failed');
+    else if (deleted > 0) logger.info({ deleted }, 'thread retention sweep deleted expired threads');
+  });
+  return { checkpointer, threads, stopSweeper };
 }
 
 await runService({
@@ -105,13 +130,14 @@ await runService({
   }),
   createDeps,
   drain: ({ runs }) => runs.drain,
-  closeDeps: async ({ exchanger, checkpointer, runs, shared }) => {
+  closeDeps: async ({ exchanger, checkpointer, runs, shared, stopSweeper }) => {
     await runs.limiter.close();
     await exchanger?.close();
+    await stopSweeper();
     await checkpointer?.close();
     await shared?.close();
   },
-  createApp: ({ verifier, auditor, workflow, threadedGraph, runs, shared, keys }, { config, logger }) =>
+  createApp: ({ verifier, auditor, workflow, threadedGraph, threads, runs, shared, keys }, { config, logger }) =>
     createApp({
       logger,
       // /readyz: false while shutting down, until the workflow holds keys it can verify with, and while Redis (if any) is unreachable
@@ -125,6 +151,7 @@ await runService({
       corsAllowedOrigins: config.CORS_ALLOWED_ORIGINS,
       maxRecursionLimit: workflowRecursionLimit(config.MAX_REVISIONS),
       ...(threadedGraph ? { threadedGraph } : {}),
+      ...(threads ? { threads } : {}),
     }),
   // Users call the workflow: HTTPS without asking for a client certificate.
   serverTls: () => ({ requireClientCert: false }),

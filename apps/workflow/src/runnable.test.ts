@@ -192,3 +192,60 @@ describe('WorkflowRunnable stream', () => {
     expect((await collect(wf, { configurable: { thread_id: 'k/t' } })).at(-1)).toMatchObject({ output: { topic: 'threaded' } });
   });
 });
+
+describe('WorkflowRunnable threads', () => {
+  const state = { topic: 't', report: 'R', sources: [], verdict: null, revisions: 0 };
+
+  it('runs a threaded run with synchronous checkpoint writes, whatever durability the caller asked for', async () => {
+    const plain = fakeGraph(state);
+    const threaded = fakeGraph(state, [['values', state]]);
+    const wf = new WorkflowRunnable({ graph: plain.graph, threadedGraph: threaded.graph });
+    await wf.invoke({ topic: 't' }, { configurable: { thread_id: 'o/t' }, durability: 'exit' } as never);
+    await collect(wf, { configurable: { thread_id: 'o/t' }, durability: 'async' });
+    await wf.invoke({ topic: 't' }, { durability: 'exit' } as never);
+    expect(threaded.calls.map((c) => [c.method, c.config.durability])).toEqual([
+      ['invoke', 'sync'],
+      ['stream', 'sync'],
+    ]);
+    expect(plain.calls.map((c) => c.config.durability)).toEqual(['exit']);
+  });
+
+  it('calls afterThreadedRun once per threaded run, finished or failed, and never for an unthreaded one', async () => {
+    const seen: string[] = [];
+    const failing = {
+      async invoke() {
+        throw new Error('node failed');
+      },
+    } as unknown as WorkflowGraph;
+    const ok = new WorkflowRunnable({
+      graph: fakeGraph(state).graph,
+      threadedGraph: fakeGraph(state, [['values', state]]).graph,
+      afterThreadedRun: async (id) => void seen.push(id),
+    });
+    await ok.invoke({ topic: 't' }, { configurable: { thread_id: 'o/a' } });
+    await collect(ok, { configurable: { thread_id: 'o/b' } });
+    await ok.invoke({ topic: 't' });
+    const bad = new WorkflowRunnable({
+      graph: failing,
+      threadedGraph: failing,
+      afterThreadedRun: async (id) => {
+        seen.push(id);
+        throw new Error('prune failed');
+      },
+    });
+    // The run's own error wins over the hook's.
+    await expect(bad.invoke({ topic: 't' }, { configurable: { thread_id: 'o/c' } })).rejects.toThrow('node failed');
+    expect(seen).toEqual(['o/a', 'o/b', 'o/c']);
+  });
+
+  it('reports a failing afterThreadedRun when the run itself succeeded', async () => {
+    const wf = new WorkflowRunnable({
+      graph: fakeGraph(state).graph,
+      threadedGraph: fakeGraph(state).graph,
+      afterThreadedRun: async () => {
+        throw new Error('index down');
+      },
+    });
+    await expect(wf.invoke({ topic: 't' }, { configurable: { thread_id: 'o/a' } })).rejects.toThrow('index down');
+  });
+});

@@ -14,6 +14,8 @@ export interface WorkflowRunnableOptions {
   graph: WorkflowGraph;
   /** The graph with a checkpointer: runs with a `thread_id` (absent when threads are off). */
   threadedGraph?: WorkflowGraph;
+  /** Called with the (scoped) thread id after every threaded run, finished or failed: history cap, size, index. */
+  afterThreadedRun?: (threadId: string) => Promise<void>;
 }
 
 /** What a node update says on the wire: small and useful, not the whole state again. */
@@ -39,30 +41,71 @@ export class WorkflowRunnable extends Runnable<WorkflowInput, WorkflowOutput | W
   override lc_namespace = ['baton', 'workflow'];
   private readonly graph: WorkflowGraph;
   private readonly threadedGraph: WorkflowGraph | undefined;
+  private readonly afterThreadedRun: ((threadId: string) => Promise<void>) | undefined;
 
   constructor(options: WorkflowRunnableOptions) {
     super();
     this.graph = options.graph;
     this.threadedGraph = options.threadedGraph;
+    this.afterThreadedRun = options.afterThreadedRun;
   }
 
   static override lc_name() {
     return 'BatonWorkflow';
   }
 
-  private graphFor(config?: RunnableConfig): WorkflowGraph {
-    return config?.configurable?.thread_id !== undefined && this.threadedGraph ? this.threadedGraph : this.graph;
+  /** The thread id when this run is threaded (a `thread_id` and a checkpointed graph), else undefined. */
+  private threadOf(config?: Partial<RunnableConfig>): string | undefined {
+    const id: unknown = config?.configurable?.thread_id;
+    return id !== undefined && this.threadedGraph ? String(id) : undefined;
+  }
+
+  /**
+   * The graph and the options for a run. A threaded run writes each checkpoint before the next
+   * step starts (`durability: 'sync'`), whatever tuning unthreaded runs get: a crash or a second
+   * replica never sees a thread behind what its caller was told.
+   */
+  private plan(options: Partial<RunnableConfig> | undefined, extra: Record<string, unknown>) {
+    const thread = this.threadOf(options);
+    const graph = thread !== undefined ? this.threadedGraph! : this.graph;
+    const config = { ...(options ?? {}), ...extra, ...(thread !== undefined ? { durability: 'sync' as const } : {}) };
+    return { graph, config, thread };
+  }
+
+  /** Runs the after-run hook of a threaded run; a failure of the hook is reported only when the run itself succeeded. */
+  private async settle(thread: string | undefined, failed: boolean): Promise<void> {
+    if (thread === undefined || !this.afterThreadedRun) return;
+    if (failed) await this.afterThreadedRun(thread).catch(() => {});
+    else await this.afterThreadedRun(thread);
   }
 
   override async invoke(input: WorkflowInput, options?: RunnableConfig): Promise<WorkflowOutput> {
-    const config = { ...(options ?? {}), runName: options?.runName ?? 'workflow' };
-    const state = await this.graphFor(options).invoke({ topic: input.topic }, config as never);
+    const { graph, config, thread } = this.plan(options, { runName: options?.runName ?? 'workflow' });
+    let state: unknown;
+    try {
+      state = await graph.invoke({ topic: input.topic }, config as never);
+    } catch (err) {
+      await this.settle(thread, true);
+      throw err;
+    }
+    await this.settle(thread, false);
     return toOutput(state as WorkflowStateType);
   }
 
   override async *_streamIterator(input: WorkflowInput, options?: Partial<RunnableConfig>): AsyncGenerator<WorkflowChunk> {
-    const graph = this.graphFor(options as RunnableConfig);
-    const stream = await graph.stream({ topic: input.topic }, { ...(options ?? {}), streamMode: ['updates', 'custom', 'values'] } as never);
+    const { thread } = this.plan(options, {});
+    let failed = true;
+    try {
+      yield* this.streamGraph(input, options);
+      failed = false;
+    } finally {
+      await this.settle(thread, failed);
+    }
+  }
+
+  private async *streamGraph(input: WorkflowInput, options?: Partial<RunnableConfig>): AsyncGenerator<WorkflowChunk> {
+    const { graph, config } = this.plan(options, { streamMode: ['updates', 'custom', 'values'] });
+    const stream = await graph.stream({ topic: input.topic }, config as never);
     let last: Partial<WorkflowStateType> = {};
     for await (const item of stream as AsyncIterable<[string, unknown]>) {
       const [mode, chunk] = item;

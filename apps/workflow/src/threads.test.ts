@@ -49,11 +49,11 @@ describe('createCheckpointer', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('is off for CHECKPOINTER=none', async () => {
-    expect(await createCheckpointer('none', dir, () => {})).toBeUndefined();
+    expect(await createCheckpointer('none', { dataDir: dir, warn: () => {} })).toBeUndefined();
   });
 
   it('keeps threads in memory for CHECKPOINTER=memory without touching the data dir', async () => {
-    const cp = await createCheckpointer('memory', path.join(dir, 'never'), () => {});
+    const cp = await createCheckpointer('memory', { dataDir: path.join(dir, 'never'), warn: () => {} });
     expect(cp?.kind).toBe('memory');
     expect(() => statSync(path.join(dir, 'never'))).toThrow();
     await cp?.close();
@@ -62,7 +62,7 @@ describe('createCheckpointer', () => {
   it('opens a SQLite file in a private data dir for CHECKPOINTER=sqlite', async () => {
     const data = path.join(dir, 'data');
     const warnings: string[] = [];
-    const cp = await createCheckpointer('sqlite', data, (m) => warnings.push(m));
+    const cp = await createCheckpointer('sqlite', { dataDir: data, warn: (m) => warnings.push(m) });
     try {
       expect(cp).toMatchObject({ kind: 'sqlite', file: path.join(data, 'checkpoints.sqlite') });
       expect(statSync(data).mode & 0o777).toBe(0o700);

@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import type { z } from 'zod';
 import type { JwksKeyStoreOptions } from '@baton/auth';
-import { allowPeers, clientHttpsAgent } from '@baton/mtls';
+import { allowPeers, clientHttpsAgent, type TlsMaterial } from '@baton/mtls';
 import { parseConfig, runService, type Env, type LogDestination, type Logger, type RunningService } from '@baton/service';
 import { createAgentAuth, type AgentAuth } from './agent-auth.js';
 import { PEER_POLICY } from './create-agent-app.js';
@@ -44,6 +44,23 @@ interface AgentRuntime<C> {
   readonly jwksAgent: JwksKeyStoreOptions['requestAgent'] | undefined;
   /** The connection-level allow-list (mutual TLS): ALLOWED_PEERS plus the agent's own identity. */
   readonly connectionPeers: string[];
+}
+
+/** What an agent's listening line says about it (no secrets). */
+function listeningFields(settings: AgentSettings, url: string, tls: TlsMaterial | undefined, connectionPeers: string[]) {
+  return {
+    url,
+    path: settings.path,
+    auth_mode: settings.mode,
+    issuer: settings.issuer,
+    jwks_uri: settings.jwksUri ?? 'discovery',
+    token_profile: settings.tokenProfile.name,
+    audience: settings.audience,
+    scope: settings.scopes,
+    allowed_actors: settings.allowedActors,
+    actor_claim: settings.actorClaim,
+    mtls: tls ? { id: tls.id ?? null, allowed_peers: settings.allowedPeers, connection_peers: connectionPeers } : false,
+  };
 }
 
 /**
@@ -106,26 +123,7 @@ export function runAgent<S extends z.ZodObject>(options: RunAgentOptions<S>): Pr
     serverTls: (_context, { connectionPeers }) => ({ allowPeer: allowPeers(connectionPeers) }),
     listening: {
       message: 'agent listening',
-      fields: ({
-        context: { tls },
-        deps: {
-          agent: { settings },
-          connectionPeers,
-        },
-        url,
-      }) => ({
-        url,
-        path: settings.path,
-        auth_mode: settings.mode,
-        issuer: settings.issuer,
-        jwks_uri: settings.jwksUri ?? 'discovery',
-        token_profile: settings.tokenProfile.name,
-        audience: settings.audience,
-        scope: settings.scopes,
-        allowed_actors: settings.allowedActors,
-        actor_claim: settings.actorClaim,
-        mtls: tls ? { id: tls.id ?? null, allowed_peers: settings.allowedPeers, connection_peers: connectionPeers } : false,
-      }),
+      fields: ({ context: { tls }, deps: { agent, connectionPeers }, url }) => listeningFields(agent.settings, url, tls, connectionPeers),
     },
     ...(options.env ? { env: options.env } : {}),
     ...(options.logDestination ? { logDestination: options.logDestination } : {}),

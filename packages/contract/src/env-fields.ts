@@ -145,17 +145,32 @@ export const tokenProfileEnvFields = {
   TOKEN_CLIENT_CLAIMS: optionalListOf(TOKEN_CLIENT_CLAIM_VALUES),
 };
 
+/** A Postgres connection URL (`postgres://` or `postgresql://`); its value is never echoed in an error. */
+export function databaseUrl() {
+  return z.string().refine(
+    (s) => {
+      try {
+        const u = new URL(s);
+        return (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && u.hostname !== '';
+      } catch {
+        return false;
+      }
+    },
+    { error: 'must be a postgres:// or postgresql:// URL with a host' },
+  );
+}
+
 /** A positive integer (optionally with min/max). */
 export function int(defaultValue: number, { min = 0, max = Number.MAX_SAFE_INTEGER }: { min?: number; max?: number } = {}) {
   const msg = `must be an integer between ${min} and ${max}`;
   return z.coerce.number({ error: msg }).int({ error: msg }).min(min, { error: msg }).max(max, { error: msg }).default(defaultValue);
 }
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** Parse '250ms', '10s', '5m', '1h', or a bare number in `bareUnit`. Returns ms, or undefined. */
+/** Parse '250ms', '10s', '5m', '1h', '30d', or a bare number in `bareUnit`. Returns ms, or undefined. */
 export function parseDuration(text: string, bareUnit: 'ms' | 's' = 'ms'): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(text.trim());
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(text.trim());
   if (!m) return undefined;
   const n = Number(m[1]) * (UNIT_MS[m[2] ?? bareUnit] ?? 1);
   return Number.isFinite(n) ? Math.round(n) : undefined;

@@ -79,8 +79,44 @@ describe('environment schemas', () => {
   });
 });
 
+describe('workflow thread storage variables', () => {
+  const base = { TOKEN_FORWARDING: 'passthrough' };
+  it('has secure finite defaults: a quota, a TTL, a sweep interval, a history cap, no database', () => {
+    const c = workflowEnvSchema.parse(base);
+    expect(c).toMatchObject({
+      THREAD_QUOTA_PER_USER: 100,
+      THREAD_TTL: 30 * 86_400_000,
+      THREAD_SWEEP_INTERVAL: 600_000,
+      THREAD_HISTORY_MAX: 50,
+    });
+    expect(c.DATABASE_URL).toBeUndefined();
+    expect(workflowEnvSchema.parse({ ...base, THREAD_TTL: '7d' }).THREAD_TTL).toBe(7 * 86_400_000);
+  });
+
+  it('takes only a postgres URL, and requires one for CHECKPOINTER=postgres, without echoing it', () => {
+    expect(workflowEnvSchema.safeParse({ ...base, DATABASE_URL: 'postgres://u:p@db:5432/baton?sslmode=verify-full' }).success).toBe(true);
+    expect(workflowEnvSchema.safeParse({ ...base, DATABASE_URL: 'postgresql://db/baton' }).success).toBe(true);
+    const bad = workflowEnvSchema.safeParse({ ...base, DATABASE_URL: 'mysql://u:hunter2@db/x' });
+    expect(bad.success).toBe(false);
+    expect(JSON.stringify(bad.error?.issues)).not.toContain('hunter2');
+    expect(workflowEnvSchema.safeParse({ ...base, CHECKPOINTER: 'postgres' }).success).toBe(false);
+  });
+
+  it('refuses a quota of 0, a TTL under a minute, a sweep under a second and a one-connection pool', () => {
+    for (const env of [
+      { THREAD_QUOTA_PER_USER: '0' },
+      { THREAD_TTL: '30s' },
+      { THREAD_SWEEP_INTERVAL: '10ms' },
+      { DATABASE_POOL_MAX: '1' },
+    ]) {
+      expect(workflowEnvSchema.safeParse({ ...base, ...env }).success).toBe(false);
+    }
+  });
+});
+
 describe('field helpers', () => {
   it('parses durations and aud=value pairs', () => {
+    expect(parseDuration('2d')).toBe(172_800_000);
     expect(parseDuration('250ms')).toBe(250);
     expect(parseDuration('10', 's')).toBe(10_000);
     expect(parseDuration('soon')).toBeUndefined();

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import {
   BATON_PROFILES,
+  databaseUrl,
   durationMs,
   exactUrl,
   host,
@@ -298,9 +299,21 @@ export const workflowEnvSchema = z
     ...workflowExchangeEnvShape,
     MAX_REVISIONS: int(2, { min: 0, max: 10 }),
     SOURCE_LIMIT: int(5, { min: 1, max: 10 }),
-    /** `auto`: SQLite when better-sqlite3 loads, else memory (with a warning). */
-    CHECKPOINTER: z.enum(['auto', 'sqlite', 'memory', 'none']).default('auto'),
+    /** `auto`: Postgres when DATABASE_URL is set, else SQLite when better-sqlite3 loads, else memory (with a warning). */
+    CHECKPOINTER: z.enum(['auto', 'postgres', 'sqlite', 'memory', 'none']).default('auto'),
     WORKFLOW_DATA_DIR: z.string().min(1).default('.data/workflow'),
+    /** `postgres://` or `postgresql://` (libpq parameters such as `sslmode`, `sslrootcert` pass through to pg). */
+    DATABASE_URL: databaseUrl().optional(),
+    /** Most pooled Postgres connections this process opens (at least 2: set-up holds one while the saver migrates on another). */
+    DATABASE_POOL_MAX: int(10, { min: 2, max: 1_000 }),
+    /** Most threads one user may keep (a new thread beyond it is refused with WORKFLOW_THREAD_QUOTA_EXCEEDED). */
+    THREAD_QUOTA_PER_USER: int(100, { min: 1, max: 1_000_000 }),
+    /** A thread not run for this long is deleted (checkpoints and index row) by the sweep. */
+    THREAD_TTL: durationMs(30 * 86_400_000),
+    /** How often the sweep deletes expired threads (also once at start-up). */
+    THREAD_SWEEP_INTERVAL: durationMs(10 * 60_000),
+    /** Checkpoints kept per thread: older ones are pruned after each threaded run. */
+    THREAD_HISTORY_MAX: int(50, { min: 1, max: 100_000 }),
     REMOTE_CONNECT_TIMEOUT_MS: int(2_000, { min: 1 }),
     REMOTE_FIRST_BYTE_TIMEOUT_MS: int(30_000, { min: 1 }),
     REMOTE_IDLE_TIMEOUT_MS: int(30_000, { min: 1 }),
@@ -360,6 +373,11 @@ export const workflowEnvSchema = z
     refineWorkflowExchange(c, ctx);
     const problem = c.WORKFLOW_CLIENT_SECRET === undefined ? undefined : productionSecretProblem(c.WORKFLOW_CLIENT_SECRET);
     if (c.BATON_PROFILE === 'production' && problem) ctx.addIssue({ code: 'custom', path: ['WORKFLOW_CLIENT_SECRET'], message: problem });
+    if (c.CHECKPOINTER === 'postgres' && !c.DATABASE_URL) {
+      ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'is required when CHECKPOINTER=postgres' });
+    }
+    if (c.THREAD_TTL < 60_000) ctx.addIssue({ code: 'custom', path: ['THREAD_TTL'], message: 'must be at least 1m' });
+    if (c.THREAD_SWEEP_INTERVAL < 1_000) ctx.addIssue({ code: 'custom', path: ['THREAD_SWEEP_INTERVAL'], message: 'must be at least 1s' });
   });
 
 export type WorkflowEnv = z.infer<typeof workflowEnvSchema>;

@@ -22,12 +22,14 @@ export interface Stack {
 }
 
 export async function startStack(extraEnv: Record<string, string> = {}): Promise<Stack> {
+  // A port given in `extraEnv` (e.g. to restart a stack on the same ports) is kept, else a free one.
+  const portOf = async (name: string) => Number(extraEnv[`${name}_PORT`]) || (await freePort());
   const ports = {
-    workflow: await freePort(),
-    research: await freePort(),
-    writer: await freePort(),
-    reviewer: await freePort(),
-    issuer: await freePort(),
+    workflow: await portOf('WORKFLOW'),
+    research: await portOf('RESEARCH'),
+    writer: await portOf('WRITER'),
+    reviewer: await portOf('REVIEWER'),
+    issuer: await portOf('ISSUER'),
   };
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'baton-e2e-'));
   const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'scripts/start.mjs')], {

@@ -112,7 +112,15 @@ export const ERROR_CODES = {
   WORKFLOW_THREAD_ID_INVALID: { status: 422, meaning: 'The thread id is not 1-128 characters of A-Z a-z 0-9 . _ : -' },
   WORKFLOW_THREAD_NOT_FOUND: { status: 404, meaning: 'No such thread for this user' },
   WORKFLOW_THREADS_DISABLED: { status: 400, meaning: 'Threads are off (CHECKPOINTER=none)' },
-  WORKFLOW_CHECKPOINTER_UNAVAILABLE: { status: 500, meaning: 'CHECKPOINTER=sqlite but better-sqlite3 could not be loaded (start-up)' },
+  WORKFLOW_THREAD_QUOTA_EXCEEDED: {
+    status: 409,
+    meaning: 'A new thread would exceed the user’s thread quota (THREAD_QUOTA_PER_USER): delete a thread or let one expire',
+  },
+  WORKFLOW_THREAD_CURSOR_INVALID: { status: 422, meaning: 'The thread list cursor is not one this service issued' },
+  WORKFLOW_CHECKPOINTER_UNAVAILABLE: {
+    status: 500,
+    meaning: 'The configured checkpointer could not be opened at start-up (better-sqlite3 not loadable, Postgres unreachable)',
+  },
   WORKFLOW_NODE_FAILED: {
     status: 502,
     meaning: 'A workflow node failed; detail names the node and the cause’s code (504 on a timeout, 403 on a refused caller)',
