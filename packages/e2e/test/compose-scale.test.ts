@@ -10,7 +10,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { TOPOLOGY, envSchemaOf } from '@baton/contract';
 import { envOf, readCompose, type ComposeFile, type ComposeService } from './compose-checks.js';
-import { PENDING_ENV } from './k8s-checks.js';
 import { freePort, ROOT } from './stack.js';
 
 const base = readCompose(path.join(ROOT, 'docker-compose.yml'));
@@ -35,7 +34,7 @@ describe('docker-compose.scale.yml', () => {
     const env = merged(name);
     const schema = envSchemaOf(TOPOLOGY.workflow.name)!;
     const declared = new Set(Object.keys(schema.shape));
-    expect(Object.keys(env).filter((k) => !declared.has(k) && !PENDING_ENV.includes(k))).toEqual([]);
+    expect(Object.keys(env).filter((k) => !declared.has(k))).toEqual([]);
     const parsed = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([k]) => declared.has(k))));
     expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
     const pg = envOf(scale.services.postgres!);

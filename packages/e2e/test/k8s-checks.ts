@@ -8,14 +8,6 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { envSchemaOf, type ServiceDefinition, type Topology } from '@baton/contract';
 
-/**
- * Variables the manifests set that other branches are adding to the contract's env schemas
- * (DATABASE_URL: threads; REDIS_URL: redis; BATON_PROFILE: prod). While a name here is not declared
- * by a service's schema it is left out of that service's check; once declared it is checked like
- * any other. DELETE THIS LIST when those branches are merged.
- */
-export const PENDING_ENV: readonly string[] = ['DATABASE_URL', 'REDIS_URL', 'BATON_PROFILE'];
-
 /** Names whose values are secrets: they may only come from a Secret (secretKeyRef), never a literal or a ConfigMap. */
 export const SECRET_NAME = /SECRET|PASSWORD|API_KEY|TOKEN$|^DATABASE_URL$|^REDIS_URL$/;
 
@@ -116,7 +108,7 @@ function envIssues(app: string, env: Record<string, string | undefined>, topolog
   const checked: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(env)) {
     if (declared.has(k)) checked[k] = v;
-    else if (!PENDING_ENV.includes(k)) issues.push(`${app}: ${k} is not declared by its environment schema`);
+    else issues.push(`${app}: ${k} is not declared by its environment schema`);
     if (v === undefined) issues.push(`${app}: ${k} has no value (missing ConfigMap or Secret key)`);
   }
   const parsed = schema.safeParse(checked);
