@@ -15,14 +15,9 @@
 // --check exits 1 when an invariant fails (never the rates: the machine is shared): no mixed
 // identity, no orphaned run, no bad token served, no status outside the documented ones, every
 // service healthy at the end.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { writeFileSync } from 'node:fs';
+import { devToken, rssKiB, sleep, startSystem, stopSystem } from './system.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const USERS = ['alice', 'bob', 'carol', 'dave', 'frank'];
 const TOPICS = ['oauth token exchange', 'vector search', 'jwt validation', 'rate limiting', 'service mesh', 'event sourcing'];
 const AGENTS = ['agent-research', 'agent-writer', 'agent-reviewer'];
@@ -56,67 +51,6 @@ function random(seed) {
   };
 }
 
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** Starts the system with the launcher; collects every JSON log line and each service's latest pid. */
-async function startSystem() {
-  const names = ['workflow', 'research', 'writer', 'reviewer', 'issuer'];
-  const ports = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await freePort()])));
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'baton-drill-'));
-  const env = { ...process.env, BATON_DATA_DIR: dataDir, WRITER_CHUNK_DELAY_MS: '2', BATON_RESTART_BACKOFF_MS: '200' };
-  for (const n of names) env[`${n.toUpperCase()}_PORT`] = String(ports[n]);
-  const child = spawn(process.execPath, [path.join(root, 'scripts/start.mjs')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const sys = { child, dataDir, logs: [], pids: {}, url: (n) => `http://127.0.0.1:${ports[n]}`, stderr: '' };
-  let buf = '';
-  child.stdout.on('data', (d) => {
-    buf += d.toString('utf8');
-    for (let i; (i = buf.indexOf('\n')) >= 0; buf = buf.slice(i + 1)) {
-      try {
-        const rec = JSON.parse(buf.slice(0, i));
-        sys.logs.push(rec);
-        if (typeof rec.msg === 'string' && rec.msg.endsWith('listening') && rec.pid) sys.pids[rec.service] = rec.pid;
-      } catch {
-        // not a JSON line
-      }
-    }
-  });
-  child.stderr.on('data', (d) => (sys.stderr += d.toString('utf8')));
-  const deadline = Date.now() + 90_000;
-  while (!sys.logs.some((r) => r.msg === 'all services healthy')) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the system did not come up\n${sys.stderr}`);
-    await sleep(100);
-  }
-  return sys;
-}
-
-async function stopSystem(sys) {
-  if (sys.child.exitCode === null) {
-    const exited = new Promise((r) => sys.child.once('exit', r));
-    sys.child.kill('SIGTERM');
-    await exited;
-  }
-  rmSync(sys.dataDir, { recursive: true, force: true });
-}
-
-async function devToken(sys, user, ttl) {
-  const res = await fetch(`${sys.url('issuer')}/dev/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ user, ...(ttl ? { ttl } : {}) }),
-  });
-  if (!res.ok) throw new Error(`dev token for ${user}: HTTP ${res.status}`);
-  return (await res.json()).access_token;
-}
-
 /** Good tokens for every user (long enough for the run: the issuer is stopped during the drill), and bad ones. */
 async function tokens(sys) {
   const expired = await devToken(sys, 'alice', 1);
@@ -127,15 +61,6 @@ async function tokens(sys) {
   const { exp } = JSON.parse(Buffer.from(expired.split('.')[1], 'base64url').toString('utf8'));
   await sleep(Math.max(0, exp * 1000 + CLOCK_TOLERANCE_MS + 1_000 - Date.now()));
   return { good, bad: [expired, tampered, 'not-a-jwt', `${h}.${p}.`] };
-}
-
-function rssKiB(pid) {
-  try {
-    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : null;
-  } catch {
-    return null;
-  }
 }
 
 const rssNow = (sys) => Object.fromEntries(Object.entries(sys.pids).map(([svc, pid]) => [svc, rssKiB(pid)]));
