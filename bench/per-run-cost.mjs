@@ -121,7 +121,31 @@ async function measure(sys, opts, db) {
     unthreaded: await phase(sys, opts, db, { tokenFor: () => alice, threaded: false }),
   };
   report.runs_per_s_4_callers = await throughput(sys, alice, Math.max(8, opts.runs), 4);
+  report.sizing = sizing(report);
   return report;
+}
+
+/**
+ * Replicas and backing-store load for 10, 100 and 1,000 runs/s from the measured per-run costs
+ * (threaded runs, warm exchange cache): CPU per replica is what its Kubernetes limit allows
+ * (deploy/k8s: workflow 1 core, agents 0.5) at the autoscaler's 70% target; Node serves one
+ * process on one core. Exchanges per second are given warm (cached) and cold (every run a new token).
+ */
+function sizing(r) {
+  const CORES = { workflow: 1, 'agent-research': 0.5, 'agent-writer': 0.5, 'agent-reviewer': 0.5, issuer: 1 };
+  const warm = r.threaded_warm;
+  return [10, 100, 1000].map((rate) => ({
+    runs_per_s: rate,
+    replicas: Object.fromEntries(
+      SERVICES.filter((s) => s !== 'issuer').map((s) => [s, Math.max(1, Math.ceil((rate * warm.cpu_ms[s]) / 1000 / (CORES[s] * 0.7)))]),
+    ),
+    issuer_exchanges_per_s: { warm: Math.round(rate * warm.exchanges), cold: Math.round(rate * r.threaded_cold.exchanges) },
+    issuer_cores_cold: Math.round(((rate * r.threaded_cold.cpu_ms.issuer) / 1000) * 10) / 10,
+    ...(warm.pg_rows !== undefined
+      ? { pg_rows_per_s: Math.round(rate * warm.pg_rows), pg_mib_per_s: Math.round(((rate * warm.pg_bytes) / 2 ** 20) * 10) / 10 }
+      : {}),
+    ...(warm.redis_commands !== undefined ? { redis_commands_per_s: Math.round(rate * warm.redis_commands) } : {}),
+  }));
 }
 
 function print(r) {
@@ -140,6 +164,8 @@ function print(r) {
         .join('')}`,
     );
   console.log(`\nruns/s, 4 concurrent callers (every service on this one machine): ${r.runs_per_s_4_callers}`);
+  console.log('\nsizing (threaded runs, warm cache; replicas at 70% of their CPU limit):');
+  for (const row of r.sizing) console.log(`  ${JSON.stringify(row)}`);
 }
 
 async function main() {
