@@ -20,7 +20,8 @@ let status = spawnSync('pnpm', ['exec', 'prettier', '--check', '--log-level=warn
 if (status === 0) status = spawnSync(process.execPath, ['scripts/function-lengths.mjs'], { cwd: root, stdio: 'inherit' }).status ?? 1;
 if (status === 0) status = run(['run', 'build', 'lint', 'check-types', '--output-logs=errors-only']);
 if (status === 0) {
-  status = run(['run', 'test', '--concurrency=1', '--', '--json', '--outputFile=.jest-results.json', ...extra]);
+  // --continue: every package's suites run even after one fails, so the totals below are complete.
+  status = run(['run', 'test', '--concurrency=1', '--continue', '--', '--json', '--outputFile=.jest-results.json', ...extra]);
 }
 
 let passed = 0;
