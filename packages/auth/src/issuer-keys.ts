@@ -59,7 +59,12 @@ export function createIssuerKeyStore(options: IssuerKeyStoreOptions): IssuerKeyS
     ready() {
       const metadata = discovery.current();
       if (!metadata) {
-        discovery.metadata().catch(() => undefined); // start (or wait out the cooldown of) discovery
+        // Start (or wait out the cooldown of) discovery, then the first JWKS fetch, so a later
+        // readiness check finds the keys without having to be asked twice.
+        discovery
+          .metadata()
+          .then((m) => storeFor(m.jwks_uri).ready?.())
+          .catch(() => undefined);
         return false;
       }
       return storeFor(metadata.jwks_uri).ready?.() ?? true;

@@ -16,7 +16,6 @@ export const KNOWN_DEV_SECRET_SHA256: ReadonlySet<string> = new Set([
   '572079273ff277f836e7e6579744ced5c2aecefa69ef4b1d682f6ec8a345a20d', // packages/conformance/test/token-exchange-dev-issuer.test.ts
   'ed7c8c62b872568a758280fa1a5203e986f3ad32ba0c62e869c269b4d638f230', // apps/issuer/test/client-auth-methods.test.ts
   '5d6d79804fc0cb2dbe44e597044542b8d6f6075b48fc51b27f8a31c4f8b81641', // packages/e2e/test/actor-claim.test.ts
-  'a065e44b7a8a85c25f582ae567c3229bcd5b827de4055c7bda44b99da8af6cc3', // packages/e2e/test/k8s.test.ts
   'f576840fc5d10c8be2ed14fb2188c49cf61d0fdda2f4185e164e00204549cbfa', // packages/e2e/test/runs.test.ts
   '3fc42f98004c25027b7c454301dda7a215418b048a1969c6bffea7b5cfdb1d60', // packages/idp-fixture/test/fixture.ts
 ]);

@@ -3,6 +3,7 @@
 // checked against the contract: env, ports and probes per app, secrets from a Secret only, hardened
 // pods, an available workflow, and who may reach whom under the NetworkPolicies. No cluster runs.
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { TOPOLOGY } from '@baton/contract';
@@ -25,9 +26,13 @@ import { ROOT } from './stack.js';
 
 const K8S = path.join(ROOT, 'deploy/k8s');
 const PRODUCTION_README = path.join(K8S, 'overlays/production/README.md');
-/** What the operator puts in `baton-secrets` for production (overlays/production/README.md); examples. */
+/**
+ * What the operator puts in `baton-secrets` for production (overlays/production/README.md);
+ * examples. The client secret is made here, as an operator makes theirs: any literal in the
+ * repository is a published secret, which the production profile refuses.
+ */
 const OPERATOR_SECRETS = {
-  WORKFLOW_CLIENT_SECRET: 'an-operator-generated-secret-of-48-characters-xx',
+  WORKFLOW_CLIENT_SECRET: randomBytes(36).toString('base64url'),
   DATABASE_URL: 'postgres://baton:secret@postgres.internal:5432/baton?sslmode=verify-full',
   REDIS_URL: 'rediss://:secret@redis.internal:6380',
 };

@@ -63,8 +63,16 @@ describe('minimum remaining lifetime (MIN_TOKEN_LIFETIME_SEC=60)', () => {
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toMatch(/^Bearer realm="baton", error="invalid_token"/);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('AUTH_TOKEN_LIFETIME_TOO_SHORT');
-      // audited as a refusal, and no agent was called for it (an agent's audit line would carry the id)
-      const mine = () => stack.logs().filter((l: Record<string, unknown>) => l.request_id === requestId && l.event === 'auth.decision');
+      // audited as a refusal, and no agent was called for it (an agent's audit line would carry the
+      // id). The server makes its own request id (answered in x-request-id); ours is client_request_id.
+      const serverId = res.headers.get('x-request-id');
+      expect(serverId).not.toBe(requestId);
+      const mine = () =>
+        stack
+          .logs()
+          .filter(
+            (l: Record<string, unknown>) => l.request_id === serverId && l.client_request_id === requestId && l.event === 'auth.decision',
+          );
       for (let i = 0; i < 50 && mine().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
       await new Promise((r) => setTimeout(r, 300));
       expect(mine()).toEqual([expect.objectContaining({ service: 'workflow', decision: 'deny', reason: 'AUTH_TOKEN_LIFETIME_TOO_SHORT' })]);
