@@ -42,12 +42,23 @@ export interface FixtureOptions {
   tokenExchange?: { clients: Record<string, string[]>; ttlSec?: number };
 }
 
+export interface ExchangeEvent {
+  client_id: string;
+  sub: string;
+  /** Which target parameters the request named: `audience`, `resource` or `audience+resource`. */
+  by: string;
+  aud: string;
+  scope: string;
+}
+
 export interface Fixture {
   readonly issuer: string;
   readonly origin: string;
   readonly tokenEndpoint: string;
   /** The provider's signing key (RS256, kid `fixture-1`): tests craft tokens under it. */
   readonly signingKey: { kid: string; privateKey: KeyObject };
+  /** The token-exchange grant's record of each exchange it answered (stdout lines), oldest first. */
+  exchanges(): ExchangeEvent[];
   clientCredentials(clientId: string, resource: string, scope: string): Promise<string>;
   userTokens(clientId: string, user: string, resource: string, scope: string): Promise<{ access_token: string; id_token: string }>;
   stop(): Promise<void>;
@@ -77,6 +88,10 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
     env: { ...process.env, FIXTURE_CONFIG: JSON.stringify(config) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const exchanges: ExchangeEvent[] = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    if (line.includes('"event":"token-exchange"')) exchanges.push(JSON.parse(line) as ExchangeEvent);
+  });
   await listening(child);
   const basic = (id: string) => `Basic ${Buffer.from(`${id}:${SECRET}`).toString('base64')}`;
   const token = async (clientId: string, form: Record<string, string>) => {
@@ -94,6 +109,7 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
     origin,
     tokenEndpoint,
     signingKey: { kid: 'fixture-1', privateKey },
+    exchanges: () => [...exchanges],
     async clientCredentials(clientId, resource, scope) {
       return (await token(clientId, { grant_type: 'client_credentials', resource, scope })).access_token!;
     },
