@@ -40,7 +40,11 @@ export interface FixtureOptions {
    * resource URIs each client may exchange a user's workflow token for; `ttlSec` of the issued tokens.
    */
   tokenExchange?: { clients: Record<string, string[]>; ttlSec?: number };
+  /** A client's token-endpoint authentication other than client_secret_basic (a public JWKS for private_key_jwt). */
+  clientAuth?: Record<string, ClientAuthRegistration>;
 }
+
+export type ClientAuthRegistration = { method: 'client_secret_post' } | { method: 'private_key_jwt'; jwks: { keys: object[] } };
 
 export interface ExchangeEvent {
   client_id: string;
@@ -71,7 +75,13 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
   const tokenEndpoint = `${issuer.replace(/\/$/, '')}/token`;
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const withoutExtraGrants = new Set(options.withoutExtraGrants ?? []);
-  const client = (id: string, shape: string) => ({ client_id: id, client_secret: SECRET, shape, extraGrants: !withoutExtraGrants.has(id) });
+  const client = (id: string, shape: string) => ({
+    client_id: id,
+    client_secret: SECRET,
+    shape,
+    extraGrants: !withoutExtraGrants.has(id),
+    auth: options.clientAuth?.[id],
+  });
   const te = options.tokenExchange;
   const config = {
     issuer,
