@@ -152,3 +152,18 @@ describe.each(VARIANTS.map((v) => [v.target, v.auth, v] as const))(
     });
   },
 );
+
+describe('pnpm start in exchange mode against an external issuer without client credentials', () => {
+  it('refuses to start without WORKFLOW_CLIENT_SECRET unless the client authenticates with private_key_jwt', async () => {
+    const stack = run([path.join(ROOT, 'scripts/start.mjs')], {
+      ISSUER_URL: idp.issuer,
+      TOKEN_FORWARDING: 'exchange',
+      WORKFLOW_CLIENT_SECRET: '',
+      EXCHANGE_CLIENT_AUTH: 'client_secret_basic',
+    });
+    await until('launcher exit', () => (stack.child.exitCode !== null ? true : undefined));
+    expect(stack.child.exitCode).toBe(1);
+    expect(stack.lines.join('\n')).toMatch(/set WORKFLOW_CLIENT_SECRET .* or EXCHANGE_CLIENT_AUTH=private_key_jwt/);
+    await stack.stop();
+  });
+});
