@@ -68,9 +68,11 @@ function devSecret() {
   return readFileSync(file, 'utf8').trim();
 }
 const forwarding = env.TOKEN_FORWARDING ?? 'exchange';
-if (externalIssuer && forwarding === 'exchange' && !env.WORKFLOW_CLIENT_SECRET) {
+// (private_key_jwt authenticates with EXCHANGE_CLIENT_KEY / _FILE instead: no secret needed.)
+const secretAuth = (env.EXCHANGE_CLIENT_AUTH ?? 'client_secret_basic') !== 'private_key_jwt';
+if (externalIssuer && forwarding === 'exchange' && secretAuth && !env.WORKFLOW_CLIENT_SECRET) {
   process.stderr.write(
-    `ISSUER_URL is an external issuer (${issuerUrl}): set WORKFLOW_CLIENT_SECRET (the workflow's client at that IdP) for exchange mode, or TOKEN_FORWARDING=passthrough\n`,
+    `ISSUER_URL is an external issuer (${issuerUrl}): set WORKFLOW_CLIENT_SECRET (the workflow's client at that IdP) or EXCHANGE_CLIENT_AUTH=private_key_jwt with EXCHANGE_CLIENT_KEY_FILE for exchange mode, or TOKEN_FORWARDING=passthrough\n`,
   );
   process.exit(1);
 }

@@ -2,12 +2,15 @@
 // real tokens from it: client_credentials with a resource indicator, and a user's access and ID
 // tokens through a real authorization code flow (the fixture logs the login_hint in, no browser).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { freePort } from '@baton/testkit';
 
 export const SERVER = path.resolve(__dirname, '../fixture/server.mjs');
+/** The RFC 8693 grant module (fixture/token-exchange-grant.mjs) and its grant type. */
+export const TOKEN_EXCHANGE_GRANT = path.resolve(__dirname, '../fixture/token-exchange-grant.mjs');
+export const GRANT_TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const SECRET = 'fixture-secret-that-is-long-enough-0123456789';
 export const SHAPES = ['rfc9068', 'keycloak', 'auth0', 'okta', 'entra', 'scope-array'] as const;
 export type Shape = (typeof SHAPES)[number];
@@ -28,13 +31,38 @@ export interface FixtureOptions {
   extraClients?: string[];
   /** Modules whose default export gets `(provider, config)` before listening (registerGrantType, ...). */
   extensions?: string[];
-  /** Grant types added to every client (the ones an extension registers). */
+  /** Grant types added to every client (the ones an extension registers) but those in `withoutExtraGrants`. */
   extraGrantTypes?: string[];
+  /** Clients registered without `extraGrantTypes`. */
+  withoutExtraGrants?: string[];
+  /**
+   * Registers RFC 8693 token exchange (fixture/token-exchange-grant.mjs) with this policy: which
+   * resource URIs each client may exchange a user's workflow token for; `ttlSec` of the issued tokens.
+   */
+  tokenExchange?: { clients: Record<string, string[]>; ttlSec?: number };
+  /** A client's token-endpoint authentication other than client_secret_basic (a public JWKS for private_key_jwt). */
+  clientAuth?: Record<string, ClientAuthRegistration>;
+}
+
+export type ClientAuthRegistration = { method: 'client_secret_post' } | { method: 'private_key_jwt'; jwks: { keys: object[] } };
+
+export interface ExchangeEvent {
+  client_id: string;
+  sub: string;
+  /** Which target parameters the request named: `audience`, `resource` or `audience+resource`. */
+  by: string;
+  aud: string;
+  scope: string;
 }
 
 export interface Fixture {
   readonly issuer: string;
   readonly origin: string;
+  readonly tokenEndpoint: string;
+  /** The provider's signing key (RS256, kid `fixture-1`): tests craft tokens under it. */
+  readonly signingKey: { kid: string; privateKey: KeyObject };
+  /** The token-exchange grant's record of each exchange it answered (stdout lines), oldest first. */
+  exchanges(): ExchangeEvent[];
   clientCredentials(clientId: string, resource: string, scope: string): Promise<string>;
   userTokens(clientId: string, user: string, resource: string, scope: string): Promise<{ access_token: string; id_token: string }>;
   stop(): Promise<void>;
@@ -44,26 +72,40 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const issuer = `${origin}${options.issuerPath ?? ''}`;
+  const tokenEndpoint = `${issuer.replace(/\/$/, '')}/token`;
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const withoutExtraGrants = new Set(options.withoutExtraGrants ?? []);
+  const client = (id: string, shape: string) => ({
+    client_id: id,
+    client_secret: SECRET,
+    shape,
+    extraGrants: !withoutExtraGrants.has(id),
+    auth: options.clientAuth?.[id],
+  });
+  const te = options.tokenExchange;
   const config = {
     issuer,
     port,
     resources: Object.fromEntries(Object.values(RESOURCES).map((r) => [r.uri, { audience: r.audience, scope: r.scope }])),
-    clients: [
-      ...SHAPES.map((shape) => ({ client_id: shape, client_secret: SECRET, shape })),
-      ...(options.extraClients ?? []).map((id) => ({ client_id: id, client_secret: SECRET, shape: 'rfc9068' })),
-    ],
+    clients: [...SHAPES.map((shape) => client(shape, shape)), ...(options.extraClients ?? []).map((id) => client(id, 'rfc9068'))],
     noOidcDiscovery: options.noOidcDiscovery ?? false,
-    extensions: options.extensions ?? [],
-    extraGrantTypes: options.extraGrantTypes ?? [],
+    extensions: [...(options.extensions ?? []), ...(te ? [TOKEN_EXCHANGE_GRANT] : [])],
+    extraGrantTypes: [...(options.extraGrantTypes ?? []), ...(te ? [GRANT_TOKEN_EXCHANGE] : [])],
+    signingJwk: privateKey.export({ format: 'jwk' }),
+    ...(te ? { tokenExchange: { subjectAudience: RESOURCES.workflow.audience, ...te } } : {}),
   };
   const child = spawn(process.execPath, [SERVER], {
     env: { ...process.env, FIXTURE_CONFIG: JSON.stringify(config) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const exchanges: ExchangeEvent[] = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    if (line.includes('"event":"token-exchange"')) exchanges.push(JSON.parse(line) as ExchangeEvent);
+  });
   await listening(child);
   const basic = (id: string) => `Basic ${Buffer.from(`${id}:${SECRET}`).toString('base64')}`;
   const token = async (clientId: string, form: Record<string, string>) => {
-    const res = await fetch(`${issuer.replace(/\/$/, '')}/token`, {
+    const res = await fetch(tokenEndpoint, {
       method: 'POST',
       headers: { authorization: basic(clientId), 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams(form),
@@ -75,6 +117,9 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
   return {
     issuer,
     origin,
+    tokenEndpoint,
+    signingKey: { kid: 'fixture-1', privateKey },
+    exchanges: () => [...exchanges],
     async clientCredentials(clientId, resource, scope) {
       return (await token(clientId, { grant_type: 'client_credentials', resource, scope })).access_token!;
     },
