@@ -103,7 +103,7 @@ async function readStream(res, leave) {
   let last = null;
   try {
     for await (const chunk of res.body) {
-      buf += dec.decode(chunk, { stream: true });
+      buf = (buf + dec.decode(chunk, { stream: true })).replace(/\r\n/g, '\n');
       for (let i; (i = buf.indexOf('\n\n')) >= 0; buf = buf.slice(i + 2)) {
         const event = /^event: ?(.*)$/m.exec(buf.slice(0, i))?.[1];
         if (event) last = event;
@@ -209,8 +209,9 @@ async function healthy(sys) {
 function tally(results) {
   const byKind = {};
   for (const r of results) {
-    const kind = `${r.op}${r.bad ? ' (bad token)' : r.op === 'stream' && r.ended === 'left' ? ' (left)' : ''}`;
-    const key = r.status || r.error || 'no answer';
+    const kind = `${r.op}${r.bad ? ' (bad token)' : ''}`;
+    // A stream's key also says how it ended: `200 end`, `200 error`, `200 left` (the client left).
+    const key = r.status ? `${r.status}${r.ended ? ` ${r.ended}` : ''}` : r.error || 'no answer';
     byKind[kind] ??= {};
     byKind[kind][key] = (byKind[kind][key] ?? 0) + 1;
   }
