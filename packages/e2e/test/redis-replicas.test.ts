@@ -104,6 +104,8 @@ async function untilReady(base: string): Promise<void> {
       },
       ROOT,
     );
+    // Ready, not only healthy (start.mjs waits for /healthz): each holds the issuer's keys and reaches Redis.
+    await untilReady(stack.urls.workflow);
     await untilReady(replicaB.base);
     alice = await stack.token('alice');
   }, 120_000);
