@@ -447,3 +447,38 @@ describe('workflow app: threads', () => {
     ).toBe(404);
   });
 });
+
+describe('workflow app: resume with a null input', () => {
+  const errorCode = (res: { body: unknown }) => (res.body as { error: { code: string } }).error.code;
+
+  it('refuses a null input without a thread_id (422), and an unknown or foreign thread (404), before any run', async () => {
+    const none = await invoke(app, { input: null });
+    expect([none.status, errorCode(none)]).toEqual([422, 'RUNNABLE_INPUT_INVALID']);
+    expect([(await invoke(unthreaded, { input: null })).status]).toEqual([422]);
+    const unknown = await invoke(app, { input: null, config: { configurable: { thread_id: 'never-ran' } } });
+    expect([unknown.status, errorCode(unknown)]).toEqual([404, 'WORKFLOW_THREAD_NOT_FOUND']);
+    await invoke(app, { input: { topic: 'mine' }, config: { configurable: { thread_id: 'resume-own' } } }, token('alice'));
+    calls.length = 0;
+    const foreign = await invoke(app, { input: null, config: { configurable: { thread_id: 'resume-own' } } }, token('bob'));
+    expect([foreign.status, errorCode(foreign)]).toEqual([404, 'WORKFLOW_THREAD_NOT_FOUND']);
+    const batch = await request(app)
+      .post('/workflow/batch')
+      .set(bearer(token()))
+      .send({ inputs: [null], config: { configurable: { thread_id: 'never-ran-2' } } });
+    expect(batch.status).toBe(404);
+    expect(calls).toEqual([]);
+    // No thread was indexed for the refused resumes.
+    const listed = await request(app).get('/workflow/threads').set(bearer(token()));
+    expect((listed.body as { threads: Array<{ thread_id: string }> }).threads.map((t) => t.thread_id)).not.toContain('never-ran');
+  });
+
+  it("answers a finished thread's resume with its final state, running no node", async () => {
+    const first = await invoke(app, { input: { topic: 'finished' }, config: { configurable: { thread_id: 'resume-done' } } });
+    expect(first.status).toBe(200);
+    calls.length = 0;
+    const again = await invoke(app, { input: null, config: { configurable: { thread_id: 'resume-done' } } });
+    expect(again.status).toBe(200);
+    expect((again.body as { output: unknown }).output).toEqual((first.body as { output: unknown }).output);
+    expect(calls).toEqual([]);
+  });
+});

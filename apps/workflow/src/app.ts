@@ -62,6 +62,30 @@ function tokenLifetimeCheck(minSec: number, now: () => number) {
   };
 }
 
+/** Whether the request asks to resume (a null `input`, or a null among batch `inputs`): LangGraph's "continue from the last checkpoint". */
+function resumes(req: Request): boolean {
+  const body: unknown = req.body;
+  if (typeof body !== 'object' || body === null) return false;
+  const { input, inputs } = body as { input?: unknown; inputs?: unknown };
+  return input === null || (Array.isArray(inputs) && inputs.includes(null));
+}
+
+/**
+ * A resume needs a thread of the caller's with a checkpoint to continue from: without a
+ * `thread_id` the input is invalid (422), an unknown thread is 404. A finished thread (no next
+ * node) is resumed too: the graph runs no node and the answer is its final state again, so a
+ * client that retries a resume after another replica finished the run gets the result.
+ */
+async function checkResume(graph: WorkflowGraph | undefined, scoped: string | undefined): Promise<void> {
+  if (scoped === undefined) {
+    throw new BatonError('RUNNABLE_INPUT_INVALID', 'input may be null only to resume a thread: pass config.configurable.thread_id');
+  }
+  const snapshot = await graph?.getState({ configurable: { thread_id: scoped } });
+  if (!snapshot?.createdAt || Object.keys(snapshot.values ?? {}).length === 0) {
+    throw new BatonError('WORKFLOW_THREAD_NOT_FOUND', 'No such thread to resume (input null continues an existing thread)');
+  }
+}
+
 function callerOf(req: Request): Caller {
   if (!req.auth) throw new BatonError('SERVER_INTERNAL', 'route reached without authentication', { expose: false });
   return req.auth;
@@ -93,9 +117,13 @@ export function createApp(deps: WorkflowAppDeps): express.Express {
 
   const scopeThread = async (req: Request, config: ServerRunConfig): Promise<ServerRunConfig> => {
     const threadId = config.configurable?.thread_id;
-    if (threadId === undefined) return config;
+    if (threadId === undefined) {
+      if (resumes(req)) await checkResume(threadedGraph, undefined);
+      return config;
+    }
     if (!threadedGraph) throw new BatonError('WORKFLOW_THREADS_DISABLED', 'threads are off (CHECKPOINTER=none)');
     const scoped = scopedThreadId(callerOf(req), threadId);
+    if (resumes(req)) await checkResume(threadedGraph, scoped);
     await threads?.begin(scoped);
     return { ...config, configurable: { ...config.configurable, thread_id: scoped } };
   };
@@ -103,7 +131,8 @@ export function createApp(deps: WorkflowAppDeps): express.Express {
   addRoutes(app, deps.workflow, {
     path: '/workflow',
     auth,
-    inputSchema: workflowInputSchema,
+    // null: continue the thread from its last checkpoint (see `checkResume`).
+    inputSchema: workflowInputSchema.nullable(),
     outputSchema: workflowOutputSchema,
     configurableKeys: threadedGraph ? ['thread_id'] : [],
     config: scopeThread,

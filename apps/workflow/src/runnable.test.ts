@@ -249,3 +249,65 @@ describe('WorkflowRunnable threads', () => {
     await expect(wf.invoke({ topic: 't' }, { configurable: { thread_id: 'o/a' } })).rejects.toThrow('index down');
   });
 });
+
+describe('WorkflowRunnable resume (null input)', () => {
+  /** Real graph and saver; the writer fails its first call (a replica dying mid-write), then works. */
+  function resumable() {
+    const researched: string[] = [];
+    let writes = 0;
+    const agents: WorkflowAgents = {
+      research: RunnableLambda.from(async (input: { topic: string }) => {
+        researched.push(input.topic);
+        return { sources: [source('a')] };
+      }) as never,
+      writer: RunnableLambda.from(async function* (input: { topic: string }) {
+        writes += 1;
+        if (writes === 1) throw new Error('replica died mid-write');
+        yield `Report on ${input.topic} [1]`;
+      }) as never,
+      reviewer: RunnableLambda.from(async () => ({ approved: true, notes: [] })) as never,
+    };
+    const threadedGraph = createWorkflowGraph({ agents, checkpointer: new MemorySaver() });
+    const wf = new WorkflowRunnable({ graph: createWorkflowGraph({ agents }), threadedGraph });
+    return { wf, threadedGraph, researched };
+  }
+  const on = (thread: string) => ({ context: { caller }, configurable: { thread_id: thread } }) as never;
+
+  it('continues a thread from its last checkpoint without re-running the nodes before it', async () => {
+    const { wf, threadedGraph, researched } = resumable();
+    await expect(wf.invoke({ topic: 'crash' }, on('k/r1'))).rejects.toThrow();
+    expect((await threadedGraph.getState({ configurable: { thread_id: 'k/r1' } })).next).toEqual(['write']);
+    const out = await wf.invoke(null, on('k/r1'));
+    expect(out).toMatchObject({ topic: 'crash', report: 'Report on crash [1]', review: { approved: true } });
+    expect(researched).toEqual(['crash']);
+  });
+
+  it('streams a resumed run: the remaining nodes, then the output', async () => {
+    const { wf, researched } = resumable();
+    await expect(wf.invoke({ topic: 'crash' }, on('k/r2'))).rejects.toThrow();
+    const chunks: WorkflowChunk[] = [];
+    for await (const c of await wf.stream(null, on('k/r2'))) chunks.push(c as WorkflowChunk);
+    expect(chunks.filter((c) => c.event === 'update').map((c) => (c as { node: string }).node)).toEqual(['write', 'review']);
+    expect(chunks.at(-1)).toMatchObject({ event: 'output', output: { report: 'Report on crash [1]' } });
+    expect(researched).toEqual(['crash']);
+  });
+
+  it('answers a finished thread with its final state again, on invoke and stream', async () => {
+    const { wf, researched } = resumable();
+    await expect(wf.invoke({ topic: 'done' }, on('k/r3'))).rejects.toThrow();
+    const first = await wf.invoke(null, on('k/r3'));
+    expect(await wf.invoke(null, on('k/r3'))).toEqual(first);
+    const chunks: WorkflowChunk[] = [];
+    for await (const c of await wf.stream(null, on('k/r3'))) chunks.push(c as WorkflowChunk);
+    expect(chunks).toEqual([{ event: 'output', output: first }]);
+    expect(researched).toEqual(['done']);
+  });
+
+  it('refuses a null input without a thread (422 RUNNABLE_INPUT_INVALID)', async () => {
+    const { wf } = resumable();
+    await expect(wf.invoke(null, { context: { caller } } as never)).rejects.toMatchObject({ code: 'RUNNABLE_INPUT_INVALID', status: 422 });
+    await expect(wf.stream(null, { context: { caller } } as never).then((s) => s.next())).rejects.toMatchObject({
+      code: 'RUNNABLE_INPUT_INVALID',
+    });
+  });
+});

@@ -1,4 +1,5 @@
 import { Runnable, type RunnableConfig } from '@langchain/core/runnables';
+import { BatonError } from '@baton/errors';
 import type { WorkflowGraph } from './graph.js';
 import type { WorkflowInput, WorkflowOutput } from '@baton/contract/wire';
 import { toOutput, type WorkflowStateType } from './state.js';
@@ -17,6 +18,12 @@ export interface WorkflowRunnableOptions {
   /** Called with the (scoped) thread id after every threaded run, finished or failed: history cap, size, index. */
   afterThreadedRun?: (threadId: string) => Promise<void>;
 }
+
+/**
+ * A run's input: a topic starts the graph; `null` continues a thread from its last checkpoint (as
+ * LangGraph does for a null input), which only a threaded run may ask for.
+ */
+export type WorkflowRunInput = WorkflowInput | null;
 
 /** What a node update says on the wire: small and useful, not the whole state again. */
 function summarize(node: string, update: Partial<WorkflowStateType>): Record<string, unknown> {
@@ -37,7 +44,7 @@ function summarize(node: string, update: Partial<WorkflowStateType>): Record<str
  * invoke returns the final report; stream yields node updates, the writer's text as it is
  * written, and the final output last.
  */
-export class WorkflowRunnable extends Runnable<WorkflowInput, WorkflowOutput | WorkflowChunk, RunnableConfig> {
+export class WorkflowRunnable extends Runnable<WorkflowRunInput, WorkflowOutput | WorkflowChunk, RunnableConfig> {
   override lc_namespace = ['baton', 'workflow'];
   private readonly graph: WorkflowGraph;
   private readonly threadedGraph: WorkflowGraph | undefined;
@@ -72,6 +79,19 @@ export class WorkflowRunnable extends Runnable<WorkflowInput, WorkflowOutput | W
     return { graph, config, thread };
   }
 
+  /**
+   * What goes into the graph: the topic, or `null` to resume a thread from its last checkpoint
+   * (the app checks that the thread is the caller's and exists; a finished thread just answers
+   * its final state again). A null input without a thread has nothing to resume: 422.
+   */
+  private graphInput(input: WorkflowRunInput, thread: string | undefined): { topic: string } | null {
+    if (input !== null && input !== undefined) return { topic: input.topic };
+    if (thread === undefined) {
+      throw new BatonError('RUNNABLE_INPUT_INVALID', 'input may be null only to resume a thread: pass config.configurable.thread_id');
+    }
+    return null;
+  }
+
   /** Runs the after-run hook of a threaded run; a failure of the hook is reported only when the run itself succeeded. */
   private async settle(thread: string | undefined, failed: boolean): Promise<void> {
     if (thread === undefined || !this.afterThreadedRun) return;
@@ -79,11 +99,12 @@ export class WorkflowRunnable extends Runnable<WorkflowInput, WorkflowOutput | W
     else await this.afterThreadedRun(thread);
   }
 
-  override async invoke(input: WorkflowInput, options?: RunnableConfig): Promise<WorkflowOutput> {
+  override async invoke(input: WorkflowRunInput, options?: RunnableConfig): Promise<WorkflowOutput> {
     const { graph, config, thread } = this.plan(options, { runName: options?.runName ?? 'workflow' });
+    const graphInput = this.graphInput(input, thread);
     let state: unknown;
     try {
-      state = await graph.invoke({ topic: input.topic }, config as never);
+      state = await graph.invoke(graphInput, config as never);
     } catch (err) {
       await this.settle(thread, true);
       throw err;
@@ -92,20 +113,21 @@ export class WorkflowRunnable extends Runnable<WorkflowInput, WorkflowOutput | W
     return toOutput(state as WorkflowStateType);
   }
 
-  override async *_streamIterator(input: WorkflowInput, options?: Partial<RunnableConfig>): AsyncGenerator<WorkflowChunk> {
+  override async *_streamIterator(input: WorkflowRunInput, options?: Partial<RunnableConfig>): AsyncGenerator<WorkflowChunk> {
     const { thread } = this.plan(options, {});
+    const graphInput = this.graphInput(input, thread);
     let failed = true;
     try {
-      yield* this.streamGraph(input, options);
+      yield* this.streamGraph(graphInput, options);
       failed = false;
     } finally {
       await this.settle(thread, failed);
     }
   }
 
-  private async *streamGraph(input: WorkflowInput, options?: Partial<RunnableConfig>): AsyncGenerator<WorkflowChunk> {
+  private async *streamGraph(input: { topic: string } | null, options?: Partial<RunnableConfig>): AsyncGenerator<WorkflowChunk> {
     const { graph, config } = this.plan(options, { streamMode: ['updates', 'custom', 'values'] });
-    const stream = await graph.stream({ topic: input.topic }, config as never);
+    const stream = await graph.stream(input, config as never);
     let last: Partial<WorkflowStateType> = {};
     for await (const item of stream as AsyncIterable<[string, unknown]>) {
       const [mode, chunk] = item;

@@ -2,27 +2,13 @@
 // stream started on replica A, cut, and resumed with Last-Event-ID on replica B gets exactly the
 // rest of the same run. The Redis is BATON_TEST_REDIS_URL (default redis://127.0.0.1:6379), under
 // a key prefix of this suite's own, deleted after; unreachable, the suite is skipped (fails under CI=true).
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { freePort, spawnService, type SpawnedService } from '@baton/testkit';
+import { deleteRedisPrefix, redisSkipReason, REDIS_TEST_URL as REDIS_URL } from './redis-env.js';
 import { startStack, ROOT, type Stack } from './stack.js';
-
-const REDIS_URL = process.env.BATON_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-function redisSkipReason(): string | undefined {
-  const script = `
-    const { Redis } = require(process.argv[1]);
-    const c = new Redis(process.argv[2], { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000 });
-    c.on('error', () => {});
-    c.connect().then(() => c.ping()).then((r) => { c.disconnect(); process.exit(r === 'PONG' ? 0 : 1); }, (e) => { console.error(e.message); process.exit(1); });`;
-  const r = spawnSync(process.execPath, ['-e', script, require.resolve('ioredis'), REDIS_URL], { timeout: 5_000, encoding: 'utf8' });
-  if (r.status === 0) return undefined;
-  return `Redis at ${REDIS_URL.replace(/\/\/[^@/]*@/, '//***@')} is unreachable (${(r.stderr || r.error?.message || 'no answer').trim()})`;
-}
 
 const skip = redisSkipReason();
 if (skip) {
@@ -118,6 +104,8 @@ async function untilReady(base: string): Promise<void> {
       },
       ROOT,
     );
+    // Ready, not only healthy (start.mjs waits for /healthz): each holds the issuer's keys and reaches Redis.
+    await untilReady(stack.urls.workflow);
     await untilReady(replicaB.base);
     alice = await stack.token('alice');
   }, 120_000);
@@ -126,17 +114,7 @@ async function untilReady(base: string): Promise<void> {
     await replicaB?.stop();
     if (dataDirB) rmSync(dataDirB, { recursive: true, force: true });
     expect(await stack?.stop()).toBe(0);
-    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 2 });
-    try {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-        cursor = next;
-        if (keys.length > 0) await redis.del(...keys);
-      } while (cursor !== '0');
-    } finally {
-      redis.disconnect();
-    }
+    await deleteRedisPrefix(prefix);
   }, 60_000);
 
   it('both replicas are ready with Redis', async () => {
