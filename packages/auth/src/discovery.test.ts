@@ -78,6 +78,21 @@ describe('createIssuerDiscovery', () => {
     }
   });
 
+  it('starts discovery and then the first key fetch from one readiness check: the next check is ready', async () => {
+    const s = await idp((u) => u);
+    try {
+      const keys = createIssuerKeyStore({ issuer: s.url, now });
+      expect(keys.ready()).toBe(false);
+      // Nothing else asks (no second check, no token): discovery answers, then the JWKS is fetched.
+      for (let i = 0; i < 200 && !s.hits.includes('/jwks'); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(s.hits).toContain('/jwks');
+      await new Promise((r) => setTimeout(r, 100));
+      expect(keys.ready()).toBe(true);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('feeds an issuer key store that is ready once the discovered keys are held', async () => {
     const s = await idp((u) => u);
     try {
