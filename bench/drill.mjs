@@ -157,12 +157,15 @@ async function load(sys, opts, toks, log) {
   const rand = random(opts.seed);
   const results = [];
   const until = Date.now() + opts.seconds * 1000;
-  const rss = { start: rssNow(sys) };
+  const rss = { start: rssNow(sys), series: [] };
   const middle = sleep(opts.seconds * 500).then(() => (rss.middle = rssNow(sys)));
+  // Every 10 s, each service's RSS: whether it levels off after warm-up shows in the series.
+  const sampler = setInterval(() => rss.series.push(rssNow(sys)), 10_000);
   const caller = async () => {
     while (Date.now() < until) results.push(await request(sys, plan(rand, toks)));
   };
   await Promise.all([...Array.from({ length: opts.concurrency }, caller), drills(sys, opts.seconds, log), middle]);
+  clearInterval(sampler);
   return { results, rss };
 }
 
@@ -255,6 +258,13 @@ function print(report) {
   for (const svc of Object.keys(report.rss.end)) {
     const mib = (k) => (report.rss[k]?.[svc] ? (report.rss[k][svc] / 1024).toFixed(0) : '-');
     out.push(`  ${svc.padEnd(16)} ${mib('start')} / ${mib('middle')} / ${mib('end')}`);
+  }
+  if (report.rss.series.length > 1) {
+    out.push('RSS (MiB) every 10 s:');
+    for (const svc of Object.keys(report.rss.end)) {
+      const values = report.rss.series.map((sample) => (sample[svc] ? (sample[svc] / 1024).toFixed(0) : '-'));
+      out.push(`  ${svc.padEnd(16)} ${values.join(' ')}`);
+    }
   }
   const x = report.exchange_cache;
   out.push('', `exchange cache: ${x.exchanges} exchanges for ${x.agent_calls} agent calls (hit rate ${x.hit_rate?.toFixed(2)})`);
