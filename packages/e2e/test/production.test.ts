@@ -9,7 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { RESEARCH, REVIEWER, TOPOLOGY, WRITER } from '@baton/contract';
-import { freePort } from '@baton/testkit';
+import { collectLines, freePort } from '@baton/testkit';
 import { ROOT } from './stack.js';
 
 /** A secret published in the repository (docker-compose.yml's try-out default). */
@@ -30,17 +30,8 @@ function start(app: string, env: Record<string, string>): Proc {
     env: { PATH: process.env.PATH ?? '', BATON_PROFILE: 'production', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const lines: string[] = [];
-  let buf = '';
+  const lines = collectLines(child.stdout!);
   let err = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString('utf8');
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      lines.push(buf.slice(0, i));
-      buf = buf.slice(i + 1);
-    }
-  });
   child.stderr!.on('data', (d: Buffer) => (err += d.toString('utf8')));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { name: app, child, lines, stderr: () => err, exited };

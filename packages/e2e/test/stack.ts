@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '@baton/testkit';
+import { collectLines, freePort } from '@baton/testkit';
 
 export { freePort };
 
@@ -48,17 +48,8 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: false,
   });
-  const lines: string[] = [];
-  let buf = '';
+  const lines = collectLines(child.stdout!);
   let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString('utf8');
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      lines.push(buf.slice(0, i));
-      buf = buf.slice(i + 1);
-    }
-  });
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
 

@@ -1,6 +1,7 @@
 // Child processes for the cross-process tests: a Baton entry point (scripts/start.mjs, an app's
 // dist/main.js) run from the repository root with its output collected line by line.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { collectLines } from '@baton/testkit';
 import path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '../../..');
@@ -14,18 +15,8 @@ export interface Proc {
 
 export function run(args: string[], env: Record<string, string>): Proc {
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  let buf = '';
-  const collect = (d: Buffer) => {
-    buf += d.toString();
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      lines.push(buf.slice(0, i));
-      buf = buf.slice(i + 1);
-    }
-  };
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
+  const lines = collectLines(child.stdout!);
+  collectLines(child.stderr!, lines);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   return {
     child,

@@ -18,6 +18,22 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Appends each complete line a child's output stream writes to `lines` (a trailing partial line
+ * waits for its newline); returns `lines`. For reading a process's JSON log lines as they come.
+ */
+export function collectLines(stream: NodeJS.ReadableStream, lines: string[] = []): string[] {
+  let buf = '';
+  stream.on('data', (d: Buffer | string) => {
+    buf += d.toString();
+    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+      lines.push(buf.slice(0, i));
+      buf = buf.slice(i + 1);
+    }
+  });
+  return lines;
+}
+
 export interface SpawnedService {
   readonly base: string;
   readonly child: ChildProcess;
