@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { collectLines, freePort } from '@baton/testkit';
+import { collectLines, freePort, freePorts } from '@baton/testkit';
 
 export { freePort };
 
@@ -22,14 +22,16 @@ export interface Stack {
 }
 
 export async function startStack(extraEnv: Record<string, string> = {}): Promise<Stack> {
-  // A port given in `extraEnv` (e.g. to restart a stack on the same ports) is kept, else a free one.
-  const portOf = async (name: string) => Number(extraEnv[`${name}_PORT`]) || (await freePort());
+  // A port given in `extraEnv` (e.g. to restart a stack on the same ports) is kept, else a free one
+  // (five distinct ones: separate freePort calls may hand out one port twice).
+  const free = await freePorts(5);
+  const portOf = (name: string, i: number) => Number(extraEnv[`${name}_PORT`]) || free[i]!;
   const ports = {
-    workflow: await portOf('WORKFLOW'),
-    research: await portOf('RESEARCH'),
-    writer: await portOf('WRITER'),
-    reviewer: await portOf('REVIEWER'),
-    issuer: await portOf('ISSUER'),
+    workflow: portOf('WORKFLOW', 0),
+    research: portOf('RESEARCH', 1),
+    writer: portOf('WRITER', 2),
+    reviewer: portOf('REVIEWER', 3),
+    issuer: portOf('ISSUER', 4),
   };
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'baton-e2e-'));
   const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'scripts/start.mjs')], {

@@ -19,6 +19,28 @@ export async function freePort(): Promise<number> {
 }
 
 /**
+ * `n` distinct TCP ports free on 127.0.0.1 right now: every listener stays open until all `n` are
+ * chosen, so (unlike `n` calls of `freePort`) the kernel cannot hand the same port out twice.
+ */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<net.Server>((resolve, reject) => {
+          const srv = net.createServer();
+          srv.unref();
+          srv.once('error', reject);
+          srv.listen(0, '127.0.0.1', () => resolve(srv));
+        }),
+    ),
+  );
+  const ports = servers.map((srv) => (srv.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((srv) => new Promise((resolve) => srv.close(resolve))));
+  return ports;
+}
+
+/**
  * Appends each complete line a child's output stream writes to `lines` (a trailing partial line
  * waits for its newline); returns `lines`. For reading a process's JSON log lines as they come.
  */
