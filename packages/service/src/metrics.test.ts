@@ -1,5 +1,5 @@
+import type { AddressInfo } from 'node:net';
 import express from 'express';
-import request from 'supertest';
 import { metrics, mountPath } from './metrics.js';
 
 /** An app as the services build one: metrics first, a router at a mount path, routes on the app. */
@@ -18,8 +18,8 @@ function app() {
 }
 
 /** Every distinct `route` label value of `http_requests_total`. */
-async function routeLabels(a: express.Express): Promise<string[]> {
-  const text = (await request(a).get('/metrics')).text;
+async function routeLabels(base: string): Promise<string[]> {
+  const text = await (await fetch(`${base}/metrics`)).text();
   return [...new Set([...text.matchAll(/^http_requests_total\{method="[A-Z]+",route="([^"]*)"/gm)].map((m) => m[1]!))].sort();
 }
 
@@ -30,13 +30,22 @@ function casing(word: string, i: number): string {
 
 describe('metrics', () => {
   it('labels 128 requests in varied casing and with varied mount parameters with the configured routes only', async () => {
-    const a = app();
-    for (let i = 0; i < 128; i++) {
-      await request(a).post(`/${casing('research', i)}/invoke`);
-      await request(a).get(`/${casing('workflow', i)}/${casing('threads', i)}`);
-      await request(a).get(`/items/g${i}/x${i}`);
-      await request(a).get(`/nothing-${i}`);
+    const server = app().listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      for (let i = 0; i < 128; i++) {
+        await Promise.all([
+          fetch(`${base}/${casing('research', i)}/invoke`, { method: 'POST' }),
+          fetch(`${base}/${casing('workflow', i)}/${casing('threads', i)}`),
+          fetch(`${base}/items/g${i}/x${i}`),
+          fetch(`${base}/nothing-${i}`),
+        ]);
+      }
+      expect(await routeLabels(base)).toEqual(['/*/:id', '/research/invoke', '/workflow/threads', 'unmatched']);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
     }
-    expect(await routeLabels(a)).toEqual(['/*/:id', '/research/invoke', '/workflow/threads', 'unmatched']);
   });
 });
