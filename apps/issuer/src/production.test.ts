@@ -122,6 +122,41 @@ describe('per-subject exchange limit', () => {
   });
 });
 
+describe('per-subject limit before the client-wide one', () => {
+  const audits = (s: ReturnType<typeof setup>) =>
+    s.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.event === 'token.decision');
+
+  it('does not count a request refused per subject against the client: after alice spends 30 fresh tokens, bob and carol still exchange', async () => {
+    const s = setup({ TOKEN_EXCHANGE_RATE_LIMIT: '30', TOKEN_EXCHANGE_SUBJECT_RATE_LIMIT: '6' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++) statuses.push((await exchange(s, await devToken(s.app, 'alice'))).status);
+    expect(statuses.filter((c) => c === 200)).toHaveLength(6);
+    expect(statuses.filter((c) => c === 429)).toHaveLength(24);
+    expect((await exchange(s, await devToken(s.app, 'bob'))).status).toBe(200);
+    expect((await exchange(s, await devToken(s.app, 'carol'))).status).toBe(200);
+    const refused = audits(s).filter((l) => l.status === 429);
+    expect(refused).toHaveLength(24);
+    expect(refused.every((l) => l.sub === 'alice' && typeof l.token_fp === 'string')).toBe(true);
+  });
+
+  it('names the subject and the token fingerprint on a client-wide refusal', async () => {
+    const s = setup({ TOKEN_EXCHANGE_RATE_LIMIT: '2' });
+    expect((await exchange(s, await devToken(s.app, 'alice'))).status).toBe(200);
+    expect((await exchange(s, await devToken(s.app, 'bob'))).status).toBe(200);
+    const over = await exchange(s, await devToken(s.app, 'carol'));
+    expect([over.status, over.body.error]).toEqual([429, 'slow_down']);
+    expect(audits(s).find((l) => l.status === 429)).toMatchObject({ sub: 'carol', token_fp: expect.stringMatching(/^[0-9a-f]{16}$/) });
+  });
+
+  it('still counts malformed exchanges against the client (its limit bounds the work a client can cause)', async () => {
+    const s = setup({ TOKEN_EXCHANGE_RATE_LIMIT: '2' });
+    expect((await exchange(s, 'not-a-jwt')).status).toBe(400);
+    expect((await exchange(s, 'not-a-jwt')).status).toBe(400);
+    const over = await exchange(s, await devToken(s.app, 'alice'));
+    expect(over.status).toBe(429);
+  });
+});
+
 describe('client_secret_basic before the body', () => {
   it('answers 401 invalid_client to wrong Basic credentials without waiting for the announced body', async () => {
     const s = setup();

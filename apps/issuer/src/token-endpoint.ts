@@ -121,23 +121,32 @@ const selectGrant =
     next();
   };
 
-/** Per-client fixed window on rate-limited grants (token exchange): 429 slow_down + Retry-After. */
-const rateLimit =
-  (limiter: RateLimiter): RequestHandler =>
-  (_req, res, next) => {
-    const state = stateOf(res);
-    if (!state.grant!.rateLimited) return next();
+/**
+ * The client's fixed window, for a rate-limited grant to count a request against once the narrower
+ * limits passed (`TokenContext.countClient`): 429 slow_down + Retry-After past it.
+ */
+function clientCounter(limiter: RateLimiter, state: TokenState): () => void {
+  if (!state.grant!.rateLimited) return () => undefined;
+  return () => {
     const retryAfter = limiter.hit(state.client!.clientId, state.nowMs!);
     if (retryAfter > 0)
       throw new OAuthError('slow_down', 'too many token exchange requests; retry later', 429, { 'Retry-After': String(retryAfter) });
-    next();
   };
+}
 
 const dispatch =
-  (logger: Logger, auditor: TokenAuditor): RequestHandler =>
+  (logger: Logger, auditor: TokenAuditor, limiter: RateLimiter): RequestHandler =>
   async (req, res) => {
-    const { form, client, grant, nowMs } = stateOf(res);
-    const ctx = { form, client: client!, audit: auditOf(res), log: req.log ?? logger, nowSec: Math.floor(nowMs! / 1000) };
+    const state = stateOf(res);
+    const { form, client, grant, nowMs } = state;
+    const ctx = {
+      form,
+      client: client!,
+      audit: auditOf(res),
+      log: req.log ?? logger,
+      nowSec: Math.floor(nowMs! / 1000),
+      countClient: clientCounter(limiter, state),
+    };
     const body = await grant!.handle(ctx);
     writeTokenAudit(auditor, req, res, 'allow', 'ok', 200);
     res.status(200).json(body);
@@ -177,7 +186,8 @@ const oauthErrors =
 /**
  * `POST /oauth/token` as a pipeline of small steps (like oidc-provider's token endpoint):
  * no-store → form only → Basic credentials (before the body) → body (16 KB, 5 s) → parse → authenticate the client → grant allowed →
- * rate limit → the grant's own module. Any other method is 405.
+ * the grant's own module (which counts the request against the client's rate limit after its
+ * own per-subject limit: `TokenContext.countClient`). Any other method is 405.
  */
 export function tokenEndpoint(deps: TokenEndpointDeps): Router {
   const { config, keys, policy, logger, now } = deps;
@@ -208,8 +218,7 @@ export function tokenEndpoint(deps: TokenEndpointDeps): Router {
     parseRequest(grants),
     authenticate(policy, assertions),
     selectGrant(grants, keys, now),
-    rateLimit(limiter),
-    dispatch(logger, auditor),
+    dispatch(logger, auditor, limiter),
   );
   router.all(TOKEN_PATH, noStore, (_req, res) => {
     res.setHeader('Allow', 'POST');

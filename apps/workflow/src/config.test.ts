@@ -38,6 +38,8 @@ describe('parseWorkflowConfig', () => {
       SSE_WRITE_DEADLINE_MS: 30_000,
       STREAM_RESUME_RETENTION_MS: 60_000,
       STREAM_RESUME_GRACE_MS: 10_000,
+      STREAM_RESUME_MAX_RUNS: 1_000,
+      STREAM_RESUME_MAX_RUNS_PER_USER: 100,
     });
     for (const [key, agent] of [
       ['RESEARCH', RESEARCH],

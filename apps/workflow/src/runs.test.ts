@@ -11,12 +11,17 @@ describe('createWorkflowRuns', () => {
       SSE_WRITE_DEADLINE_MS: '1234',
       STREAM_RESUME_RETENTION_MS: '5000',
       STREAM_RESUME_GRACE_MS: '700',
+      STREAM_RESUME_MAX_RUNS: '50',
+      STREAM_RESUME_MAX_RUNS_PER_USER: '80',
     });
     const runs = createWorkflowRuns(config);
     expect(runs.limiter).toBeInstanceOf(MemoryRunLimiter);
     expect(runs.limiter).toMatchObject({ maxPerUser: 3, maxTotal: 9 });
     expect(runs.runs).toBeInstanceOf(ActiveRuns);
-    expect(runs.routeOptions).toMatchObject({ writeDeadlineMs: 1234, resume: { retentionMs: 5000, graceMs: 700 } });
+    expect(runs.routeOptions).toMatchObject({
+      writeDeadlineMs: 1234,
+      resume: { retentionMs: 5000, graceMs: 700, maxRuns: 50, maxRunsPerOwner: 50 },
+    });
   });
 
   it('turns readiness off and refuses new runs from the first moment of a shutdown', () => {

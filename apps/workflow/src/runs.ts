@@ -19,8 +19,25 @@ export interface WorkflowRuns {
 
 type RunsConfig = Pick<
   WorkflowConfig,
-  'MAX_RUNS_PER_USER' | 'MAX_RUNS_TOTAL' | 'SSE_WRITE_DEADLINE_MS' | 'STREAM_RESUME_RETENTION_MS' | 'STREAM_RESUME_GRACE_MS'
+  | 'MAX_RUNS_PER_USER'
+  | 'MAX_RUNS_TOTAL'
+  | 'SSE_WRITE_DEADLINE_MS'
+  | 'STREAM_RESUME_RETENTION_MS'
+  | 'STREAM_RESUME_GRACE_MS'
+  | 'STREAM_RESUME_MAX_RUNS'
+  | 'STREAM_RESUME_MAX_RUNS_PER_USER'
 >;
+
+/** The resume registry's run bounds from the configuration (the per-user share at most the total). */
+export function resumeBounds(config: Pick<WorkflowConfig, 'STREAM_RESUME_MAX_RUNS' | 'STREAM_RESUME_MAX_RUNS_PER_USER'>): {
+  maxRuns: number;
+  maxRunsPerOwner: number;
+} {
+  return {
+    maxRuns: config.STREAM_RESUME_MAX_RUNS,
+    maxRunsPerOwner: Math.min(config.STREAM_RESUME_MAX_RUNS_PER_USER, config.STREAM_RESUME_MAX_RUNS),
+  };
+}
 
 /**
  * One per process: the limiter and the resume registry (in-process unless shared ones are given:
@@ -39,6 +56,7 @@ export function createWorkflowRuns(config: RunsConfig, shared: { limiter?: RunLi
       resume: {
         retentionMs: config.STREAM_RESUME_RETENTION_MS,
         graceMs: config.STREAM_RESUME_GRACE_MS,
+        ...resumeBounds(config),
         ...(shared.registry ? { registry: shared.registry } : {}),
       },
     },

@@ -2,6 +2,7 @@ import { createRedisClient, isRedisReady, RedisRunLimiter, RedisRunRegistry, typ
 import type { RunLimiter, RunRegistry } from '@baton/runnable-server';
 import type { Logger } from '@baton/service';
 import type { WorkflowConfig } from './config.js';
+import { resumeBounds } from './runs.js';
 
 /** What the replicas share through Redis when REDIS_URL is set. */
 export interface SharedStores {
@@ -38,7 +39,13 @@ export function createSharedStores(config: WorkflowConfig, logger: Logger): Shar
   const onError = (err: unknown, operation: string) =>
     logger.warn({ operation, err: { message: err instanceof Error ? err.message : String(err) } }, 'redis operation failed');
   const keyPrefix = config.REDIS_KEY_PREFIX;
-  const registry = new RedisRunRegistry({ redis, keyPrefix, onError });
+  const registry = new RedisRunRegistry({
+    redis,
+    keyPrefix,
+    onError,
+    retentionMs: config.STREAM_RESUME_RETENTION_MS,
+    ...resumeBounds(config),
+  });
   const limiters: RedisRunLimiter[] = [];
   return {
     registry,

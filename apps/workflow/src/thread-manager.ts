@@ -1,7 +1,8 @@
 // Thread limits over a ThreadStore: the per-user quota (checked when a run starts a new thread),
 // the history cap and size (applied when a threaded run ends), and retention (a periodic sweep).
 import { BatonError } from '@baton/errors';
-import type { ThreadCursor, ThreadRecord, ThreadStore } from './thread-index.js';
+import { decodeCursor, encodeCursor } from './thread-cursor.js';
+import type { ThreadRecord, ThreadStore } from './thread-index.js';
 import { splitScopedThreadId } from './threads.js';
 
 export interface ThreadLimits {
@@ -21,23 +22,6 @@ export interface ThreadPage {
 
 /** Rows the sweep deletes per batch (it loops until none are left). */
 const SWEEP_BATCH = 100;
-
-export function encodeCursor(c: ThreadCursor): string {
-  return Buffer.from(JSON.stringify([c.updatedAt.getTime(), c.threadId])).toString('base64url');
-}
-
-export function decodeCursor(text: string): ThreadCursor {
-  try {
-    if (text.length > 400) throw new Error('too long');
-    const v: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && Number.isSafeInteger(v[0]) && typeof v[1] === 'string') {
-      return { updatedAt: new Date(v[0] as number), threadId: v[1] };
-    }
-  } catch {
-    // fall through
-  }
-  throw new BatonError('WORKFLOW_THREAD_CURSOR_INVALID', 'cursor is not one this service issued');
-}
 
 export class ThreadManager {
   constructor(

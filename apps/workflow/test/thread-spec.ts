@@ -140,6 +140,34 @@ export function threadStoreSpec(name: string, makeHarness: () => Promise<ThreadS
       expect(isBatonError(err) && err.code).toBe('WORKFLOW_THREAD_CURSOR_INVALID');
     });
 
+    it('refuses tampered cursors (out-of-range times, ids the service never issues) with WORKFLOW_THREAD_CURSOR_INVALID, never a store error', async () => {
+      if (!live()) return;
+      const who = user('tamper');
+      await run(manager, who, 'c1');
+      const cursor = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+      const tampered = [
+        cursor([9007199254740991, 'x']),
+        cursor([-8640000000000001, 'x']),
+        cursor([8640000000000000, 'x']),
+        cursor([-1, 'x']),
+        cursor([1.5, 'x']),
+        cursor([Date.now(), 'x\u0000y']),
+        cursor([Date.now(), 'x\ny']),
+        cursor([Date.now(), '']),
+        cursor([Date.now(), 'x'.repeat(129)]),
+        cursor([Date.now(), 'x/y']),
+        cursor([Date.now(), 'x', 'extra']),
+        cursor({ t: 1, id: 'x' }),
+      ];
+      for (const c of tampered) {
+        const err = await caught(manager.list(ownerKey(who), 2, c));
+        expect([c, isBatonError(err) && err.code, (err as { status?: number }).status]).toEqual([c, 'WORKFLOW_THREAD_CURSOR_INVALID', 422]);
+      }
+      // A well-formed cursor the store has no row after is an empty page, not an error.
+      expect((await manager.list(ownerKey(who), 2, cursor([0, 'c1']))).threads).toEqual([]);
+      expect((await manager.list(ownerKey(who), 2, cursor([Date.UTC(9999, 11, 31, 23, 59, 59, 999), 'zz']))).threads).toHaveLength(1);
+    });
+
     it('refuses a new thread beyond the quota with 409, still runs existing ones, and frees a slot on delete', async () => {
       if (!live()) return;
       const who = user('quota');

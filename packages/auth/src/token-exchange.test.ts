@@ -255,6 +255,32 @@ describe('createTokenExchangeClient', () => {
     await c.close();
   });
 
+  it('remembers an issuer 429 for that user until Retry-After: their fresh tokens get 429 without a request, other users are asked', async () => {
+    let clock = T0;
+    const c = client({ now: () => clock });
+    const alice = (n: number) => asCaller(subjectToken(T0 / 1000 + 3600 + n, 'alice'));
+    const refusal = (p: Promise<unknown>) =>
+      p.then(
+        () => undefined,
+        (e: { code?: string; status?: number; headers?: Record<string, string> }) => [e.code, e.status, e.headers?.['Retry-After']],
+      );
+    mode = '429'; // Retry-After: 3
+    expect(await refusal(c.exchangeFor(alice(1), { audience: 'a' }))).toEqual(['AUTH_EXCHANGE_RATE_LIMITED', 429, '3']);
+    expect(seen).toHaveLength(1);
+    mode = 'ok';
+    clock += 1_200;
+    expect(await refusal(c.exchangeFor(alice(2), { audience: 'b' }))).toEqual(['AUTH_EXCHANGE_RATE_LIMITED', 429, '2']);
+    expect(await refusal(c.exchangeFor(alice(3), { audience: 'a' }))).toEqual(['AUTH_EXCHANGE_RATE_LIMITED', 429, '2']);
+    expect(seen).toHaveLength(1); // alice's fresh tokens never reached the issuer
+    await c.exchangeFor(asCaller(subjectToken(T0 / 1000 + 3600, 'bob')), { audience: 'a' });
+    await c.exchangeFor(asCaller(subjectToken(T0 / 1000 + 3600, 'carol')), { audience: 'a' });
+    expect(seen).toHaveLength(3);
+    clock = T0 + 3_000;
+    await c.exchangeFor(alice(4), { audience: 'a' });
+    expect(seen).toHaveLength(4);
+    await c.close();
+  });
+
   it('maps a refused connection to 503 AUTH_EXCHANGE_UNAVAILABLE', async () => {
     const c = client({ tokenEndpoint: `${await deadUrl()}/token` });
     const st = subjectToken();

@@ -11,6 +11,7 @@ import {
   type TokenExchanger,
 } from '@baton/identity';
 import { AuthError } from './errors.js';
+import { ExchangeBackoff } from './exchange-backoff.js';
 import { createClientAuthenticator, type ClientAssertionKey, type ClientAuthMethod, type ClientAuthenticator } from './client-auth.js';
 import {
   TOKEN_TYPE_ACCESS_TOKEN,
@@ -55,7 +56,7 @@ export interface TokenExchangeClientOptions {
   timeoutMs?: number;
   /** A cached token is renewed this long before it expires (default 30). */
   refreshSkewSec?: number;
-  /** Cached exchanged tokens (default 10 000). */
+  /** Cached exchanged tokens, and callers remembered as throttled by the issuer (default 10 000 each). */
   maxEntries?: number;
   /** undici Dispatcher (default: one keep-alive Agent made by the client). */
   dispatcher?: Dispatcher;
@@ -77,8 +78,10 @@ export interface TokenExchangeClient extends TokenExchanger {
    * one is held. The caller's request id and a child of its traceparent (or `request.traceparent`,
    * the outgoing hop's) go to the issuer as `x-request-id` / `traceparent`. Rejects with
    * AUTH_EXCHANGE_DENIED (403: the issuer refused the caller; 502: it refused our own client
-   * credentials) or AUTH_EXCHANGE_UNAVAILABLE (503: throttling, network, timeout, 5xx, bad
-   * response) — decided by `classifyIssuerAnswer` (`@baton/identity`).
+   * credentials), AUTH_EXCHANGE_RATE_LIMITED (429 with `Retry-After`: the issuer answered 429, now
+   * or for this caller within its `Retry-After`, which is then not asked again) or
+   * AUTH_EXCHANGE_UNAVAILABLE (503: network, timeout, 5xx, bad response) — decided by
+   * `classifyIssuerAnswer` (`@baton/identity`).
    */
   exchangeFor(caller: Caller, request: ExchangeRequest): Promise<ExchangedToken>;
   /** Close the client's own Agent (not a dispatcher that was passed in). */
@@ -133,10 +136,13 @@ const MAX_RETRY_AFTER_SEC = 3600;
  * The issuer throttled this exchange (429): `AUTH_EXCHANGE_RATE_LIMITED` (429) with its
  * `Retry-After` in seconds, so the workflow answers its user 429 rather than an outage.
  */
-function rateLimited(retryAfterHeader: unknown): BatonError {
+function retryAfterOf(retryAfterHeader: unknown): number {
   const value = Array.isArray(retryAfterHeader) ? retryAfterHeader[0] : retryAfterHeader;
   const parsed = typeof value === 'string' && /^\d{1,10}$/.test(value.trim()) ? Number(value.trim()) : 1;
-  const retryAfterSec = Math.min(MAX_RETRY_AFTER_SEC, Math.max(1, parsed));
+  return Math.min(MAX_RETRY_AFTER_SEC, Math.max(1, parsed));
+}
+
+function rateLimited(retryAfterSec: number): BatonError {
   return new BatonError('AUTH_EXCHANGE_RATE_LIMITED', 'Token exchange throttled by the issuer; retry later', {
     status: 429,
     expose: true,
@@ -286,8 +292,10 @@ function issuedToken(json: Record<string, unknown> | undefined, now: () => numbe
  * RFC 8693 token-exchange client: one keep-alive undici Agent, HTTP Basic client auth, a bounded
  * LRU of exchanged tokens keyed by (the caller's token fingerprint, iss, sub and exp; audience;
  * scope) kept until `refreshSkewSec` before expiry and never past the caller's verified `exp`,
- * single-flight for identical concurrent exchanges, failures never cached. No hashing, no
- * decoding of the caller's token: the Caller already holds both.
+ * single-flight for identical concurrent exchanges, failures never cached but one: an issuer 429
+ * is remembered per caller (sha256 of issuer and subject, `ExchangeBackoff`) until its
+ * `Retry-After`, and that caller's next exchanges are answered 429 AUTH_EXCHANGE_RATE_LIMITED at
+ * once, without the issuer. No decoding of the caller's token: the Caller holds its claims.
  */
 export function createTokenExchangeClient(options: TokenExchangeClientOptions): TokenExchangeClient {
   const { endpoint, timeoutMs, refreshSkewSec, maxEntries } = checkedOptions(options);
@@ -299,6 +307,7 @@ export function createTokenExchangeClient(options: TokenExchangeClientOptions): 
   const flow = checkedFlowOptions(options);
   const cache = new LRUCache<string, Entry>({ max: maxEntries, perf: { now } });
   const inflight = new Map<string, Promise<ExchangedToken>>();
+  const backoff = new ExchangeBackoff(maxEntries, now);
 
   const transport: Transport = { endpoint, dispatcher, auth, flow, timeoutMs, now };
 
@@ -306,7 +315,12 @@ export function createTokenExchangeClient(options: TokenExchangeClientOptions): 
     const { res, text } = await postExchange(transport, caller, subjectToken, req);
     const json = jsonObject(text);
 
-    if (res.statusCode === 429) throw rateLimited(res.headers['retry-after']);
+    if (res.statusCode === 429) {
+      // Remembered for this caller until Retry-After: their next runs are answered without the issuer.
+      const retryAfterSec = retryAfterOf(res.headers['retry-after']);
+      backoff.remember(ExchangeBackoff.keyOf(caller), retryAfterSec);
+      throw rateLimited(retryAfterSec);
+    }
     if (res.statusCode !== 200) {
       const oauthError =
         json && typeof json.error === 'string' ? (OAUTH_ERROR.test(json.error) ? json.error : 'invalid_request') : undefined;
@@ -338,6 +352,8 @@ export function createTokenExchangeClient(options: TokenExchangeClientOptions): 
       }
       const pending = inflight.get(key);
       if (pending) return pending;
+      const waitSec = backoff.remainingSec(ExchangeBackoff.keyOf(caller));
+      if (waitSec > 0) throw rateLimited(waitSec);
       const p = call(caller, subjectToken, req)
         .then((token) => {
           const freshUntil = Math.min(token.expiresAt - refreshSkewSec * 1000, caller.exp * 1000);

@@ -328,6 +328,10 @@ export const workflowEnvSchema = z
     STREAM_RESUME_RETENTION_MS: int(60_000, { min: 1, max: 3_600_000 }),
     /** How long a spec client's (Accept: text/event-stream) run outlives its connection, waiting for a reconnect. */
     STREAM_RESUME_GRACE_MS: int(10_000, { min: 1, max: 600_000 }),
+    /** Most resumable streams kept, live and finished (per process; with REDIS_URL, over all replicas); past it the user holding the most gives up their oldest. */
+    STREAM_RESUME_MAX_RUNS: int(1_000, { min: 1, max: 1_000_000 }),
+    /** Most resumable streams one user keeps (at most STREAM_RESUME_MAX_RUNS); past it that user's own oldest goes first. */
+    STREAM_RESUME_MAX_RUNS_PER_USER: int(100, { min: 1, max: 1_000_000 }),
     /**
      * Redis shared by the replicas (`redis://` or `rediss://` for TLS, credentials in the URL):
      * SSE resumption and run limits then hold across replicas. Unset: both are per process.

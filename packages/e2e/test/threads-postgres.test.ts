@@ -1,7 +1,8 @@
 // Threads on Postgres, end to end: the real issuer, agents and workflow (scripts/start.mjs) with
 // DATABASE_URL pointing at a database of this suite's own. A thread outlives the whole stack (a new
 // stack with a fresh data dir reads it back), the list route shows each caller only their own
-// threads, the quota refuses a third thread, and DELETE removes the checkpoints from Postgres.
+// threads, the quota refuses a third thread, a tampered list cursor is a 422 (not a database error),
+// and DELETE removes the checkpoints from Postgres.
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '@baton/testkit/postgres';
 import { startStack, type Stack } from './stack.js';
@@ -79,6 +80,16 @@ it('keeps threads in Postgres across a restart, lists only the caller’s own, e
   expect((await fetch(`${W}/workflow/threads/a-1`, { headers: bearer(bob2) })).status).toBe(404);
   expect((await list(bob2)).map((t) => t.thread_id)).toEqual(['b-1']);
 
+  // Tampered cursors are refused before they reach Postgres (they answered 500 there).
+  for (const tampered of [
+    [9007199254740991, 'x'],
+    [-8640000000000001, 'x'],
+    [Date.now(), 'a\u0000-1'],
+  ]) {
+    const cursor = Buffer.from(JSON.stringify(tampered)).toString('base64url');
+    const res = await fetch(`${W}/workflow/threads?cursor=${cursor}`, { headers: bearer(alice2) });
+    expect([res.status, ((await res.json()) as { error: { code: string } }).error.code]).toEqual([422, 'WORKFLOW_THREAD_CURSOR_INVALID']);
+  }
   expect((await fetch(`${W}/workflow/threads/a-1`, { method: 'DELETE', headers: bearer(bob2) })).status).toBe(404);
   expect((await fetch(`${W}/workflow/threads/a-1`, { method: 'DELETE', headers: bearer(alice2) })).status).toBe(204);
   expect((await list(alice2)).map((t) => t.thread_id)).toEqual(['a-2']);

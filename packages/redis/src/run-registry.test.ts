@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
 import { MemoryRunRegistry, type RunRegistry } from '@baton/runnable-server';
 import { describeRedis, dropPrefix, eventually, testClient, testPrefix } from '../test/redis-env.js';
-import { alice, drain, fill, RUN, runRegistrySpec, type RegistryBounds } from '../test/registry-spec.js';
+import { alice, bob, drain, fill, OTHER_RUN, RUN, runRegistrySpec, type RegistryBounds } from '../test/registry-spec.js';
+import { ownerDigest } from './keys.js';
 import { RedisRunRegistry, type RedisRunRegistryOptions } from './run-registry.js';
 
 describe('the RunRegistry spec on MemoryRunRegistry', () => {
@@ -115,11 +116,47 @@ describeRedis('RedisRunRegistry (real Redis)', () => {
     expect(await a.redis.exists(`${prefix}run:${RUN}:lease`)).toBe(0);
   });
 
+  it('prunes a killed replica’s run from the live index once its lease lapses, keeps it as a lost run for the retention window only, and names owners by digest', async () => {
+    const a = await replica({ leaseMs: 100, retentionMs: 400 });
+    const b = await replica({ leaseMs: 100, retentionMs: 400 });
+    const live = `${prefix}runs:live`;
+    const done = `${prefix}runs:done`;
+    fill(a.reg, RUN, 3, false);
+    await a.redis.ping();
+    expect(await b.redis.zscore(live, RUN)).not.toBeNull();
+    // The run record and the indexes hold the owner's digest, never the issuer and subject.
+    expect(await b.redis.hget(`${prefix}run:${RUN}:meta`, 'owner')).toBe(ownerDigest(alice));
+    expect(await b.redis.hget(`${prefix}runs:owner-of`, RUN)).toBe(ownerDigest(alice));
+    // The replica is killed: its connection goes, nothing renews the lease, nothing finishes the run.
+    a.redis.disconnect();
+    await eventually(async () => (await b.redis.exists(`${prefix}run:${RUN}:lease`)) === 0);
+    fill(b.reg, OTHER_RUN, 3, true, bob); // any start prunes
+    await b.redis.ping();
+    expect(await b.redis.zscore(live, RUN)).toBeNull();
+    expect(await b.redis.zscore(done, RUN)).not.toBeNull();
+    expect(await b.redis.hget(`${prefix}run:${RUN}:meta`, 'state')).toBe('lost');
+    // A reader still gets what was buffered, then RUNNABLE_RUN_LOST.
+    const events = await drain(await b.reg.resume({ runId: RUN, owner: alice, route: '/r/stream', after: 0 }));
+    expect(events.map((e) => e.event)).toEqual(['data', 'data', 'error']);
+    // Past the retention window the next start drops it from every index.
+    await eventually(async () => {
+      fill(b.reg, OTHER_RUN, 3, true, bob);
+      await b.redis.ping();
+      return (await b.redis.zscore(done, RUN)) === null;
+    });
+    expect(await b.redis.exists(`${prefix}run:${RUN}:meta`)).toBe(0);
+    expect(await b.redis.hget(`${prefix}runs:owner-of`, RUN)).toBeNull();
+    expect(await b.redis.zscore(`${prefix}runs:owners`, ownerDigest(alice))).toBeNull();
+    const raw = JSON.stringify(await b.redis.hgetall(`${prefix}run:${OTHER_RUN}:meta`));
+    expect(raw).not.toContain('bob');
+  });
+
   it('refuses bad options', () => {
     const redis = {} as Redis;
     expect(() => new RedisRunRegistry({ redis })).toThrow(TypeError);
     const idle = new Redis({ lazyConnect: true }); // never connects
     expect(() => new RedisRunRegistry({ redis: idle, maxRuns: 0 })).toThrow(TypeError);
+    expect(() => new RedisRunRegistry({ redis: idle, maxRuns: 5, maxRunsPerOwner: 6 })).toThrow(TypeError);
     expect(() => new RedisRunRegistry({ redis: idle, keyPrefix: 'a b' })).toThrow(TypeError);
   });
 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { BatonError, errorBody } from '@baton/errors';
 import type { RunEvent, RunEventLog, RunRegistry, RunResume, RunResumeQuery } from '@baton/runnable-server';
-import { checkPrefix, positiveInt, runKeys } from './keys.js';
+import { checkPrefix, ownerDigest, positiveInt, runKeys } from './keys.js';
 import { APPEND, ATTACH, DETACH, FINISH, HEARTBEAT, RENEW_READER, RUN_STATE, START } from './scripts.js';
 
 export interface RedisRunRegistryOptions {
@@ -12,8 +12,17 @@ export interface RedisRunRegistryOptions {
   keyPrefix?: string;
   /** How long a finished run stays resumable (default 60 000 ms). */
   retentionMs?: number;
-  /** Most runs kept over all replicas, live and finished (default 1 000); past it the oldest finished run goes first, then the oldest live one. */
+  /**
+   * Most runs kept over all replicas, live and finished (default 1 000). Past it a run is taken
+   * from the owner who holds the most (their oldest finished run first, then their oldest live
+   * one): a new owner's run never pushes out another owner's run while the registry has room.
+   */
   maxRuns?: number;
+  /**
+   * Most runs one owner keeps over all replicas (default a tenth of `maxRuns`, at least 1): past
+   * it the owner's own oldest finished run goes first, then their oldest live one.
+   */
+  maxRunsPerOwner?: number;
   /** Most events buffered per run (default 10 000); past it the oldest events are dropped. */
   maxEventsPerRun?: number;
   /** Most buffered characters per run (default 1 MiB, counted as MemoryRunRegistry counts them); past it the oldest events are dropped. */
@@ -74,8 +83,10 @@ function lostEvent(seq: number): RunEvent {
 /**
  * A `RunRegistry` shared by every replica through Redis: a reconnect with `Last-Event-ID` that
  * lands on another replica resumes the run there. Each run is a stream of its events (bounded
- * per run by events and characters, trimmed in the append script), a meta hash (owner, route,
- * sequence bounds, state) and a lease its replica renews; readers are a sorted set of reader
+ * per run by events and characters, trimmed in the append script), a meta hash (the owner's
+ * digest, route, sequence bounds, state) and a lease its replica renews; indexes of live runs (by
+ * lease expiry: a dead replica's runs are pruned), finished runs and each owner's runs bound the
+ * runs kept in total and per owner; readers are a sorted set of reader
  * leases, and every change of their count is published so the producing replica's grace window
  * sees a reader attached anywhere. Standalone Redis or Sentinel (the scripts touch keys of other
  * runs when they evict, which Redis Cluster does not allow).
@@ -84,6 +95,7 @@ export class RedisRunRegistry implements RunRegistry {
   readonly keyPrefix: string;
   readonly retentionMs: number;
   readonly maxRuns: number;
+  readonly maxRunsPerOwner: number;
   readonly maxEventsPerRun: number;
   readonly maxBytesPerRun: number;
   readonly leaseMs: number;
@@ -108,6 +120,8 @@ export class RedisRunRegistry implements RunRegistry {
     this.keyPrefix = checkPrefix(name, options.keyPrefix);
     this.retentionMs = positiveInt(name, 'retentionMs', options.retentionMs, 60_000);
     this.maxRuns = positiveInt(name, 'maxRuns', options.maxRuns, 1_000);
+    this.maxRunsPerOwner = positiveInt(name, 'maxRunsPerOwner', options.maxRunsPerOwner, Math.max(1, Math.floor(this.maxRuns / 10)));
+    if (this.maxRunsPerOwner > this.maxRuns) throw new TypeError(`${name}: maxRunsPerOwner must not exceed maxRuns`);
     this.maxEventsPerRun = positiveInt(name, 'maxEventsPerRun', options.maxEventsPerRun, 10_000);
     this.maxBytesPerRun = positiveInt(name, 'maxBytesPerRun', options.maxBytesPerRun, 1024 * 1024);
     this.leaseMs = positiveInt(name, 'leaseMs', options.leaseMs, 15_000);
@@ -142,9 +156,9 @@ export class RedisRunRegistry implements RunRegistry {
     if (old) old.stopped = true;
     const local: LocalRun = { runId: run.runId, keys, nextSeq: 0, stopped: false, readers: 0, rv: 0, listeners: [] };
     this.runs.set(run.runId, local);
-    const indexes = [`${this.keyPrefix}runs:live`, `${this.keyPrefix}runs:done`, `${this.keyPrefix}runs:order`];
-    const args = [run.runId, run.owner, run.route, this.leaseMs, this.retentionMs, this.maxRuns, this.keyPrefix];
-    void this.eval(START, [...keys, ...indexes], args, 'start');
+    const indexes = [...this.indexes(), `${this.keyPrefix}runs:order`];
+    const args = [run.runId, ownerDigest(run.owner), run.route, this.leaseMs, this.retentionMs, this.maxRuns, this.maxRunsPerOwner];
+    void this.eval(START, [...keys, ...indexes], [...args, this.keyPrefix], 'start');
     return {
       append: (event) => this.append(local, event),
       finish: () => this.finish(local),
@@ -159,7 +173,7 @@ export class RedisRunRegistry implements RunRegistry {
     if (this.closed) return undefined;
     const keys = runKeys(this.keyPrefix, q.runId);
     const readerId = randomUUID();
-    const args = [readerId, this.channel, q.runId, this.leaseMs, q.owner, q.route, q.after];
+    const args = [readerId, this.channel, q.runId, this.leaseMs, ownerDigest(q.owner), q.route, q.after];
     const [readers, rv] = (await this.redis.eval(ATTACH, keys.length, ...keys, ...args)) as [number, number];
     if (readers < 0) return undefined;
     this.attached.set(readerId, keys);
@@ -209,8 +223,13 @@ export class RedisRunRegistry implements RunRegistry {
     setTimeout(() => {
       if (this.runs.get(local.runId) === local) this.runs.delete(local.runId);
     }, this.retentionMs).unref();
-    const indexes = [`${this.keyPrefix}runs:live`, `${this.keyPrefix}runs:done`];
-    void this.eval(FINISH, [...local.keys, ...indexes], [local.runId, this.retentionMs], 'finish');
+    void this.eval(FINISH, [...local.keys, ...this.indexes()], [local.runId, this.retentionMs, this.keyPrefix], 'finish');
+  }
+
+  /** The run indexes START and FINISH keep (the scripts' KEYS 5 to 8; see `INDEXES` in scripts.ts). */
+  private indexes(): string[] {
+    const p = this.keyPrefix;
+    return [`${p}runs:live`, `${p}runs:done`, `${p}runs:owner-of`, `${p}runs:owners`];
   }
 
   /**
@@ -245,7 +264,9 @@ export class RedisRunRegistry implements RunRegistry {
     try {
       const runs = [...this.runs.values()].filter((r) => !r.stopped);
       const renewRuns = runs.map(async (r) => {
-        const reply = (await this.eval(HEARTBEAT, r.keys, [this.leaseMs, this.retentionMs], 'heartbeat')) as [number, number] | undefined;
+        const keys = [...r.keys, `${this.keyPrefix}runs:live`];
+        const reply = (await this.eval(HEARTBEAT, keys, [this.leaseMs, this.retentionMs, r.runId], 'heartbeat')) as
+          [number, number] | undefined;
         if (!reply) return;
         if (reply[0] < 0) r.stopped = true;
         else this.applyReaders(r.runId, reply[0], reply[1]);

@@ -2,7 +2,8 @@
  * The Lua scripts: each one step that must be atomic across replicas. They read the server's
  * clock (`TIME`), never a replica's, so lease expiries do not depend on clock skew.
  *
- * Run keys (see `runKeys`): KEYS[1] meta (hash: owner, route, next, first, bytes, state, rv),
+ * Run keys (see `runKeys`): KEYS[1] meta (hash: owner digest, route, next, first, bytes, state
+ * — live, finished or lost —, rv, data: 1 once a `data` event was written),
  * KEYS[2] the events (a stream whose entry `<seq>-1` is event `seq`, and `<last>-2` the finish
  * mark), KEYS[3] the producer's lease, KEYS[4] the readers (sorted set: reader id → expiry).
  */
@@ -12,28 +13,100 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 `;
 
 /**
- * Registers a run: drops a previous run with the same id, prunes finished runs past retention,
- * evicts runs while `maxRuns` are held (oldest finished first, then oldest live), then writes
- * the meta and the lease. KEYS 5, 6: the live and finished indexes, 7: the ordering counter.
- * ARGV: runId, owner, route, leaseMs, retentionMs, maxRuns, prefix.
+ * The run indexes every script that adds or drops a run shares (its KEYS 5 to 8): KEYS[5] the live
+ * runs (sorted set: run id → its lease's expiry), KEYS[6] the finished ones (run id → when it
+ * finished), KEYS[7] each run's owner digest (hash: run id → digest), KEYS[8] the owners (sorted
+ * set: digest → runs held). An owner's runs are `<prefix>runs:owner:<digest>` (run id → order).
+ * `drop(id)` removes a run and its index entries; `lapse()` turns live runs whose lease lapsed (a
+ * replica that died) into lost ones, kept for the retention window like finished runs.
  */
-export const START = `${NOW}
-local leaseMs, retentionMs, maxRuns = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
-redis.call('ZREM', KEYS[5], ARGV[1])
-redis.call('ZREM', KEYS[6], ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now - retentionMs)
-while redis.call('ZCARD', KEYS[5]) + redis.call('ZCARD', KEYS[6]) >= maxRuns do
-  local victim = redis.call('ZPOPMIN', KEYS[6])
-  if #victim == 0 then victim = redis.call('ZPOPMIN', KEYS[5]) end
-  if #victim == 0 then break end
-  local base = ARGV[7] .. 'run:' .. victim[1]
+const INDEXES = `
+local PREFIX = ARGV[#ARGV]
+local function ownerSet(d) return PREFIX .. 'runs:owner:' .. d end
+local function drop(id)
+  local base = PREFIX .. 'run:' .. id
   redis.call('DEL', base, base .. ':meta', base .. ':lease', base .. ':readers')
+  redis.call('ZREM', KEYS[5], id)
+  redis.call('ZREM', KEYS[6], id)
+  local d = redis.call('HGET', KEYS[7], id)
+  if d then
+    redis.call('HDEL', KEYS[7], id)
+    redis.call('ZREM', ownerSet(d), id)
+    if tonumber(redis.call('ZINCRBY', KEYS[8], -1, d)) <= 0 then redis.call('ZREM', KEYS[8], d) end
+  end
 end
-redis.call('HSET', KEYS[1], 'owner', ARGV[2], 'route', ARGV[3], 'next', 0, 'first', 0, 'bytes', 0, 'state', 'live', 'rv', 0)
+local function lapse(retentionMs)
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', now)) do
+    local base = PREFIX .. 'run:' .. id
+    local ttl = redis.call('PTTL', base .. ':lease')
+    local state = redis.call('HGET', base .. ':meta', 'state')
+    if ttl > 0 then
+      redis.call('ZADD', KEYS[5], now + ttl, id)
+    elseif not state then
+      drop(id)
+    else
+      if state == 'live' then
+        redis.call('HSET', base .. ':meta', 'state', 'lost')
+        redis.call('PEXPIRE', base .. ':meta', retentionMs)
+        redis.call('PEXPIRE', base, retentionMs)
+        redis.call('PEXPIRE', base .. ':readers', retentionMs)
+      end
+      redis.call('ZREM', KEYS[5], id)
+      redis.call('ZADD', KEYS[6], now, id)
+    end
+  end
+end
+`;
+
+/**
+ * Registers a run: drops a previous run with the same id, prunes finished (and lost) runs past
+ * retention, turns live runs whose lease lapsed into lost ones, then makes room: while the owner
+ * holds `maxPerOwner` runs their own oldest goes (finished first, then live); while `maxRuns` are
+ * held, the oldest of the owner holding the most (this owner on a tie). Then writes the meta
+ * (the owner as its digest), the lease and the index entries.
+ * KEYS 5–8: the indexes (INDEXES), 9: the ordering counter.
+ * ARGV: runId, ownerDigest, route, leaseMs, retentionMs, maxRuns, maxPerOwner, prefix.
+ */
+export const START = `${NOW}${INDEXES}
+local runId, owner = ARGV[1], ARGV[2]
+local leaseMs, retentionMs, maxRuns, maxPerOwner = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+drop(runId)
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[6], '-inf', now - retentionMs)) do drop(id) end
+lapse(retentionMs)
+local function oldestOf(d)
+  local ids = redis.call('ZRANGE', ownerSet(d), 0, -1)
+  for _, id in ipairs(ids) do
+    if redis.call('ZSCORE', KEYS[6], id) then return id end
+  end
+  return ids[1]
+end
+while redis.call('ZCARD', ownerSet(owner)) >= maxPerOwner do
+  drop(oldestOf(owner))
+end
+while redis.call('ZCARD', KEYS[5]) + redis.call('ZCARD', KEYS[6]) >= maxRuns do
+  local top = redis.call('ZREVRANGE', KEYS[8], 0, 0, 'WITHSCORES')
+  local victim
+  if #top > 0 then
+    local d = top[1]
+    if tonumber(redis.call('ZSCORE', KEYS[8], owner) or 0) >= tonumber(top[2]) then d = owner end
+    victim = oldestOf(d)
+    if not victim then redis.call('ZREM', KEYS[8], d) end
+  else
+    -- Runs no owner index names (written before owners were indexed): oldest finished, then oldest live.
+    local v = redis.call('ZRANGE', KEYS[6], 0, 0)
+    if #v == 0 then v = redis.call('ZRANGE', KEYS[5], 0, 0) end
+    if #v == 0 then break end
+    victim = v[1]
+  end
+  if victim then drop(victim) end
+end
+redis.call('HSET', KEYS[1], 'owner', owner, 'route', ARGV[3], 'next', 0, 'first', 0, 'bytes', 0, 'state', 'live', 'rv', 0, 'data', 0)
 redis.call('PEXPIRE', KEYS[1], leaseMs + retentionMs)
 redis.call('SET', KEYS[3], '1', 'PX', leaseMs)
-redis.call('ZADD', KEYS[5], redis.call('INCR', KEYS[7]), ARGV[1])
+redis.call('ZADD', KEYS[5], now + leaseMs, runId)
+redis.call('ZADD', ownerSet(owner), redis.call('INCR', KEYS[9]), runId)
+redis.call('HSET', KEYS[7], runId, owner)
+redis.call('ZINCRBY', KEYS[8], 1, owner)
 return 1
 `;
 
@@ -69,17 +142,24 @@ while first <= seq and ((seq + 1 - first) > maxEvents or bytes > maxBytes) do
   first = first + 1
 end
 redis.call('HSET', KEYS[1], 'next', seq + 1, 'first', first, 'bytes', bytes)
+if ARGV[2] == 'data' then redis.call('HSET', KEYS[1], 'data', 1) end
 if seq == 0 then redis.call('PEXPIRE', KEYS[2], redis.call('PTTL', KEYS[1])) end
 return 1
 `;
 
 /**
- * The run wrote its last event: marks it finished, writes the finish mark (wakes blocked
- * readers), drops the lease and keeps everything for the retention window.
- * KEYS 5, 6: the live and finished indexes. ARGV: runId, retentionMs.
+ * The run wrote its last event. A run that wrote no `data` event and has no reader is dropped at
+ * once (nothing a reconnect could want; returns 2). Otherwise it is marked finished, gets the
+ * finish mark (wakes blocked readers), loses its lease and is kept for the retention window.
+ * KEYS 5–8: the indexes (INDEXES). ARGV: runId, retentionMs, prefix.
  */
-export const FINISH = `${NOW}
+export const FINISH = `${NOW}${INDEXES}
 if redis.call('HGET', KEYS[1], 'state') ~= 'live' then return 0 end
+redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)
+if redis.call('HGET', KEYS[1], 'data') ~= '1' and redis.call('ZCARD', KEYS[4]) == 0 then
+  drop(ARGV[1])
+  return 2
+end
 redis.call('HSET', KEYS[1], 'state', 'finished')
 local last = tonumber(redis.call('HGET', KEYS[1], 'next')) - 1
 if last < 0 then last = 0 end
@@ -94,15 +174,17 @@ return 1
 `;
 
 /**
- * The producer's heartbeat for one live run: renews the lease and the keys' expiry, drops
- * readers whose own lease lapsed. Returns {readers, rv}, or {-1, 0} when the run is not live.
- * ARGV: leaseMs, retentionMs.
+ * The producer's heartbeat for one live run: renews the lease (and its entry in the live index,
+ * KEYS[5]) and the keys' expiry, drops readers whose own lease lapsed. Returns {readers, rv}, or
+ * {-1, 0} when the run is not live (finished, evicted, or lost: its lease lapsed and was pruned).
+ * ARGV: leaseMs, retentionMs, runId.
  */
 export const HEARTBEAT = `${NOW}
 if redis.call('HGET', KEYS[1], 'state') ~= 'live' then return {-1, 0} end
 local leaseMs = tonumber(ARGV[1])
 local ttl = leaseMs + tonumber(ARGV[2])
 redis.call('SET', KEYS[3], '1', 'PX', leaseMs)
+redis.call('ZADD', KEYS[5], 'XX', now + leaseMs, ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ttl)
 redis.call('PEXPIRE', KEYS[2], ttl)
 redis.call('PEXPIRE', KEYS[4], ttl)
@@ -146,7 +228,7 @@ export const RENEW_READER = `${NOW}
 return redis.call('ZADD', KEYS[4], 'XX', now + tonumber(ARGV[2]), ARGV[1])
 `;
 
-/** What a waiting reader checks when nothing new came: 'gone', 'finished', 'live' or 'lost' (lease lapsed). */
+/** What a waiting reader checks when nothing new came: 'gone', 'finished', 'live' or 'lost' (lease lapsed, pruned or not yet). */
 export const RUN_STATE = `
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return 'gone' end

@@ -7,10 +7,16 @@ export const RUN = '0b8f0c1e-5d2a-4c1b-9a7e-3f6d2e1c0a9b';
 export const OTHER_RUN = '1c9e1d2f-6e3b-4d2c-8b8f-4a7e3f2d1b0c';
 export const alice = JSON.stringify(['https://issuer', 'alice']);
 export const bob = JSON.stringify(['https://issuer', 'bob']);
+export const carol = JSON.stringify(['https://issuer', 'carol']);
+export const dave = JSON.stringify(['https://issuer', 'dave']);
+
+/** A run id of the shape the routes make (a v4 UUID), numbered. */
+export const runId = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
 
 export interface RegistryBounds {
   retentionMs?: number;
   maxRuns?: number;
+  maxRunsPerOwner?: number;
   maxEventsPerRun?: number;
   maxBytesPerRun?: number;
 }
@@ -122,7 +128,7 @@ export function runRegistrySpec(make: (bounds?: RegistryBounds) => Promise<Regis
   });
 
   it('bounds runs: the oldest finished run goes first, then the oldest live one', async () => {
-    const { producer, reader, flush } = await make({ maxRuns: 2 });
+    const { producer, reader, flush } = await make({ maxRuns: 2, maxRunsPerOwner: 2 });
     fill(producer, RUN, 2, false); // live
     fill(producer, OTHER_RUN, 2, true); // finished
     fill(producer, '2d0f2e30-7f4c-4e3d-9c90-5b8f4a3e2c1d', 2, false);
@@ -134,6 +140,51 @@ export function runRegistrySpec(make: (bounds?: RegistryBounds) => Promise<Regis
     fill(producer, '3e1a3f41-8a5d-4f4e-8da1-6c9a5b4f3d2e', 2, false);
     await flush();
     await expect(reader.resume(q(RUN, 0))).resolves.toBeUndefined();
+  });
+
+  /** Whether `owner` can still resume run `id` (from its first event). */
+  async function resumable(reader: RunRegistry, id: string, owner = alice): Promise<boolean> {
+    const r = await reader.resume(q(id, 0, owner));
+    r?.close();
+    return r !== undefined;
+  }
+
+  it("gives each owner a bounded share: carol's many runs push out only her own oldest, never bob's finished run", async () => {
+    const { producer, reader, flush } = await make({ maxRuns: 8, maxRunsPerOwner: 3 });
+    fill(producer, RUN, 3, true, bob);
+    for (let i = 1; i <= 40; i++) fill(producer, runId(i), 3, true, carol);
+    await flush();
+    expect(await resumable(reader, RUN, bob)).toBe(true);
+    const carols = [];
+    for (let i = 1; i <= 40; i++) carols.push(await resumable(reader, runId(i), carol));
+    expect(carols.flatMap((kept, i) => (kept ? [i + 1] : []))).toEqual([38, 39, 40]);
+  });
+
+  it('when the whole registry is full, takes the oldest run of the owner who holds the most', async () => {
+    const { producer, reader, flush } = await make({ maxRuns: 4, maxRunsPerOwner: 3 });
+    fill(producer, RUN, 3, true, bob);
+    for (let i = 1; i <= 3; i++) fill(producer, runId(i), 3, true, carol);
+    fill(producer, OTHER_RUN, 3, true, dave); // full: carol (3) gives up her oldest
+    await flush();
+    expect(await resumable(reader, RUN, bob)).toBe(true);
+    expect(await resumable(reader, OTHER_RUN, dave)).toBe(true);
+    expect(await resumable(reader, runId(1), carol)).toBe(false);
+    expect(await resumable(reader, runId(2), carol)).toBe(true);
+    expect(await resumable(reader, runId(3), carol)).toBe(true);
+  });
+
+  it('does not keep a run that ended without a data event (and so does not count it against anyone)', async () => {
+    const { producer, reader, flush } = await make({ maxRuns: 2, maxRunsPerOwner: 2 });
+    fill(producer, RUN, 3, true, bob);
+    for (let i = 1; i <= 10; i++) {
+      const log = producer.start({ runId: runId(i), owner: carol, route: '/r/stream' });
+      log.append({ seq: 0, event: 'metadata', data: '{}' });
+      log.append({ seq: 1, event: 'error', data: '{"status_code":500}' });
+      log.finish();
+    }
+    await flush();
+    expect(await resumable(reader, runId(10), carol)).toBe(false);
+    expect(await resumable(reader, RUN, bob)).toBe(true);
   });
 
   it('keeps a finished run for retentionMs, then forgets it', async () => {

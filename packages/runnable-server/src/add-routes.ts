@@ -496,6 +496,9 @@ class RouteHandlers {
   configSchema: RequestHandler = (_req, res) => void res.json(this.schemas.config);
 }
 
+/** `@baton/service`'s `MOUNT_PATH`: where its metrics read a router's configured mount path (a global symbol, no import). */
+const MOUNT_PATH = Symbol.for('baton.mountPath');
+
 const markSse: RequestHandler = (_req, res, next) => {
   res.locals[SSE_ROUTE as unknown as string] = true;
   next();
@@ -516,6 +519,11 @@ export function addRoutes(app: IRouter, runnable: AnyRunnable, options: AddRoute
   const h = new RouteHandlers(runnable, opts);
   const json = express.json({ limit: opts.bodyLimit });
   const router = express.Router();
+  // Metrics label these routes with the configured path, never the request's casing of it.
+  router.use((req, _res, next) => {
+    (req as unknown as Record<symbol, string>)[MOUNT_PATH] = opts.path;
+    next();
+  });
   router.post('/invoke', ...opts.auth, json, h.invoke);
   router.post('/batch', ...opts.auth, json, h.batch);
   router.post('/stream', markSse, ...opts.auth, json, h.stream);

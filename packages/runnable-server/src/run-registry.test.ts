@@ -120,7 +120,7 @@ describe('MemoryRunRegistry', () => {
   });
 
   it('bounds runs: the oldest finished run goes first, then the oldest live one', async () => {
-    const reg = new MemoryRunRegistry({ maxRuns: 2 });
+    const reg = new MemoryRunRegistry({ maxRuns: 2, maxRunsPerOwner: 2 });
     fill(reg, RUN, 2, false); // live
     fill(reg, OTHER_RUN, 2, true); // finished
     const third = '2d0f2e30-7f4c-4e3d-9c90-5b8f4a3e2c1d';
@@ -130,6 +130,34 @@ describe('MemoryRunRegistry', () => {
     await expect(reg.resume({ runId: RUN, owner: alice, route: '/r/stream', after: 0 })).resolves.toBeDefined();
     fill(reg, '3e1a3f41-8a5d-4f4e-8da1-6c9a5b4f3d2e', 2, false);
     await expect(reg.resume({ runId: RUN, owner: alice, route: '/r/stream', after: 0 })).resolves.toBeUndefined();
+  });
+
+  it('keeps a run that ended without data while a reader is attached, so that reader still gets its last event', async () => {
+    const reg = new MemoryRunRegistry();
+    const log = reg.start({ runId: RUN, owner: alice, route: '/r/stream' });
+    log.append({ seq: 0, event: 'metadata', data: '{}' });
+    const reader = await reg.resume({ runId: RUN, owner: alice, route: '/r/stream', after: 0 });
+    log.append({ seq: 1, event: 'error', data: '{"status_code":500}' });
+    log.finish();
+    const seen: string[] = [];
+    for await (const e of reader!.events) seen.push(e.event);
+    expect(seen).toEqual(['error']);
+  });
+
+  it('takes room for one owner’s flood of data from that owner first (maxBytesTotal)', async () => {
+    const reg = new MemoryRunRegistry({ maxBytesPerRun: 1_000, maxBytesTotal: 2_000 });
+    const bobs = reg.start({ runId: RUN, owner: bob, route: '/r/stream' });
+    bobs.append({ seq: 0, event: 'data', data: 'x'.repeat(500) });
+    bobs.append({ seq: 1, event: 'end' });
+    bobs.finish();
+    for (let i = 0; i < 10; i++) {
+      const log = reg.start({ runId: `00000000-0000-4000-8000-00000000000${i}`, owner: alice, route: '/r/stream' });
+      log.append({ seq: 0, event: 'data', data: 'y'.repeat(900) });
+      log.append({ seq: 1, event: 'end' });
+      log.finish();
+    }
+    await expect(reg.resume({ runId: RUN, owner: bob, route: '/r/stream', after: 0 })).resolves.toBeDefined();
+    expect(reg.bytes).toBeLessThanOrEqual(2_000);
   });
 
   it('keeps a finished run for retentionMs, then forgets it', async () => {
@@ -152,6 +180,9 @@ describe('MemoryRunRegistry', () => {
   it('refuses bad bounds', () => {
     expect(() => new MemoryRunRegistry({ maxRuns: 0 })).toThrow(TypeError);
     expect(() => new MemoryRunRegistry({ maxBytesPerRun: 10, maxBytesTotal: 5 })).toThrow(TypeError);
+    expect(() => new MemoryRunRegistry({ maxRuns: 5, maxRunsPerOwner: 6 })).toThrow(TypeError);
+    expect(new MemoryRunRegistry({ maxRuns: 1_000 }).maxRunsPerOwner).toBe(100);
+    expect(new MemoryRunRegistry({ maxRuns: 5 }).maxRunsPerOwner).toBe(1);
   });
 });
 

@@ -56,8 +56,17 @@ export interface RunRegistry {
 export interface MemoryRunRegistryOptions {
   /** How long a finished run stays resumable (default 60 000 ms). */
   retentionMs?: number;
-  /** Most runs kept, live and finished (default 1 000); past it the oldest finished run goes first, then the oldest live one. */
+  /**
+   * Most runs kept, live and finished (default 1 000). Past it a run is taken from the owner who
+   * holds the most (their oldest finished run first, then their oldest live one): a new owner's
+   * run never pushes out another owner's run that is within retention while the registry has room.
+   */
   maxRuns?: number;
+  /**
+   * Most runs one owner keeps, live and finished (default a tenth of `maxRuns`, at least 1): past
+   * it the owner's own oldest finished run goes first, then their oldest live one.
+   */
+  maxRunsPerOwner?: number;
   /** Most events buffered per run (default 10 000); past it the oldest events are dropped. */
   maxEventsPerRun?: number;
   /** Most buffered characters of `data` per run (default 1 MiB); past it the oldest events are dropped. */
@@ -91,6 +100,17 @@ function eventSize(e: RunEvent): number {
   return e.event.length + (e.data?.length ?? 0) + 16;
 }
 
+/** The oldest finished run of `set` (insertion order), else its oldest live one unless `finishedOnly`; never `except`. */
+function oldestOf(set: Set<Entry>, except?: Entry, finishedOnly = false): Entry | undefined {
+  let live: Entry | undefined;
+  for (const e of set) {
+    if (e === except) continue;
+    if (e.finished) return e;
+    live ??= e;
+  }
+  return finishedOnly ? undefined : live;
+}
+
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value <= 0) throw new TypeError(`MemoryRunRegistry: ${name} must be a positive integer`);
@@ -106,6 +126,8 @@ interface Entry {
   nextSeq: number;
   bytes: number;
   finished: boolean;
+  /** A `data` event was written: only such runs are kept after they finish. */
+  hasData: boolean;
   evicted: boolean;
   readers: number;
   readerListeners: Array<(readers: number) => void>;
@@ -115,20 +137,26 @@ interface Entry {
 
 /**
  * The in-process run registry: a bounded buffer per run (events and characters), a bound on
- * runs and on characters in total, and a retention window after a run finishes.
+ * runs (in total and per owner) and on characters in total, and a retention window after a run
+ * finishes with data (a run that ended without a `data` event is dropped when it finishes).
  */
 export class MemoryRunRegistry implements RunRegistry {
   readonly retentionMs: number;
   readonly maxRuns: number;
+  readonly maxRunsPerOwner: number;
   readonly maxEventsPerRun: number;
   readonly maxBytesPerRun: number;
   readonly maxBytesTotal: number;
   private readonly runs = new Map<string, Entry>();
+  /** Each owner's runs, oldest first. */
+  private readonly owners = new Map<string, Set<Entry>>();
   private totalBytes = 0;
 
   constructor(options: MemoryRunRegistryOptions = {}) {
     this.retentionMs = positive('retentionMs', options.retentionMs, 60_000);
     this.maxRuns = positive('maxRuns', options.maxRuns, 1_000);
+    this.maxRunsPerOwner = positive('maxRunsPerOwner', options.maxRunsPerOwner, Math.max(1, Math.floor(this.maxRuns / 10)));
+    if (this.maxRunsPerOwner > this.maxRuns) throw new TypeError('MemoryRunRegistry: maxRunsPerOwner must not exceed maxRuns');
     this.maxEventsPerRun = positive('maxEventsPerRun', options.maxEventsPerRun, 10_000);
     this.maxBytesPerRun = positive('maxBytesPerRun', options.maxBytesPerRun, 1024 * 1024);
     this.maxBytesTotal = positive('maxBytesTotal', options.maxBytesTotal, 32 * 1024 * 1024);
@@ -148,19 +176,23 @@ export class MemoryRunRegistry implements RunRegistry {
   start(run: { runId: string; owner: string; route: string }): RunEventLog {
     const old = this.runs.get(run.runId);
     if (old) this.evict(old);
-    while (this.runs.size >= this.maxRuns) this.evictOldest();
+    this.makeRoom(run.owner);
     const entry: Entry = {
       ...run,
       events: [],
       nextSeq: 0,
       bytes: 0,
       finished: false,
+      hasData: false,
       evicted: false,
       readers: 0,
       readerListeners: [],
       wakers: new Set(),
     };
     this.runs.set(run.runId, entry);
+    let mine = this.owners.get(run.owner);
+    if (!mine) this.owners.set(run.owner, (mine = new Set()));
+    mine.add(entry);
     return {
       append: (event) => this.append(entry, event),
       finish: () => this.finish(entry),
@@ -234,6 +266,7 @@ export class MemoryRunRegistry implements RunRegistry {
     if (entry.evicted || entry.finished) return;
     if (event.seq !== entry.nextSeq) throw new RangeError(`run ${entry.runId}: expected event ${entry.nextSeq}, got ${event.seq}`);
     const size = eventSize(event);
+    if (event.event === 'data') entry.hasData = true;
     entry.events.push(event);
     entry.nextSeq++;
     entry.bytes += size;
@@ -244,7 +277,9 @@ export class MemoryRunRegistry implements RunRegistry {
       this.totalBytes -= eventSize(dropped);
     }
     while (this.totalBytes > this.maxBytesTotal) {
-      const victim = this.oldest((e) => e.finished && e !== entry) ?? this.oldest((e) => e !== entry);
+      const mine = this.owners.get(entry.owner);
+      const own = mine ? oldestOf(mine, entry, true) : undefined;
+      const victim = own ?? this.fromLargestOwner(entry.owner, entry);
       if (!victim) break;
       this.evict(victim);
     }
@@ -254,19 +289,38 @@ export class MemoryRunRegistry implements RunRegistry {
   private finish(entry: Entry): void {
     if (entry.evicted || entry.finished) return;
     entry.finished = true;
+    // Nothing a reconnect could want (no data) and nobody reading: not kept.
+    if (!entry.hasData && entry.readers === 0) return this.evict(entry);
     entry.timer = setTimeout(() => this.evict(entry), this.retentionMs);
     entry.timer.unref();
     this.wakeAll(entry);
   }
 
-  private oldest(match: (e: Entry) => boolean): Entry | undefined {
-    for (const e of this.runs.values()) if (match(e)) return e;
-    return undefined;
+  /**
+   * Before `owner` starts a run: their own oldest runs go while they hold their share; then, while
+   * the registry is full, the oldest run of whoever holds the most (`owner` on a tie).
+   */
+  private makeRoom(owner: string): void {
+    const mine = this.owners.get(owner);
+    while (mine && mine.size >= this.maxRunsPerOwner) this.evict(oldestOf(mine)!);
+    while (this.runs.size >= this.maxRuns) {
+      const victim = this.fromLargestOwner(owner);
+      if (!victim) break;
+      this.evict(victim);
+    }
   }
 
-  private evictOldest(): void {
-    const victim = this.oldest((e) => e.finished) ?? this.oldest(() => true);
-    if (victim) this.evict(victim);
+  /** The oldest run (finished first) of the owner holding the most runs, `prefer` on a tie; never `except`. */
+  private fromLargestOwner(prefer: string, except?: Entry): Entry | undefined {
+    let largest = this.owners.get(prefer);
+    for (const set of this.owners.values()) if (!largest || set.size > largest.size) largest = set;
+    const victim = largest ? oldestOf(largest, except) : undefined;
+    if (victim || !except) return victim;
+    for (const set of this.owners.values()) {
+      const other = oldestOf(set, except);
+      if (other) return other;
+    }
+    return undefined;
   }
 
   private evict(entry: Entry): void {
@@ -277,6 +331,8 @@ export class MemoryRunRegistry implements RunRegistry {
     entry.bytes = 0;
     entry.events = [];
     if (this.runs.get(entry.runId) === entry) this.runs.delete(entry.runId);
+    const mine = this.owners.get(entry.owner);
+    if (mine?.delete(entry) && mine.size === 0) this.owners.delete(entry.owner);
     this.wakeAll(entry);
   }
 }

@@ -8,7 +8,7 @@ export type { RequestContextOptions } from './request-context.js';
 export { healthRoutes } from './health.js';
 export { cors } from './cors.js';
 export type { CorsOptions } from './cors.js';
-export { metrics } from './metrics.js';
+export { metrics, mountPath, MOUNT_PATH } from './metrics.js';
 export { runService } from './run-service.js';
 export type { ListeningInfo, RunningService, RunServiceOptions, ServiceContext, ServiceSettings } from './run-service.js';
 export type { ShutdownDrain } from './server.js';

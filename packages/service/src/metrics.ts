@@ -22,10 +22,45 @@ function escapeLabel(v: string): string {
 }
 
 /**
+ * Where a router records its configured mount path on each request it serves (`mountPath(path)`
+ * sets it; `addRoutes` of `@baton/runnable-server` does so for its own router). A global symbol:
+ * a package sets it without importing this one.
+ */
+export const MOUNT_PATH: unique symbol = Symbol.for('baton.mountPath') as never;
+
+/**
+ * A router's first middleware: labels the metrics of the requests it serves with `path`, the path
+ * it is mounted at, rather than the request's own spelling of it (Express matches mount paths
+ * case-insensitively, so `/RESEARCH/invoke` reaches a router mounted at `/research`).
+ */
+export function mountPath(path: string): RequestHandler {
+  if (typeof path !== 'string' || !path.startsWith('/')) throw new TypeError("mountPath: path must start with '/'");
+  return (req, _res, next) => {
+    (req as Request & { [MOUNT_PATH]?: string })[MOUNT_PATH] = path;
+    next();
+  };
+}
+
+/**
+ * The `route` label: the matched route's pattern under its router's configured mount path
+ * (`mountPath`), `/*` + the pattern under a mount that did not say its path, `unmatched` when no
+ * route matched. Never a part of the request's own URL: label values stay a fixed set.
+ */
+function routeLabel(req: Request): string {
+  const routePath = (req.route as { path?: unknown } | undefined)?.path;
+  if (typeof routePath !== 'string') return 'unmatched';
+  if (req.baseUrl === '') return routePath;
+  const mount = (req as Request & { [MOUNT_PATH]?: unknown })[MOUNT_PATH];
+  if (typeof mount === 'string' && mount.toLowerCase() === req.baseUrl.toLowerCase()) return `${mount === '/' ? '' : mount}${routePath}`;
+  return `/*${routePath}`;
+}
+
+/**
  * Request metrics without a dependency: `http_requests_total{method,route,status}` and
  * `http_request_duration_seconds{method,route}` (histogram). `route` is the matched Express
- * route pattern (e.g. `/research/invoke`, `/users/:id`), or `unmatched` — never the raw URL,
- * so label cardinality stays bounded. The returned middleware also answers `GET {path}`.
+ * route pattern under its router's configured mount path (e.g. `/research/invoke`, `/users/:id`;
+ * see `routeLabel`), or `unmatched` — never the raw URL nor its casing, so label cardinality
+ * stays bounded. The returned middleware also answers `GET {path}`.
  */
 export function metrics(options: MetricsOptions = {}): RequestHandler {
   const metricsPath = options.path ?? '/metrics';
@@ -67,8 +102,7 @@ export function metrics(options: MetricsOptions = {}): RequestHandler {
     const start = process.hrtime.bigint();
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      const routePath = (req.route as { path?: unknown } | undefined)?.path;
-      const route = typeof routePath === 'string' ? `${req.baseUrl}${routePath}` : 'unmatched';
+      const route = routeLabel(req);
       const base = `method="${escapeLabel(req.method)}",route="${escapeLabel(route)}"`;
       const ckey = `${base},status="${res.statusCode}"`;
       counters.set(ckey, (counters.get(ckey) ?? 0) + 1);

@@ -43,20 +43,29 @@ export function tokenExchangeGrant(deps: {
   return {
     type: GRANT_TOKEN_EXCHANGE,
     rateLimited: true,
-    async handle({ form, client, audit, log, nowSec }) {
-      const subjectToken = checkTokenTypes(form.params);
-      const scope = parseScope(form.params);
-      const target = resolveTarget(form, policy, client.delegateTo);
-      audit.aud = target.audience;
-      const granted = grantedScope(scope, target).join(' ');
-
-      const subject = await subjects.verify(subjectToken, client.audience);
-      audit.sub = subject.sub;
+    async handle({ form, client, audit, log, nowSec, countClient }) {
+      let granted: string;
+      let target: ReturnType<typeof resolveTarget>;
+      let subject: Awaited<ReturnType<SubjectTokenVerifier['verify']>>;
+      try {
+        const subjectToken = checkTokenTypes(form.params);
+        const scope = parseScope(form.params);
+        target = resolveTarget(form, policy, client.delegateTo);
+        audit.aud = target.audience;
+        granted = grantedScope(scope, target).join(' ');
+        subject = await subjects.verify(subjectToken, client.audience);
+        audit.sub = subject.sub;
+      } catch (err) {
+        countClient(); // a malformed request or an unverifiable token is the client's own: counted (its 429 first)
+        throw err;
+      }
+      // The subject's own window first: a request it refuses does not spend the client's budget.
       const retryAfter = subjectLimiter?.hit(`${client.clientId}\n${subject.sub}`, nowSec * 1000) ?? 0;
       if (retryAfter > 0)
         throw new OAuthError('slow_down', 'too many token exchange requests for this subject; retry later', 429, {
           'Retry-After': String(retryAfter),
         });
+      countClient();
       if (subject.act !== undefined)
         throw new OAuthError('invalid_grant', 'subject_token is already a delegated token (has act); re-exchange is not allowed');
       if (!subject.scope.includes(WORKFLOW_SCOPE)) throw new OAuthError('invalid_grant', `subject does not hold ${WORKFLOW_SCOPE}`);
