@@ -11,7 +11,8 @@
 //   4. `npm install` of all the tarballs into a fresh project under the system temp folder (outside
 //      the repository): no heavy/native optional peer is installed, every `exports` entry imports
 //      in plain Node, every `bin` is linked and starts with a shebang.
-// Exits 1 naming every problem. `--keep` keeps the temp folder; `--skip-build` trusts dist/.
+// Exits 1 naming every problem. `--keep` keeps the temp folder; `--skip-build` trusts dist/;
+// `--manifests-only` stops after step 1; `--root=<dir>` checks another workspace (tests).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -19,8 +20,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
+const rootArg = [...args].find((a) => a.startsWith('--root='));
+const root = rootArg ? path.resolve(rootArg.slice('--root='.length)) : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Shared singletons: one copy in the user's app, so a library takes them as peers. */
 export const SINGLETON_PEERS = ['@langchain/core', '@langchain/langgraph', 'express'];
@@ -66,7 +68,7 @@ export function manifestProblems({ dir, manifest: m }, all) {
     out.push('LICENSE differs from the repository root LICENSE');
   const isLibrary = m.exports !== undefined && Object.keys(m.exports).length > 0;
   if (!isLibrary && !m.bin) out.push('neither "exports" nor "bin": nothing to install it for');
-  for (const dep of [...SINGLETON_PEERS, ...HEAVY_PEERS]) {
+  for (const dep of SINGLETON_PEERS) {
     if (isLibrary && m.dependencies?.[dep]) out.push(`"${dep}" is a dependency: make it a peer dependency`);
   }
   for (const dep of HEAVY_PEERS) {
@@ -245,6 +247,7 @@ async function main() {
   const problems = [];
   const note = (name, list) => list.forEach((p) => problems.push(`${name}: ${p}`));
   for (const p of publishable) note(p.manifest.name, manifestProblems(p, all));
+  if (args.has('--manifests-only')) return report(problems, publishable, 'manifests checked');
   build(publishable);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'baton-packages-'));
   try {
@@ -261,11 +264,15 @@ async function main() {
     if (args.has('--keep')) console.log(`kept ${tmp}`);
     else rmSync(tmp, { recursive: true, force: true });
   }
+  report(problems, publishable, 'publishable, packed, linted and imported outside the repository');
+}
+
+function report(problems, publishable, what) {
   if (problems.length > 0) {
     console.error(`\ncheck-packages: ${problems.length} problem(s)\n${problems.map((p) => `  ✗ ${p}`).join('\n')}`);
     process.exit(1);
   }
-  console.log(`\ncheck-packages: ${publishable.length} packages publishable, packed, linted and imported outside the repository`);
+  console.log(`\ncheck-packages: ${publishable.length} packages ${what}`);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
