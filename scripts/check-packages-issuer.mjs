@@ -42,7 +42,7 @@ const env = {
   HOST: '127.0.0.1',
   BATON_PROFILE: 'development',
   ISSUER_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'baton-issuer-')),
-  LOG_LEVEL: 'warn',
+  LOG_LEVEL: 'error',
 };
 const child = spawn(bin, [], { env, stdio: ['ignore', 'inherit', 'inherit'] });
 try {
