@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -598,7 +598,7 @@ describe('development token endpoint', () => {
   });
 
   it('does not exist in production mode', async () => {
-    const s = setup({ BATON_PROFILE: 'production', WORKFLOW_CLIENT_SECRET: 'a'.repeat(16) + 'b'.repeat(16) + 'c' });
+    const s = setup({ BATON_PROFILE: 'production', WORKFLOW_CLIENT_SECRET: randomBytes(32).toString('base64url') });
     expect((await request(s.app).post('/dev/token').send({ user: 'alice' })).status).toBe(404);
     expect((await request(s.app).post('/dev/rotate-keys')).status).toBe(404);
     expect((await request(s.app).get('/.well-known/jwks.json')).status).toBe(200);

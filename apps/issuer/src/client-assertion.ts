@@ -79,16 +79,23 @@ export interface AssertionContext {
   nowSec: number;
 }
 
-/** The assertion's header, unverified: alg on the allow-list, a kid if any. */
+/** Header parameters an assertion may not carry: keys it names itself (jku, x5u, jwk, x5c), extensions marked critical (crit, RFC 7515 §4.1.11). */
+const FORBIDDEN_HEADERS = ['jku', 'x5u', 'jwk', 'x5c', 'crit'] as const;
+const MAX_KID_LENGTH = 256;
+
+/** The assertion's header, unverified: alg on the allow-list, none of FORBIDDEN_HEADERS, a kid (if any) a non-empty string. */
 function assertionHeader(assertion: string): { alg: string; kid?: string } {
   if (assertion.length > MAX_ASSERTION_LENGTH) throw invalidClient('client_assertion is too large');
   const decoded = jwt.decode(assertion, { complete: true });
-  const header = decoded?.header as { alg?: unknown; kid?: unknown; jku?: unknown; x5u?: unknown; jwk?: unknown } | undefined;
+  const header = decoded?.header as Record<string, unknown> | undefined;
   if (!header || typeof header.alg !== 'string' || !(ASSERTION_ALGS as readonly string[]).includes(header.alg))
     throw invalidClient('client_assertion is not a JWT signed with an allowed algorithm');
-  if (header.jku !== undefined || header.x5u !== undefined || header.jwk !== undefined)
-    throw invalidClient('client_assertion header names its own key');
-  return { alg: header.alg, ...(typeof header.kid === 'string' ? { kid: header.kid } : {}) };
+  if (FORBIDDEN_HEADERS.some((name) => Object.hasOwn(header, name)))
+    throw invalidClient(`client_assertion header may not contain ${FORBIDDEN_HEADERS.join(', ')}`);
+  const { kid } = header;
+  if (kid !== undefined && (typeof kid !== 'string' || kid === '' || kid.length > MAX_KID_LENGTH))
+    throw invalidClient(`client_assertion kid must be a string of 1 to ${MAX_KID_LENGTH} characters`);
+  return { alg: header.alg, ...(kid !== undefined ? { kid } : {}) };
 }
 
 /** Signature with one of the client's keys (by kid when the header has one); the verified claims. */

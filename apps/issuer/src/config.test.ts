@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { parseIssuerConfig } from './config.js';
 
 describe('issuer config', () => {
@@ -43,7 +44,7 @@ describe('issuer config', () => {
       ISSUER_MODE: 'production',
       ISSUER_URL: 'https://id.example',
       ISSUER_DATA_DIR: '/keys',
-      WORKFLOW_CLIENT_SECRET: 'x'.repeat(32),
+      WORKFLOW_CLIENT_SECRET: randomBytes(32).toString('base64url'), // production refuses a predictable one
     });
     expect(c.mode).toBe('production');
   });

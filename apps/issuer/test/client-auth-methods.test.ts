@@ -199,6 +199,24 @@ describe('the dev issuer refuses bad client assertions with 401 invalid_client',
     await expectInvalidClient(sign(assertionClaims(), strangerKey.privateKey, 'no-such-kid'));
   });
 
+  // As the access-token verifier does: an extension the signer marks critical cannot be honoured,
+  // and a kid that is not a non-empty string must not fall back to trying every registered key.
+  it.each([
+    ['a crit header (an extension it cannot honour)', { crit: ['exp'] }],
+    ['an x5c header (a certificate chain naming its own key)', { x5c: ['MIIB'] }],
+    ['a numeric kid', { kid: 123 }],
+    ['an array kid', { kid: ['wf-rsa'] }],
+    ['an object kid', { kid: { id: 'wf-rsa' } }],
+    ['an empty kid', { kid: '' }],
+    ['a kid of 257 characters', { kid: 'k'.repeat(257) }],
+  ])('refuses an assertion with %s, otherwise valid and signed by the registered key', async (_name, header) => {
+    const assertion = jwt.sign(assertionClaims(), clientKey.privateKey, {
+      algorithm: 'RS256',
+      header: { alg: 'RS256', typ: 'JWT', kid: 'wf-rsa', ...header } as unknown as jwt.JwtHeader,
+    });
+    await expectInvalidClient(assertion);
+  });
+
   it('refuses an HS256 assertion keyed with the client secret, and an unsigned one', async () => {
     const hs = jwt.sign(assertionClaims(), SECRET, { algorithm: 'HS256', noTimestamp: true });
     await expectInvalidClient(hs);

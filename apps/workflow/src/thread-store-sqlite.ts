@@ -1,5 +1,6 @@
 // The SQLite thread store: SqliteSaver and the thread index in one file, on one connection
 // (better-sqlite3 is synchronous; each statement here is one indexed query on one owner or thread).
+import { chmodSync, closeSync, openSync } from 'node:fs';
 import type { Database, Transaction } from 'better-sqlite3';
 import type { CheckpointHistory, ReserveResult, ThreadCursor, ThreadIndex, ThreadRecord, ThreadSize, ThreadStore } from './thread-index.js';
 
@@ -136,6 +137,9 @@ export function sqliteHistory(db: Database): CheckpointHistory {
 export async function openSqliteThreadStore(file: string): Promise<ThreadStore> {
   const { default: BetterSqlite } = await import('better-sqlite3');
   const { SqliteSaver } = await import('@langchain/langgraph-checkpoint-sqlite');
+  // Checkpoints hold users' runs: owner-only, an older file too (SQLite gives -wal/-shm the file's mode).
+  closeSync(openSync(file, 'a', 0o600));
+  chmodSync(file, 0o600);
   const db = new BetterSqlite(file);
   try {
     // The saver makes its tables lazily on first use; make them now so pruning can query them.

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { isBatonError } from '@baton/errors';
@@ -69,6 +69,43 @@ describe('createCheckpointer', () => {
       const config = { configurable: { thread_id: scopedThreadId(alice, 't'), checkpoint_ns: '' } };
       expect(await cp!.saver.getTuple(config)).toBeUndefined();
       expect(warnings).toEqual([]);
+    } finally {
+      await cp?.close();
+    }
+  });
+
+  it('creates the SQLite checkpoint file and its WAL files owner-only (0600) under a permissive umask', async () => {
+    const data = path.join(dir, 'data');
+    const umask = process.umask(0o022);
+    let cp: Awaited<ReturnType<typeof createCheckpointer>>;
+    try {
+      cp = await createCheckpointer('sqlite', { dataDir: data, warn: () => {} });
+    } finally {
+      process.umask(umask);
+    }
+    try {
+      const config = { configurable: { thread_id: scopedThreadId(alice, 't'), checkpoint_ns: '' } };
+      await cp!.saver.put(
+        config,
+        { v: 4, id: 'c1', ts: new Date(0).toISOString(), channel_values: {}, channel_versions: {}, versions_seen: {} },
+        { source: 'input', step: -1, parents: {} },
+        {},
+      );
+      const files = readdirSync(data);
+      expect(files).toEqual(expect.arrayContaining(['checkpoints.sqlite', 'checkpoints.sqlite-wal']));
+      for (const f of files) expect([f, statSync(path.join(data, f)).mode & 0o777]).toEqual([f, 0o600]);
+    } finally {
+      await cp?.close();
+    }
+  });
+
+  it('makes an existing world-readable checkpoint file owner-only', async () => {
+    const data = path.join(dir, 'data');
+    mkdirSync(data, { mode: 0o700 });
+    writeFileSync(path.join(data, 'checkpoints.sqlite'), '', { mode: 0o644 });
+    const cp = await createCheckpointer('sqlite', { dataDir: data, warn: () => {} });
+    try {
+      expect(statSync(path.join(data, 'checkpoints.sqlite')).mode & 0o777).toBe(0o600);
     } finally {
       await cp?.close();
     }

@@ -1,5 +1,6 @@
 // docker-compose.production.yml (the production profile as a compose override) and the image's
 // default profile, checked against @baton/contract's env schemas: no Docker engine runs here.
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -56,7 +57,7 @@ describe('docker-compose.production.yml', () => {
     // As compose would substitute with the required variables set and the optional ones unset.
     const given: Record<string, string> = {
       ISSUER_URL: 'https://idp.example.com/',
-      WORKFLOW_CLIENT_SECRET: 'q'.repeat(20) + 'r'.repeat(20),
+      WORKFLOW_CLIENT_SECRET: randomBytes(32).toString('base64url'), // as the operator generates it
     };
     const substituted = Object.fromEntries(
       Object.entries(env).map(([k, v]) => [

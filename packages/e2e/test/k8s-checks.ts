@@ -30,7 +30,7 @@ interface EnvVar {
 export interface Container {
   name: string;
   image: string;
-  ports?: Array<{ name?: string; containerPort: number }>;
+  ports?: Array<{ name?: string; containerPort: number; protocol?: string }>;
   env?: EnvVar[];
   envFrom?: unknown[];
   readinessProbe?: { httpGet?: { path: string; port: string | number } };
