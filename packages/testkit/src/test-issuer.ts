@@ -14,8 +14,10 @@ export interface MintOptions {
   aud?: string | string[];
   scope?: string;
   act?: Record<string, unknown>;
-  /** Seconds from now (default 300). */
-  expiresInSec?: number;
+  /** Seconds from now (default 300); `null`: no `exp` claim at all. */
+  expiresInSec?: number | null;
+  /** The `iss` claim (default: this issuer's URL). */
+  iss?: string;
   /** Sign with another key than the one the JWKS serves. */
   key?: KeyObject;
   extra?: Record<string, unknown>;
@@ -31,7 +33,12 @@ export interface TestIssuer {
   close(): Promise<void>;
 }
 
-export async function startTestIssuer(): Promise<TestIssuer> {
+export interface TestIssuerOptions {
+  /** Port on 127.0.0.1 (default 0: any free one). A fixed one lets a service started elsewhere trust it. */
+  port?: number;
+}
+
+export async function startTestIssuer(options: TestIssuerOptions = {}): Promise<TestIssuer> {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const kid = randomUUID();
   const jwk = { ...publicKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' };
@@ -52,7 +59,10 @@ export async function startTestIssuer(): Promise<TestIssuer> {
     }
     res.writeHead(404).end();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
   issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     issuer,
@@ -66,10 +76,10 @@ export async function startTestIssuer(): Promise<TestIssuer> {
         algorithm: 'RS256',
         keyid: kid,
         header: { alg: 'RS256', typ: 'at+jwt', kid },
-        issuer,
+        issuer: o.iss ?? issuer,
         subject: o.sub ?? 'alice',
         audience: o.aud ?? 'agent-test',
-        expiresIn: o.expiresInSec ?? 300,
+        ...(o.expiresInSec === null ? {} : { expiresIn: o.expiresInSec ?? 300 }),
         jwtid: randomUUID(),
       });
     },
