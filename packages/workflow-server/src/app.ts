@@ -1,4 +1,4 @@
-import express, { type Request } from 'express';
+import express, { type Request, type RequestHandler } from 'express';
 import { BatonError } from '@baton/errors';
 import { AuthError, type Auditor, type Verifier } from '@baton/auth';
 import type { Caller } from '@baton/identity';
@@ -50,6 +50,12 @@ export interface WorkflowAppDeps {
   now?: () => number;
   /** Run bounds (limits, live runs for cancel and drain, SSE write deadline, resume windows): `createWorkflowRuns`. */
   runs?: WorkflowRunOptions;
+  /**
+   * More routes on the same app (another API over the same graph and stores), mounted after the
+   * LangServe and thread routes and before the JSON 404 and the error handler; `auth` is the
+   * workflow's `requireAuth` (its scope, audit and token-lifetime gate).
+   */
+  mount?: (app: express.Express, context: { auth: RequestHandler }) => void;
 }
 
 /**
@@ -159,6 +165,8 @@ export function createWorkflowApp(deps: WorkflowAppDeps): express.Express {
       ...(deps.threadValues ? { values: deps.threadValues } : {}),
     }),
   );
+
+  deps.mount?.(app, { auth });
 
   app.use((_req, _res, next) => next(new BatonError('REQUEST_NOT_FOUND', 'No such route')));
   app.use(errorHandler({ logger }));

@@ -11,7 +11,7 @@ import { DEV_ISSUER_PORT, spiffeId, workflowServerEnvSchema, type WorkflowServer
 import { clientHttpsAgent, clientTlsOptions, tlsDispatcher, type TlsMaterial } from '@baton/mtls';
 import type { ZodType } from 'zod';
 import { createAgentClients, type AgentClients } from './agents.js';
-import { createWorkflowApp, DEFAULT_MAX_RECURSION_LIMIT } from './app.js';
+import { createWorkflowApp, DEFAULT_MAX_RECURSION_LIMIT, type WorkflowAppDeps } from './app.js';
 import { resolveWorkflowConfig, type WorkflowAgentDefinition, type WorkflowServerConfig } from './config.js';
 import { exchangeClientOptions, exchangeSummary } from './exchange.js';
 import { GraphRunnable, type GraphMapping, type ServedGraph } from './graph-runnable.js';
@@ -75,6 +75,8 @@ export interface ServeWorkflowOptions<
   /** The run input's schema (JSON Schema at `input_schema`, 422 on a mismatch); default any. */
   inputSchema?: ZodType;
   outputSchema?: ZodType;
+  /** More routes on the same app (`createWorkflowApp`'s `mount`): another API over the same graph and stores. */
+  mount?: WorkflowAppDeps['mount'];
   /** The largest `recursion_limit` a run gets (default 25), or a function of the config. */
   maxRecursionLimit?: number | ((config: WorkflowServerConfig & z.infer<S>) => number);
   /** Default `process.env`. */
@@ -274,6 +276,7 @@ function createApp<S extends WorkflowServerEnvSchema, I, O>(
     ...(options.path ? { path: options.path } : {}),
     ...(options.inputSchema ? { inputSchema: options.inputSchema } : {}),
     ...(options.outputSchema ? { outputSchema: options.outputSchema } : {}),
+    ...(options.mount ? { mount: options.mount } : {}),
     ...(options.output ? { threadValues: options.output as (s: Record<string, unknown>) => unknown } : {}),
     scope: config.WORKFLOW_SCOPE,
     minTokenLifetimeSec: config.MIN_TOKEN_LIFETIME_SEC,
