@@ -133,7 +133,8 @@ describe('a fourth agent declared in the contract', () => {
   });
 });
 
-const SECRET = 'fourth-agent-suite-secret-0123456789-abcdefgh';
+// runs.test.ts's client secret (listed in @baton/contract's dev secrets)
+const SECRET = 'e2e-runs-client-secret-0123456789abcdef';
 const SUMMARIZER_AGENT = topology.agents.find((a) => a.key === 'summarizer')!;
 
 describe('a fourth agent called by a graph node through the workflow server', () => {
