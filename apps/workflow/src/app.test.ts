@@ -7,9 +7,8 @@ import { captureLines, parseSse, startTestIssuer, type TestIssuer } from '@baton
 import { createApp } from './app.js';
 import { createWorkflowGraph, type WorkflowAgents } from './graph.js';
 import { WorkflowRunnable } from './runnable.js';
-import { ThreadManager } from './thread-manager.js';
-import { openMemoryThreadStore } from './thread-store-memory.js';
-import { scopedThreadId } from './threads.js';
+import { ThreadManager, openMemoryThreadStore } from '@baton/workflow-server/threads';
+import { scopedThreadId } from '@baton/workflow-server/threads';
 
 const AUD = 'baton-workflow';
 const SCOPE = 'workflow:invoke';

@@ -46,10 +46,19 @@ describe('parseWorkflowConfig', () => {
       ['WRITER', WRITER],
       ['REVIEWER', REVIEWER],
     ] as const) {
-      expect(c[`${key}_URL`]).toBe(`http://127.0.0.1:${agent.port}${agent.path}`);
-      expect(c[`${key}_AUDIENCE`]).toBe(agent.audience);
-      expect(c[`${key}_SCOPE`]).toBe(agent.scope);
-      expect(c[`${key}_SPIFFE_ID`]).toBe(agent.spiffeId);
+      const env = c as unknown as Record<string, unknown>;
+      expect(env[`${key}_URL`]).toBe(`http://127.0.0.1:${agent.port}${agent.path}`);
+      expect(env[`${key}_AUDIENCE`]).toBe(agent.audience);
+      expect(env[`${key}_SCOPE`]).toBe(agent.scope);
+      expect(env[`${key}_SPIFFE_ID`]).toBe(agent.spiffeId);
+      // one endpoint per agent, derived from its envPrefix; the resource defaults to the URL
+      expect(c.agents[agent.key]).toEqual({
+        url: `http://127.0.0.1:${agent.port}${agent.path}`,
+        audience: agent.audience,
+        scope: agent.scope,
+        resource: `http://127.0.0.1:${agent.port}${agent.path}`,
+        spiffeId: agent.spiffeId,
+      });
     }
   });
 
@@ -92,7 +101,7 @@ describe('parseWorkflowConfig', () => {
   it('treats an empty variable as unset', () => {
     const c = parseWorkflowConfig({ WORKFLOW_CLIENT_SECRET: SECRET, PORT: '', WRITER_URL: '' });
     expect(c.PORT).toBe(WORKFLOW.port);
-    expect(c.WRITER_URL).toBe(`http://127.0.0.1:${WRITER.port}${WRITER.path}`);
+    expect(c.agents.writer!.url).toBe(`http://127.0.0.1:${WRITER.port}${WRITER.path}`);
   });
 
   it('is frozen', () => {

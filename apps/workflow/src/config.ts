@@ -1,31 +1,15 @@
-import type { z } from 'zod';
 import { workflowEnvSchema } from '@baton/contract/env';
 import { WORKFLOW } from '@baton/contract/topology';
 import { parseConfig, type Env } from '@baton/service';
-import { resolveTokenProfile } from '@baton/auth';
+import { resolveWorkflowConfig, type WorkflowServerConfig } from '@baton/workflow-server';
+import { WORKFLOW_AGENTS } from './graph.js';
 
-/** The workflow's environment: `@baton/contract`'s `workflowEnvSchema`. */
+/** The workflow's environment: `@baton/contract`'s `workflowEnvSchema` (the server's variables, one set per agent, MAX_REVISIONS, SOURCE_LIMIT). */
 export const configSchema = workflowEnvSchema;
 
-function resolve(c: z.infer<typeof configSchema>) {
-  return Object.freeze({
-    ...c,
-    // JWKS_URI / TOKEN_ENDPOINT stay undefined unless set: the issuer's discovery document names them.
-    tokenProfile: resolveTokenProfile(c.TOKEN_PROFILE, {
-      typ: c.TOKEN_TYP,
-      scopeClaims: c.TOKEN_SCOPE_CLAIMS,
-      clientClaims: c.TOKEN_CLIENT_CLAIMS,
-    }),
-    // RFC 8707: an agent's resource identifier defaults to its URL.
-    RESEARCH_RESOURCE: c.RESEARCH_RESOURCE ?? c.RESEARCH_URL,
-    WRITER_RESOURCE: c.WRITER_RESOURCE ?? c.WRITER_URL,
-    REVIEWER_RESOURCE: c.REVIEWER_RESOURCE ?? c.REVIEWER_URL,
-  });
-}
+export type WorkflowConfig = WorkflowServerConfig<ReturnType<typeof configSchema.parse>>;
 
-export type WorkflowConfig = ReturnType<typeof resolve>;
-
-/** Environment -> configuration; throws a CONFIG_INVALID BatonError naming the wrong variables (main.ts: `runService` prints it and exits 1). */
+/** Environment -> configuration; throws a CONFIG_INVALID BatonError naming the wrong variables. */
 export function parseWorkflowConfig(env: Env): WorkflowConfig {
-  return resolve(parseConfig(configSchema, { env, service: WORKFLOW.name }));
+  return resolveWorkflowConfig(parseConfig(configSchema, { env, service: WORKFLOW.name }), WORKFLOW_AGENTS);
 }

@@ -4,7 +4,7 @@ import { isBatonError, BatonError } from '@baton/errors';
 import { Caller, tokenFingerprint } from '@baton/identity';
 import { createWorkflowGraph, type WorkflowAgents } from './graph.js';
 import { WorkflowRunnable, type WorkflowChunk } from './runnable.js';
-import { scopedThreadId } from './threads.js';
+import { scopedThreadId } from '@baton/workflow-server/threads';
 
 /** The Caller requireAuth would make for `sub`. */
 const caller = (sub: string) =>

@@ -1,6 +1,4 @@
-import { Runnable, type RunnableConfig } from '@langchain/core/runnables';
-import { BatonError } from '@baton/errors';
-import type { WorkflowGraph } from './graph.js';
+import { GraphRunnable, type GraphChunk, type GraphRunnableOptions } from '@baton/workflow-server';
 import type { WorkflowInput, WorkflowOutput } from '@baton/contract/wire';
 import { toOutput, type WorkflowStateType } from './state.js';
 
@@ -10,23 +8,8 @@ export type WorkflowChunk =
   | { event: 'delta'; node: string; revision: number; delta: string }
   | { event: 'output'; output: WorkflowOutput };
 
-export interface WorkflowRunnableOptions {
-  /** The graph without a checkpointer: runs without a `thread_id`. */
-  graph: WorkflowGraph;
-  /** The graph with a checkpointer: runs with a `thread_id` (absent when threads are off). */
-  threadedGraph?: WorkflowGraph;
-  /** Called with the (scoped) thread id after every threaded run, finished or failed: history cap, size, index. */
-  afterThreadedRun?: (threadId: string) => Promise<void>;
-}
-
-/**
- * A run's input: a topic starts the graph; `null` continues a thread from its last checkpoint (as
- * LangGraph does for a null input), which only a threaded run may ask for.
- */
-export type WorkflowRunInput = WorkflowInput | null;
-
 /** What a node update says on the wire: small and useful, not the whole state again. */
-function summarize(node: string, update: Partial<WorkflowStateType>): Record<string, unknown> {
+export function summarize(node: string, update: Partial<WorkflowStateType>): Record<string, unknown> {
   switch (node) {
     case 'research':
       return { sources: (update.sources ?? []).map((s) => ({ id: s.id, title: s.title, url: s.url, score: s.score })) };
@@ -39,109 +22,27 @@ function summarize(node: string, update: Partial<WorkflowStateType>): Record<str
   }
 }
 
+/** The writer's text as the write node passes it to `config.writer`: a `delta` chunk. */
+export function deltaChunk(chunk: unknown): GraphChunk<WorkflowOutput> | undefined {
+  const c = chunk as { node?: string; revision?: number; delta?: string };
+  return typeof c?.delta === 'string' ? { event: 'delta', node: c.node ?? 'write', revision: c.revision ?? 0, delta: c.delta } : undefined;
+}
+
+/** How the workflow's state and stream are put on the wire (the server's `GraphMapping`). */
+export const WORKFLOW_MAPPING = {
+  input: (input: WorkflowInput) => ({ topic: input.topic }),
+  output: (state: Record<string, unknown>) => toOutput(state as Partial<WorkflowStateType>),
+  update: (node: string, update: Record<string, unknown>) => summarize(node, update as Partial<WorkflowStateType>),
+  custom: deltaChunk,
+};
+
 /**
- * The workflow as one LangChain Runnable, so `@baton/runnable-server` serves it like any agent:
- * invoke returns the final report; stream yields node updates, the writer's text as it is
- * written, and the final output last.
+ * The workflow as one LangChain Runnable (`@baton/workflow-server`'s `GraphRunnable` with the
+ * workflow's mapping): invoke returns the final report; stream yields node updates, the writer's
+ * text as it is written, and the final output last.
  */
-export class WorkflowRunnable extends Runnable<WorkflowRunInput, WorkflowOutput | WorkflowChunk, RunnableConfig> {
-  override lc_namespace = ['baton', 'workflow'];
-  private readonly graph: WorkflowGraph;
-  private readonly threadedGraph: WorkflowGraph | undefined;
-  private readonly afterThreadedRun: ((threadId: string) => Promise<void>) | undefined;
-
-  constructor(options: WorkflowRunnableOptions) {
-    super();
-    this.graph = options.graph;
-    this.threadedGraph = options.threadedGraph;
-    this.afterThreadedRun = options.afterThreadedRun;
-  }
-
-  static override lc_name() {
-    return 'BatonWorkflow';
-  }
-
-  /** The thread id when this run is threaded (a `thread_id` and a checkpointed graph), else undefined. */
-  private threadOf(config?: Partial<RunnableConfig>): string | undefined {
-    const id: unknown = config?.configurable?.thread_id;
-    return id !== undefined && this.threadedGraph ? String(id) : undefined;
-  }
-
-  /**
-   * The graph and the options for a run. A threaded run writes each checkpoint before the next
-   * step starts (`durability: 'sync'`), whatever tuning unthreaded runs get: a crash or a second
-   * replica never sees a thread behind what its caller was told.
-   */
-  private plan(options: Partial<RunnableConfig> | undefined, extra: Record<string, unknown>) {
-    const thread = this.threadOf(options);
-    const graph = thread !== undefined ? this.threadedGraph! : this.graph;
-    const config = { ...(options ?? {}), ...extra, ...(thread !== undefined ? { durability: 'sync' as const } : {}) };
-    return { graph, config, thread };
-  }
-
-  /**
-   * What goes into the graph: the topic, or `null` to resume a thread from its last checkpoint
-   * (the app checks that the thread is the caller's and exists; a finished thread just answers
-   * its final state again). A null input without a thread has nothing to resume: 422.
-   */
-  private graphInput(input: WorkflowRunInput, thread: string | undefined): { topic: string } | null {
-    if (input !== null && input !== undefined) return { topic: input.topic };
-    if (thread === undefined) {
-      throw new BatonError('RUNNABLE_INPUT_INVALID', 'input may be null only to resume a thread: pass config.configurable.thread_id');
-    }
-    return null;
-  }
-
-  /** Runs the after-run hook of a threaded run; a failure of the hook is reported only when the run itself succeeded. */
-  private async settle(thread: string | undefined, failed: boolean): Promise<void> {
-    if (thread === undefined || !this.afterThreadedRun) return;
-    if (failed) await this.afterThreadedRun(thread).catch(() => {});
-    else await this.afterThreadedRun(thread);
-  }
-
-  override async invoke(input: WorkflowRunInput, options?: RunnableConfig): Promise<WorkflowOutput> {
-    const { graph, config, thread } = this.plan(options, { runName: options?.runName ?? 'workflow' });
-    const graphInput = this.graphInput(input, thread);
-    let state: unknown;
-    try {
-      state = await graph.invoke(graphInput, config as never);
-    } catch (err) {
-      await this.settle(thread, true);
-      throw err;
-    }
-    await this.settle(thread, false);
-    return toOutput(state as WorkflowStateType);
-  }
-
-  override async *_streamIterator(input: WorkflowRunInput, options?: Partial<RunnableConfig>): AsyncGenerator<WorkflowChunk> {
-    const { thread } = this.plan(options, {});
-    const graphInput = this.graphInput(input, thread);
-    let failed = true;
-    try {
-      yield* this.streamGraph(graphInput, options);
-      failed = false;
-    } finally {
-      await this.settle(thread, failed);
-    }
-  }
-
-  private async *streamGraph(input: { topic: string } | null, options?: Partial<RunnableConfig>): AsyncGenerator<WorkflowChunk> {
-    const { graph, config } = this.plan(options, { streamMode: ['updates', 'custom', 'values'] });
-    const stream = await graph.stream(input, config as never);
-    let last: Partial<WorkflowStateType> = {};
-    for await (const item of stream as AsyncIterable<[string, unknown]>) {
-      const [mode, chunk] = item;
-      if (mode === 'custom') {
-        const c = chunk as { node?: string; revision?: number; delta?: string };
-        if (typeof c.delta === 'string') yield { event: 'delta', node: c.node ?? 'write', revision: c.revision ?? 0, delta: c.delta };
-      } else if (mode === 'updates') {
-        for (const [node, update] of Object.entries(chunk as Record<string, Partial<WorkflowStateType>>)) {
-          yield { event: 'update', node, update: summarize(node, update ?? {}) };
-        }
-      } else if (mode === 'values') {
-        last = chunk as Partial<WorkflowStateType>;
-      }
-    }
-    yield { event: 'output', output: toOutput(last) };
+export class WorkflowRunnable extends GraphRunnable<WorkflowInput, WorkflowOutput> {
+  constructor(options: Pick<GraphRunnableOptions, 'graph' | 'threadedGraph' | 'afterThreadedRun'>) {
+    super({ ...options, ...WORKFLOW_MAPPING });
   }
 }

@@ -1,15 +1,28 @@
 import { configError } from '@baton/errors';
 import type { AgentDefinition as TopologyAgent, AgentEnv } from '@baton/contract';
-import { WORKFLOW } from '@baton/contract';
+import { spiffeId } from '@baton/contract';
 import { resolveTokenProfile, type TokenProfile } from '@baton/auth';
 import { httpLimits, type HttpServerLimits } from '@baton/service';
 
 /**
  * What `runAgent` needs of an agent: its name (service / audit name), mount path, default port,
- * audience and scope. The agents' own come from `@baton/contract` (`RESEARCH`, `WRITER`, ...);
- * their environment schema is the contract's `agentEnvSchema(definition)`.
+ * audience and scope (a `@baton/contract` `defineAgent` row has them), and who calls it.
  */
-export type AgentDefinition = Pick<TopologyAgent, 'name' | 'path' | 'port' | 'audience' | 'scope'>;
+export interface AgentDefinition extends Pick<TopologyAgent, 'name' | 'path' | 'port' | 'audience' | 'scope'> {
+  /**
+   * The services that call this agent on a user's behalf (the `act.sub` of the tokens exchanged
+   * for it, e.g. `['workflow']`): what ALLOWED_ACTORS defaults to in the production profile
+   * (exchange mode), the only callers whose request id and traceparent are adopted, and, under
+   * mutual TLS, the default ALLOWED_PEERS (`spiffe://baton.local/<name>`).
+   */
+  readonly trustedActors: readonly string[];
+  /**
+   * Passthrough mode (AUTH_MODE=passthrough): the audience and scope of the caller's own token (the
+   * workflow's), the defaults of WORKFLOW_AUDIENCE and AUTH_SCOPE. Without it, passthrough mode
+   * needs WORKFLOW_AUDIENCE (or AUTH_AUDIENCE) and AUTH_SCOPE set.
+   */
+  readonly passthrough?: { readonly audience: string; readonly scope: string };
+}
 
 export type AuthMode = 'exchange' | 'passthrough';
 /** Where the acting service is read from (ACTOR_CLAIM). */
@@ -37,6 +50,8 @@ export interface AgentSettings {
   readonly scopes: readonly string[];
   /** Allowed actors (read from `actorClaim`); empty = no actor check. */
   readonly allowedActors: readonly string[];
+  /** The definition's `trustedActors`: whose request ids are adopted when ALLOWED_ACTORS is empty. */
+  readonly trustedActors: readonly string[];
   /** The claim naming the acting service: `act.sub` (default), `azp`, `client_id`. */
   readonly actorClaim: ActorClaim;
   /** Mutual TLS on (all of TLS_CERT_FILE, TLS_KEY_FILE, TLS_CA_FILE set). */
@@ -54,30 +69,49 @@ export interface AgentSettings {
   readonly relaxed: readonly string[];
 }
 
-/** The actor every token must name in the production profile (exchange mode) when ALLOWED_ACTORS is unset. */
-export const PRODUCTION_ACTORS: readonly string[] = Object.freeze([WORKFLOW.name]);
-
-function allowedActorsOf(env: AgentEnv): readonly string[] {
+/** In the production profile (exchange mode) with ALLOWED_ACTORS unset, every token must name one of the trusted actors. */
+function allowedActorsOf(definition: AgentDefinition, env: AgentEnv): readonly string[] {
   if (env.ALLOWED_ACTORS.length > 0) return Object.freeze([...env.ALLOWED_ACTORS]);
-  return env.BATON_PROFILE === 'production' && env.AUTH_MODE === 'exchange' ? PRODUCTION_ACTORS : Object.freeze([]);
+  return env.BATON_PROFILE === 'production' && env.AUTH_MODE === 'exchange'
+    ? Object.freeze([...definition.trustedActors])
+    : Object.freeze([]);
 }
 
-function relaxedOf(env: AgentEnv, allowedActors: readonly string[]): string[] {
+function relaxedOf(definition: AgentDefinition, env: AgentEnv, allowedActors: readonly string[]): string[] {
   if (env.BATON_PROFILE === 'production') return [];
   const relaxed: string[] = [];
   if (allowedActors.length === 0)
-    relaxed.push('ALLOWED_ACTORS unset: tokens need not name an acting service (production: act.sub must be the workflow)');
+    relaxed.push(
+      `ALLOWED_ACTORS unset: tokens need not name an acting service (production: act.sub must be a trusted actor: ${definition.trustedActors.join(', ')})`,
+    );
   return relaxed;
+}
+
+/** The audience and scope accepted: the agent's own (exchange), or the caller's own token's (passthrough); AUTH_AUDIENCE / AUTH_SCOPE override either. */
+function acceptedOf(definition: AgentDefinition, env: AgentEnv): { audience: string; scope: string } {
+  if (env.AUTH_MODE !== 'passthrough')
+    return { audience: env.AUTH_AUDIENCE ?? definition.audience, scope: env.AUTH_SCOPE ?? definition.scope };
+  const audience = env.AUTH_AUDIENCE ?? env.WORKFLOW_AUDIENCE ?? definition.passthrough?.audience;
+  const scope = env.AUTH_SCOPE ?? definition.passthrough?.scope;
+  const missing = [
+    ...(audience === undefined
+      ? [{ variable: 'WORKFLOW_AUDIENCE', message: 'is required in passthrough mode (the audience of the caller’s own token)' }]
+      : []),
+    ...(scope === undefined
+      ? [{ variable: 'AUTH_SCOPE', message: 'is required in passthrough mode (the scope of the caller’s own token)' }]
+      : []),
+  ];
+  if (audience === undefined || scope === undefined) throw configError(definition.name, missing);
+  return { audience, scope };
 }
 
 /**
  * Exchange mode (default): accept only the agent's own audience and scope.
- * Passthrough mode (explicit opt-in): accept the workflow's audience and `workflow:invoke`.
+ * Passthrough mode (explicit opt-in): accept the workflow's audience and scope (`passthrough`).
  * `AUTH_AUDIENCE` / `AUTH_SCOPE` override either.
  */
-export const DEFAULT_ALLOWED_PEER = WORKFLOW.spiffeId;
-
 export function agentSettings(definition: AgentDefinition, env: AgentEnv): AgentSettings {
+  if (!Array.isArray(definition.trustedActors)) throw new TypeError(`${definition.name}: trustedActors must be a list of actor names`);
   const passthrough = env.AUTH_MODE === 'passthrough';
   const mtls = Boolean(env.TLS_CERT_FILE && env.TLS_KEY_FILE && env.TLS_CA_FILE);
   if (passthrough && env.ACTOR_CLAIM !== 'act.sub') {
@@ -90,7 +124,8 @@ export function agentSettings(definition: AgentDefinition, env: AgentEnv): Agent
       { variable: 'ALLOWED_PEERS', message: 'needs mutual TLS (TLS_CERT_FILE, TLS_KEY_FILE, TLS_CA_FILE)' },
     ]);
   }
-  const allowedActors = allowedActorsOf(env);
+  const allowedActors = allowedActorsOf(definition, env);
+  const accepted = acceptedOf(definition, env);
   return Object.freeze({
     name: definition.name,
     path: definition.path,
@@ -105,16 +140,19 @@ export function agentSettings(definition: AgentDefinition, env: AgentEnv): Agent
     }),
     jwksCooldownMs: env.JWKS_COOLDOWN_MS,
     mode: env.AUTH_MODE,
-    audience: env.AUTH_AUDIENCE ?? (passthrough ? env.WORKFLOW_AUDIENCE : definition.audience),
-    scopes: Object.freeze([env.AUTH_SCOPE ?? (passthrough ? WORKFLOW.scope : definition.scope)]),
+    audience: accepted.audience,
+    scopes: Object.freeze([accepted.scope]),
     allowedActors,
+    trustedActors: Object.freeze([...definition.trustedActors]),
     actorClaim: env.ACTOR_CLAIM,
     mtls,
-    allowedPeers: mtls ? Object.freeze(env.ALLOWED_PEERS.length > 0 ? [...env.ALLOWED_PEERS] : [DEFAULT_ALLOWED_PEER]) : undefined,
+    allowedPeers: mtls
+      ? Object.freeze(env.ALLOWED_PEERS.length > 0 ? [...env.ALLOWED_PEERS] : definition.trustedActors.map((a) => spiffeId(a)))
+      : undefined,
     issuerPeerId: env.ISSUER_SPIFFE_ID,
     logLevel: env.LOG_LEVEL,
     profile: env.BATON_PROFILE,
     http: httpLimits(env),
-    relaxed: Object.freeze(relaxedOf(env, allowedActors)),
+    relaxed: Object.freeze(relaxedOf(definition, env, allowedActors)),
   });
 }

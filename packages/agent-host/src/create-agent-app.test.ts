@@ -9,7 +9,15 @@ import { agentSettings, type AgentDefinition } from './config.js';
 import { createAgentAuth } from './agent-auth.js';
 import { createAgentApp, fromDeps } from './create-agent-app.js';
 
-const ECHO: AgentDefinition = { name: 'agent-echo', path: '/echo', port: 3999, audience: 'agent-echo', scope: 'echo:invoke' };
+const ECHO: AgentDefinition = {
+  name: 'agent-echo',
+  path: '/echo',
+  port: 3999,
+  audience: 'agent-echo',
+  scope: 'echo:invoke',
+  trustedActors: ['workflow'],
+  passthrough: { audience: 'baton-workflow', scope: 'workflow:invoke' },
+};
 
 const echo = RunnableLambda.from((input: { text: string }) => ({ echoed: input.text }));
 

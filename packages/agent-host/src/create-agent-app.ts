@@ -7,7 +7,6 @@ import { errorHandler } from '@baton/errors/express';
 import { addRoutes, type AddRoutesOptions, type AnyRunnable } from '@baton/runnable-server';
 import { adoptIncomingCorrelation, healthRoutes, metrics, requestContext, type Logger } from '@baton/service';
 import type { Caller, Principal } from '@baton/identity';
-import { WORKFLOW } from '@baton/contract';
 import type { Request } from 'express';
 import { actorPolicy } from './actor-policy.js';
 import { countRuns } from './run-gauge.js';
@@ -32,6 +31,12 @@ export interface CreateAgentAppOptions {
   scopes: readonly string[];
   /** Actor allow-list (checked on `actorClaim`; see actor-policy.ts); empty or absent = any actor. */
   allowedActors?: readonly string[];
+  /**
+   * The services that call the agent for a user (e.g. `['workflow']`): with `allowedActors` empty,
+   * a token whose `act.sub` names one of them is a service hop whose request id and traceparent
+   * are adopted. Absent: only `allowedActors` are trusted so (none when that is empty).
+   */
+  trustedActors?: readonly string[];
   /** The claim naming the acting service: `act.sub` (default), `azp` (Keycloak standard token exchange), `client_id`. */
   actorClaim?: ActorClaim;
   /** Default `exchange`; changes how `allowedActors` treats tokens without `act`, and binds `act` to the TLS peer. */
@@ -70,6 +75,7 @@ export function fromDeps(
     logger: deps.logger,
     scopes: settings.scopes,
     allowedActors: settings.allowedActors,
+    trustedActors: settings.trustedActors,
     actorClaim: settings.actorClaim,
     allowedPeers: settings.allowedPeers,
     mode: settings.mode,
@@ -80,12 +86,12 @@ const HEALTH_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
  * The caller's request id and traceparent are adopted only on a service hop: a token whose
- * `act.sub` names a trusted actor (ALLOWED_ACTORS, else the workflow), which only the workflow
- * holds (the issuer sets `act` to the authenticated client). Any other caller's ids are its own
- * (`client_request_id`), so no one can write into another run's audit trail.
+ * `act.sub` names a trusted actor (ALLOWED_ACTORS, else the agent's `trustedActors`), which only
+ * that service holds (the issuer sets `act` to the authenticated client). Any other caller's ids
+ * are its own (`client_request_id`), so no one can write into another run's audit trail.
  */
-function serviceHopCorrelation(allowedActors: readonly string[] | undefined) {
-  const trusted = new Set(allowedActors && allowedActors.length > 0 ? allowedActors : [WORKFLOW.name]);
+function serviceHopCorrelation(allowedActors: readonly string[] | undefined, trustedActors: readonly string[] | undefined) {
+  const trusted = new Set(allowedActors && allowedActors.length > 0 ? allowedActors : (trustedActors ?? []));
   return (req: Request, principal: Principal) => {
     const actor = principal.act?.sub;
     if (typeof actor === 'string' && trusted.has(actor)) adoptIncomingCorrelation(req);
@@ -124,7 +130,7 @@ export function createAgentApp(options: CreateAgentAppOptions): Express {
     verifier: options.verifier,
     scopes: options.scopes,
     auditor: options.auditor,
-    onVerified: serviceHopCorrelation(options.allowedActors),
+    onVerified: serviceHopCorrelation(options.allowedActors, options.trustedActors),
     ...(options.realm ? { realm: options.realm } : {}),
     ...(onCaller ? { onCaller } : {}),
   });

@@ -1,7 +1,9 @@
-import { agentEnvSchema, RESEARCH } from '@baton/contract';
+import { agentEnvSchema, calledByWorkflow, RESEARCH as RESEARCH_ROW, TOPOLOGY } from '@baton/contract';
+
+const RESEARCH = calledByWorkflow(RESEARCH_ROW);
 import { agentSettings } from './config.js';
 
-const settingsOf = (env: Record<string, string>) => agentSettings(RESEARCH, agentEnvSchema(RESEARCH).parse(env));
+const settingsOf = (env: Record<string, string>) => agentSettings(RESEARCH, agentEnvSchema(RESEARCH, TOPOLOGY).parse(env));
 
 describe('BATON_PROFILE for agents', () => {
   it('requires act naming the workflow in production (exchange mode) and says nothing is relaxed', () => {

@@ -6,7 +6,15 @@ import { type AgentDefinition } from './config.js';
 import { createAgentApp, fromDeps } from './create-agent-app.js';
 import { runAgent, type AgentDeps } from './run-agent.js';
 
-const ECHO: AgentDefinition = { name: 'agent-echo', path: '/echo', port: 3999, audience: 'agent-echo', scope: 'echo:invoke' };
+const ECHO: AgentDefinition = {
+  name: 'agent-echo',
+  path: '/echo',
+  port: 3999,
+  audience: 'agent-echo',
+  scope: 'echo:invoke',
+  trustedActors: ['workflow'],
+  passthrough: { audience: 'baton-workflow', scope: 'workflow:invoke' },
+};
 const schema = agentEnvSchema(ECHO);
 const echo = RunnableLambda.from((input: { text: string }) => ({ echoed: input.text }));
 

@@ -13,7 +13,7 @@ export const KNOWN_DEV_SECRET_SHA256: ReadonlySet<string> = new Set([
   'f6c1b71862d355fdfb4dfddb0e26b8e2b8b10c3c084895304e3d0b2d80378ae6', // docker-compose.yml's try-out default
   'bd8d5da9393e84f0e870187315c2ad4d8838e97f2a06dd5166782b7e241e83b3', // apps/issuer/src/app.test.ts
   '3ff7ba0073617cc33f37132b5ee385fec964e868df1a605d4293b51d553d9c5b', // apps/issuer/test/token-exchange-policy.test.ts
-  '18ea4e6d941dd8d93f02d89715284e1fac6c90e0456f621cd8d4c11a9c58164c', // apps/workflow/src/*.test.ts
+  '18ea4e6d941dd8d93f02d89715284e1fac6c90e0456f621cd8d4c11a9c58164c', // apps/workflow/src/*.test.ts, packages/workflow-server/src/*.test.ts
   '572079273ff277f836e7e6579744ced5c2aecefa69ef4b1d682f6ec8a345a20d', // packages/conformance/test/token-exchange-dev-issuer.test.ts
   'ed7c8c62b872568a758280fa1a5203e986f3ad32ba0c62e869c269b4d638f230', // apps/issuer/test/client-auth-methods.test.ts
   '5d6d79804fc0cb2dbe44e597044542b8d6f6075b48fc51b27f8a31c4f8b81641', // packages/e2e/test/actor-claim.test.ts

@@ -11,10 +11,12 @@ import {
   researchEnvSchema,
   reviewerEnvSchema,
   spiffeId,
+  workflowAgentEndpoint,
   workflowEnvSchema,
+  workflowServerEnvSchema,
   writerEnvSchema,
 } from './env.js';
-import { TOPOLOGY, WRITER } from './topology.js';
+import { defineAgent, TOPOLOGY, WRITER } from './topology.js';
 
 const SECRET = 'x'.repeat(32);
 
@@ -167,5 +169,66 @@ describe('issuer identifier and token profile variables', () => {
     expect(researchEnvSchema.safeParse({ TOKEN_PROFILE: 'lenient' }).success).toBe(false);
     expect(researchEnvSchema.safeParse({ TOKEN_SCOPE_CLAIMS: 'groups' }).success).toBe(false);
     expect(researchEnvSchema.safeParse({ TOKEN_TYP: ' , ' }).success).toBe(false);
+  });
+});
+
+describe('names are inputs, not the demo topology', () => {
+  it('agentEnvSchema without peers defaults to the dev issuer and gives WORKFLOW_AUDIENCE no default', () => {
+    const env = agentEnvSchema({ port: 4100 }).parse({});
+    expect(env).toMatchObject({ PORT: 4100, ISSUER_URL: 'http://127.0.0.1:4000', ISSUER_SPIFFE_ID: 'spiffe://baton.local/issuer' });
+    expect(env.WORKFLOW_AUDIENCE).toBeUndefined();
+    const named = agentEnvSchema(
+      { port: 4100 },
+      { issuer: { port: 4500, spiffeId: 'spiffe://corp.test/idp' }, workflow: { audience: 'team-flow' } },
+    );
+    expect(named.parse({})).toMatchObject({
+      ISSUER_URL: 'http://127.0.0.1:4500',
+      ISSUER_SPIFFE_ID: 'spiffe://corp.test/idp',
+      WORKFLOW_AUDIENCE: 'team-flow',
+    });
+  });
+
+  it("workflowServerEnvSchema names each agent's variables from its envPrefix, with the service's own defaults", () => {
+    const summarizer = defineAgent({
+      key: 'summarizer',
+      name: 'agent-summarizer',
+      path: '/sum',
+      port: 4101,
+      audience: 'sum-aud',
+      scope: 'sum:run',
+    });
+    const schema = workflowServerEnvSchema({
+      issuer: { port: 4500, spiffeId: 'spiffe://baton.local/issuer' },
+      workflow: { port: 4200, audience: 'team-flow', scope: 'team-flow:invoke' },
+      agents: [summarizer],
+    });
+    const keys = Object.keys(schema.shape);
+    expect(keys).toEqual(
+      expect.arrayContaining(['SUMMARIZER_URL', 'SUMMARIZER_AUDIENCE', 'SUMMARIZER_SCOPE', 'SUMMARIZER_RESOURCE', 'SUMMARIZER_SPIFFE_ID']),
+    );
+    expect(keys).not.toContain('RESEARCH_URL');
+    expect(keys).not.toContain('MAX_REVISIONS'); // the demo graph's variables are the demo's
+    const env = schema.parse({ TOKEN_FORWARDING: 'passthrough', SUMMARIZER_SCOPE: 'sum:other' });
+    expect(env).toMatchObject({
+      PORT: 4200,
+      ISSUER_URL: 'http://127.0.0.1:4500',
+      WORKFLOW_AUDIENCE: 'team-flow',
+      WORKFLOW_SCOPE: 'team-flow:invoke',
+    });
+    expect(workflowAgentEndpoint(env, summarizer)).toEqual({
+      url: 'http://127.0.0.1:4101/sum',
+      audience: 'sum-aud',
+      scope: 'sum:other',
+      resource: 'http://127.0.0.1:4101/sum',
+      spiffeId: 'spiffe://baton.local/agent-summarizer',
+    });
+    // the workflow's refinements still hold on the derived schema
+    expect(schema.safeParse({}).success).toBe(false); // exchange mode needs the client secret
+  });
+
+  it('keeps the demo workflow variable names exactly (RESEARCH_URL ... REVIEWER_SPIFFE_ID)', () => {
+    const keys = Object.keys(workflowEnvSchema.shape);
+    for (const prefix of ['RESEARCH', 'WRITER', 'REVIEWER'])
+      for (const suffix of ['URL', 'AUDIENCE', 'SCOPE', 'RESOURCE', 'SPIFFE_ID']) expect(keys).toContain(`${prefix}_${suffix}`);
   });
 });

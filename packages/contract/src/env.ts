@@ -30,8 +30,19 @@ import {
   refineWorkflowExchange,
   workflowExchangeEnvShape,
 } from './exchange-env.js';
-import { isSpiffeId } from './spiffe.js';
-import { ISSUER, RESEARCH, REVIEWER, TOPOLOGY, WORKFLOW, WRITER, type AgentDefinition, type Topology } from './topology.js';
+import { isSpiffeId, spiffeId } from './spiffe.js';
+import {
+  ISSUER,
+  RESEARCH,
+  REVIEWER,
+  TOPOLOGY,
+  WORKFLOW,
+  WRITER,
+  type AgentDefinition,
+  type RunnableServiceDefinition,
+  type ServiceDefinition,
+  type Topology,
+} from './topology.js';
 
 export * from './env-fields.js';
 export * from './exchange-env.js';
@@ -46,13 +57,26 @@ export type Env = Record<string, string | undefined>;
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
+/** The dev issuer's default port: ISSUER_URL's default (`http://127.0.0.1:4000`) when no issuer is named. */
+export const DEV_ISSUER_PORT = 4000;
+
+/**
+ * Whom an agent's environment defaults name: its issuer (ISSUER_URL `http://127.0.0.1:<port>`,
+ * ISSUER_SPIFFE_ID; default the dev issuer's 4000 and `spiffe://baton.local/issuer`) and the
+ * workflow that calls it (WORKFLOW_AUDIENCE's default; none without it). A `Topology` has both.
+ */
+export interface AgentEnvPeers {
+  readonly issuer?: Pick<ServiceDefinition, 'port' | 'spiffeId'>;
+  readonly workflow?: Pick<RunnableServiceDefinition, 'audience'>;
+}
+
 /**
  * The environment every agent reads (extend it with the agent's own variables):
  * PORT, HOST, ISSUER_URL, JWKS_URI, AUTH_MODE, AUTH_AUDIENCE, AUTH_SCOPE, WORKFLOW_AUDIENCE,
  * ALLOWED_ACTORS, LOG_LEVEL, JWKS_COOLDOWN_MS; for mutual TLS TLS_CERT_FILE, TLS_KEY_FILE,
  * TLS_CA_FILE, ALLOWED_PEERS, ISSUER_SPIFFE_ID.
  */
-export function agentEnvSchema(agent: Pick<AgentDefinition, 'port'>, topology: Topology = TOPOLOGY) {
+export function agentEnvSchema(agent: Pick<AgentDefinition, 'port'>, peers: AgentEnvPeers = {}) {
   return z.object({
     /** `production`: ALLOWED_ACTORS defaults to the workflow (exchange mode), so every token must name it in `act`. */
     BATON_PROFILE: profile(),
@@ -60,7 +84,7 @@ export function agentEnvSchema(agent: Pick<AgentDefinition, 'port'>, topology: T
     HOST: host('127.0.0.1'),
     ...httpServerEnvFields,
     /** The issuer identifier, exactly as configured: the expected `iss`; its discovery document names the JWKS. */
-    ISSUER_URL: issuerUrl(`http://127.0.0.1:${topology.issuer.port}`),
+    ISSUER_URL: issuerUrl(`http://127.0.0.1:${peers.issuer?.port ?? DEV_ISSUER_PORT}`),
     /** Overrides the discovered `jwks_uri`. */
     JWKS_URI: exactUrl().optional(),
     ...tokenProfileEnvFields,
@@ -69,7 +93,8 @@ export function agentEnvSchema(agent: Pick<AgentDefinition, 'port'>, topology: T
     AUTH_AUDIENCE: z.string().trim().min(1).optional(),
     /** Overrides the required scope (default: the agent's own, or the workflow's scope in passthrough). */
     AUTH_SCOPE: z.string().trim().regex(SCOPE_TOKEN, 'must be one scope token').optional(),
-    WORKFLOW_AUDIENCE: z.string().trim().min(1).default(topology.workflow.audience),
+    /** The audience accepted in passthrough mode (default the calling workflow's, when `peers.workflow` names it). */
+    WORKFLOW_AUDIENCE: peers.workflow ? z.string().trim().min(1).default(peers.workflow.audience) : z.string().trim().min(1).optional(),
     /**
      * Comma list of actor `sub`s allowed to call (checked on `act.sub`). Unset: the workflow in the
      * production profile (exchange mode), any actor in development.
@@ -85,7 +110,7 @@ export function agentEnvSchema(agent: Pick<AgentDefinition, 'port'>, topology: T
     /** Comma list of peer SPIFFE ids allowed to call (mutual TLS only); default the workflow's. */
     ALLOWED_PEERS: list([]).refine((ids) => ids.every(isSpiffeId), { error: 'must be SPIFFE ids like spiffe://baton.local/workflow' }),
     /** The issuer's SPIFFE id, checked when fetching the JWKS over mutual TLS. */
-    ISSUER_SPIFFE_ID: spiffeIdVar(topology.issuer.spiffeId),
+    ISSUER_SPIFFE_ID: spiffeIdVar(peers.issuer?.spiffeId ?? spiffeId('issuer')),
   });
 }
 
@@ -93,17 +118,17 @@ export type AgentEnvSchema = ReturnType<typeof agentEnvSchema>;
 export type AgentEnv = z.infer<AgentEnvSchema>;
 
 /** The research agent: only the shared agent variables. */
-export const researchEnvSchema = agentEnvSchema(RESEARCH);
+export const researchEnvSchema = agentEnvSchema(RESEARCH, TOPOLOGY);
 
 /** The writer: shared agent variables plus its pacing and the optional LLM provider. */
-export const writerEnvSchema = agentEnvSchema(WRITER).extend({
+export const writerEnvSchema = agentEnvSchema(WRITER, TOPOLOGY).extend({
   /** Pause between streamed chunks of the offline writer. */
   WRITER_CHUNK_DELAY_MS: durationMs(15),
   ...llmEnvFields,
 });
 
 /** The reviewer: shared agent variables plus the review rules and the optional LLM provider. */
-export const reviewerEnvSchema = agentEnvSchema(REVIEWER)
+export const reviewerEnvSchema = agentEnvSchema(REVIEWER, TOPOLOGY)
   .extend({
     /** Shortest acceptable report, characters. */
     REVIEW_MIN_CHARS: int(400, { min: 0 }),
@@ -252,15 +277,15 @@ const redisUrl = () =>
     { error: 'must be a redis:// or rediss:// URL' },
   );
 
-const agentUrl = (a: AgentDefinition) => url(`http://127.0.0.1:${a.port}${a.path}`);
+const agentUrl = (a: Pick<AgentDefinition, 'port' | 'path'>) => url(`http://127.0.0.1:${a.port}${a.path}`);
 const nonEmpty = (d: string) => z.string().min(1).default(d);
 
 /**
- * The workflow's environment. Every variable is listed in its README's configuration table and
- * checked by the compose test (docker-compose.yml may only set variables declared here). An agent
- * it calls has `<KEY>_URL`, `<KEY>_AUDIENCE`, `<KEY>_SCOPE` and `<KEY>_SPIFFE_ID`.
+ * A workflow server's environment without the agents it calls: `workflowServerEnvSchema` adds
+ * those and the service's own defaults. Every variable is listed in the README's configuration
+ * table and checked by the compose test (docker-compose.yml may only set variables declared here).
  */
-export const workflowEnvSchema = z
+const workflowServerBaseEnvSchema = z
   .object({
     /** `production`: WORKFLOW_CLIENT_SECRET may not be one published in the repository. */
     BATON_PROFILE: profile(),
@@ -282,23 +307,8 @@ export const workflowEnvSchema = z
     TOKEN_FORWARDING: z.enum(['exchange', 'passthrough']).default('exchange'),
     WORKFLOW_CLIENT_ID: z.string().min(1).default('workflow'),
     WORKFLOW_CLIENT_SECRET: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
-    RESEARCH_URL: agentUrl(RESEARCH),
-    WRITER_URL: agentUrl(WRITER),
-    REVIEWER_URL: agentUrl(REVIEWER),
-    RESEARCH_AUDIENCE: nonEmpty(RESEARCH.audience),
-    WRITER_AUDIENCE: nonEmpty(WRITER.audience),
-    REVIEWER_AUDIENCE: nonEmpty(REVIEWER.audience),
-    RESEARCH_SCOPE: nonEmpty(RESEARCH.scope),
-    WRITER_SCOPE: nonEmpty(WRITER.scope),
-    REVIEWER_SCOPE: nonEmpty(REVIEWER.scope),
-    /** RFC 8707 resource identifiers of the agents (EXCHANGE_TARGET resource/both); default `<KEY>_URL`. */
-    RESEARCH_RESOURCE: absoluteUri().optional(),
-    WRITER_RESOURCE: absoluteUri().optional(),
-    REVIEWER_RESOURCE: absoluteUri().optional(),
     /** Exchange request options and client authentication (EXCHANGE_*). */
     ...workflowExchangeEnvShape,
-    MAX_REVISIONS: int(2, { min: 0, max: 10 }),
-    SOURCE_LIMIT: int(5, { min: 1, max: 10 }),
     /** `auto`: Postgres when DATABASE_URL is set, else SQLite when better-sqlite3 loads, else memory (with a warning). */
     CHECKPOINTER: z.enum(['auto', 'postgres', 'sqlite', 'memory', 'none']).default('auto'),
     WORKFLOW_DATA_DIR: z.string().min(1).default('.data/workflow'),
@@ -367,11 +377,8 @@ export const workflowEnvSchema = z
      * asked of its users), and presents its certificate to the agents, the issuer and the JWKS.
      */
     ...tlsEnvShape,
-    /** Expected SPIFFE ids of the servers it calls over mutual TLS. */
+    /** Expected SPIFFE id of the issuer over mutual TLS (each agent's is `<PREFIX>_SPIFFE_ID`). */
     ISSUER_SPIFFE_ID: spiffeIdVar(ISSUER.spiffeId),
-    RESEARCH_SPIFFE_ID: spiffeIdVar(RESEARCH.spiffeId),
-    WRITER_SPIFFE_ID: spiffeIdVar(WRITER.spiffeId),
-    REVIEWER_SPIFFE_ID: spiffeIdVar(REVIEWER.spiffeId),
   })
   .superRefine((c, ctx) => {
     refineWorkflowExchange(c, ctx);
@@ -383,6 +390,94 @@ export const workflowEnvSchema = z
     if (c.THREAD_TTL < 60_000) ctx.addIssue({ code: 'custom', path: ['THREAD_TTL'], message: 'must be at least 1m' });
     if (c.THREAD_SWEEP_INTERVAL < 1_000) ctx.addIssue({ code: 'custom', path: ['THREAD_SWEEP_INTERVAL'], message: 'must be at least 1s' });
   });
+
+/** An agent a workflow calls: what its variables are named from (`envPrefix`) and defaulted to. */
+export type CalledAgent = Pick<AgentDefinition, 'envPrefix' | 'port' | 'path' | 'audience' | 'scope' | 'spiffeId'>;
+
+/**
+ * The variables of each agent a workflow calls, named from its `envPrefix`: `<PREFIX>_URL`
+ * (default `http://127.0.0.1:<port><path>`), `<PREFIX>_AUDIENCE`, `<PREFIX>_SCOPE` (default the
+ * agent's), `<PREFIX>_RESOURCE` (RFC 8707 resource identifier for EXCHANGE_TARGET resource/both;
+ * default `<PREFIX>_URL`) and `<PREFIX>_SPIFFE_ID` (its expected identity over mutual TLS).
+ */
+export function workflowAgentEnvShape(agents: readonly CalledAgent[]): Record<string, z.ZodType> {
+  return Object.fromEntries(
+    agents.flatMap((a) => [
+      [`${a.envPrefix}_URL`, agentUrl(a)],
+      [`${a.envPrefix}_AUDIENCE`, nonEmpty(a.audience)],
+      [`${a.envPrefix}_SCOPE`, nonEmpty(a.scope)],
+      [`${a.envPrefix}_RESOURCE`, absoluteUri().optional()],
+      [`${a.envPrefix}_SPIFFE_ID`, spiffeIdVar(a.spiffeId)],
+    ]),
+  );
+}
+
+/** Where and as whom a workflow calls one agent, read from its parsed `<PREFIX>_*` variables. */
+export interface AgentEndpoint {
+  readonly url: string;
+  readonly audience: string;
+  readonly scope: string;
+  /** `<PREFIX>_RESOURCE`, else the URL. */
+  readonly resource: string;
+  readonly spiffeId: string;
+}
+
+/** One agent's endpoint from a configuration parsed with `workflowServerEnvSchema` (a TypeError if its variables are missing). */
+export function workflowAgentEndpoint(config: object, agent: Pick<CalledAgent, 'envPrefix'>): AgentEndpoint {
+  const env = config as Record<string, unknown>;
+  const read = (suffix: string): string => {
+    const v = env[`${agent.envPrefix}_${suffix}`];
+    if (typeof v !== 'string') throw new TypeError(`workflow configuration has no ${agent.envPrefix}_${suffix}`);
+    return v;
+  };
+  const url = read('URL');
+  const resource = env[`${agent.envPrefix}_RESOURCE`];
+  return Object.freeze({
+    url,
+    audience: read('AUDIENCE'),
+    scope: read('SCOPE'),
+    resource: typeof resource === 'string' ? resource : url,
+    spiffeId: read('SPIFFE_ID'),
+  });
+}
+
+/** What a workflow server's environment defaults come from: its issuer, itself, and the agents it calls. */
+export interface WorkflowEnvTopology {
+  readonly issuer: Pick<ServiceDefinition, 'port' | 'spiffeId'>;
+  readonly workflow: Pick<RunnableServiceDefinition, 'port' | 'audience' | 'scope'>;
+  readonly agents: readonly CalledAgent[];
+}
+
+/**
+ * A workflow server's environment: the shared workflow variables with `topology`'s defaults
+ * (PORT, ISSUER_URL, WORKFLOW_AUDIENCE, WORKFLOW_SCOPE, ISSUER_SPIFFE_ID) and the variables of
+ * each agent it calls (`workflowAgentEnvShape`). Extend it with the graph's own variables.
+ */
+export function workflowServerEnvSchema(topology: WorkflowEnvTopology) {
+  return workflowServerBaseEnvSchema.safeExtend({
+    PORT: port(topology.workflow.port),
+    ISSUER_URL: issuerUrl(`http://127.0.0.1:${topology.issuer.port}`),
+    WORKFLOW_AUDIENCE: nonEmpty(topology.workflow.audience),
+    WORKFLOW_SCOPE: nonEmpty(topology.workflow.scope),
+    ISSUER_SPIFFE_ID: spiffeIdVar(topology.issuer.spiffeId),
+    // Typed as no keys: the agents' variables are read with `workflowAgentEndpoint`.
+    ...(workflowAgentEnvShape(topology.agents) as Record<never, never>),
+  });
+}
+
+export type WorkflowServerEnvSchema = ReturnType<typeof workflowServerEnvSchema>;
+export type WorkflowServerEnv = z.infer<WorkflowServerEnvSchema>;
+
+/** Baton's demo workflow of `topology`: the server's variables plus its graph's (MAX_REVISIONS, SOURCE_LIMIT). */
+export function demoWorkflowEnvSchema(topology: WorkflowEnvTopology) {
+  return workflowServerEnvSchema(topology).extend({
+    MAX_REVISIONS: int(2, { min: 0, max: 10 }),
+    SOURCE_LIMIT: int(5, { min: 1, max: 10 }),
+  });
+}
+
+/** Baton's workflow (`demoWorkflowEnvSchema` of its topology): RESEARCH_URL, WRITER_URL, REVIEWER_URL and the rest per agent. */
+export const workflowEnvSchema = demoWorkflowEnvSchema(TOPOLOGY);
 
 export type WorkflowEnv = z.infer<typeof workflowEnvSchema>;
 
@@ -405,6 +500,7 @@ const OWN_SCHEMAS: Readonly<Record<string, z.ZodObject>> = Object.freeze({
  */
 export function envSchemaOf(name: string, topology: Topology = TOPOLOGY): z.ZodObject | undefined {
   if (!topology.services.some((s) => s.name === name)) return undefined;
+  if (name === topology.workflow.name && topology !== TOPOLOGY) return demoWorkflowEnvSchema(topology);
   const own = OWN_SCHEMAS[name];
   if (own) return own;
   const agent = topology.agents.find((a) => a.name === name);

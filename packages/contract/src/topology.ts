@@ -105,6 +105,16 @@ function runnable<T extends ServiceDefinition>(
 }
 
 /**
+ * One agent's definition from its row (checked; a TypeError names the first problem): its host
+ * name is its `key`, its SPIFFE id `spiffe://baton.local/<name>`, its variables' prefix the key
+ * upper-cased. What a workflow server's `agents` list and an agent's `runAgent` take.
+ */
+export function defineAgent(a: AgentSpec): AgentDefinition {
+  check(KEY.test(a.key), `agent key ${JSON.stringify(a.key)} must be lower-case letters and digits`);
+  return Object.freeze({ ...runnable(service(a.name, a.port, a.key), a), key: a.key, envPrefix: a.key.toUpperCase() });
+}
+
+/**
  * Builds (and checks) a topology: names, ports, mount paths, audiences, scopes, host names and
  * SPIFFE ids unique; every value well-formed. Throws a TypeError naming the first problem. A test
  * that declares an extra agent calls this with one more row.
@@ -112,10 +122,7 @@ function runnable<T extends ServiceDefinition>(
 export function defineTopology(spec: TopologySpec): Topology {
   const issuer = Object.freeze(service(spec.issuer.name, spec.issuer.port, spec.issuer.name));
   const workflow = Object.freeze(runnable(service(spec.workflow.name, spec.workflow.port, spec.workflow.name), spec.workflow));
-  const agents = spec.agents.map((a) => {
-    check(KEY.test(a.key), `agent key ${JSON.stringify(a.key)} must be lower-case letters and digits`);
-    return Object.freeze({ ...runnable(service(a.name, a.port, a.key), a), key: a.key, envPrefix: a.key.toUpperCase() });
-  });
+  const agents = spec.agents.map(defineAgent);
   const services = [issuer, ...agents, workflow];
   uniqueFields(services, ['name', 'port', 'host']);
   uniqueFields(agents, ['key']);
@@ -152,6 +159,19 @@ export const AGENTS: readonly AgentDefinition[] = TOPOLOGY.agents;
 export const RESEARCH: AgentDefinition = agentOf(TOPOLOGY, 'research');
 export const WRITER: AgentDefinition = agentOf(TOPOLOGY, 'writer');
 export const REVIEWER: AgentDefinition = agentOf(TOPOLOGY, 'reviewer');
+
+/**
+ * One of `topology`'s agents as its host (`@baton/agent-host`) serves it: called by the workflow,
+ * so the workflow is its trusted actor, and in passthrough mode it accepts the workflow's audience
+ * and scope.
+ */
+export function calledByWorkflow(agent: AgentDefinition, topology: Topology = TOPOLOGY) {
+  return Object.freeze({
+    ...agent,
+    trustedActors: Object.freeze([topology.workflow.name]),
+    passthrough: Object.freeze({ audience: topology.workflow.audience, scope: topology.workflow.scope }),
+  });
+}
 
 /** A service of the topology by name (`issuer`, `workflow`, `agent-research`...). */
 export function serviceNamed(name: string, topology: Topology = TOPOLOGY): ServiceDefinition | undefined {

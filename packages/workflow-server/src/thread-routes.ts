@@ -1,20 +1,23 @@
 // The thread routes, each for the caller's own threads only (another user's thread id is simply
-// not found): GET /workflow/threads (list, paginated), GET /workflow/threads/:thread_id (latest
-// state), DELETE /workflow/threads/:thread_id.
+// not found): GET {path}/threads (list, paginated), GET {path}/threads/:thread_id (latest
+// state), DELETE {path}/threads/:thread_id.
 import express, { type Request, type RequestHandler } from 'express';
 import { BatonError } from '@baton/errors';
 import type { Caller } from '@baton/identity';
-import type { WorkflowGraph } from './graph.js';
+import type { ServedGraph } from './graph-runnable.js';
 import type { ThreadRecord } from './thread-index.js';
 import type { ThreadManager } from './thread-manager.js';
-import { toOutput, type WorkflowStateType } from './state.js';
 import { ownerKey, scopedThreadId } from './threads.js';
 
 export interface ThreadRoutesDeps {
   auth: RequestHandler;
+  /** Mount path of the graph's routes (`/workflow`): the thread routes are under `{path}/threads`. */
+  path: string;
   /** Absent when threads are off: every route answers WORKFLOW_THREADS_DISABLED. */
-  threadedGraph?: WorkflowGraph;
+  threadedGraph?: ServedGraph;
   threads?: ThreadManager;
+  /** A thread's `values` from its latest checkpointed state (default: the state itself). */
+  values?: (state: Record<string, unknown>) => unknown;
 }
 
 export const THREAD_LIST_DEFAULT_LIMIT = 20;
@@ -51,22 +54,23 @@ function cursorOf(req: Request): string | undefined {
 }
 
 export function threadRoutes(deps: ThreadRoutesDeps): express.Router {
-  const { auth, threadedGraph, threads } = deps;
+  const { auth, path, threadedGraph, threads } = deps;
+  const values = deps.values ?? ((state: Record<string, unknown>) => state);
   const router = express.Router();
   const disabled = () => new BatonError('WORKFLOW_THREADS_DISABLED', 'threads are off (CHECKPOINTER=none)');
-  const enabled = (): { graph: WorkflowGraph; manager: ThreadManager } => {
+  const enabled = (): { graph: ServedGraph; manager: ThreadManager } => {
     if (!threadedGraph || !threads) throw disabled();
     return { graph: threadedGraph, manager: threads };
   };
 
-  router.get('/workflow/threads', auth, async (req, res) => {
+  router.get(`${path}/threads`, auth, async (req, res) => {
     const { manager } = enabled();
     const page = await manager.list(ownerKey(callerOf(req)), limitOf(req), cursorOf(req));
     res.json({ threads: page.threads.map(toWire), ...(page.nextCursor ? { next_cursor: page.nextCursor } : {}) });
   });
 
   // A thread's latest state, read from the checkpointer: the same on every replica sharing it.
-  router.get('/workflow/threads/:thread_id', auth, async (req, res) => {
+  router.get(`${path}/threads/:thread_id`, auth, async (req, res) => {
     if (!threadedGraph) throw disabled();
     const threadId = req.params.thread_id as string;
     const caller = callerOf(req);
@@ -77,14 +81,14 @@ export function threadRoutes(deps: ThreadRoutesDeps): express.Router {
     const row = await threads?.get(ownerKey(caller), threadId);
     res.json({
       thread_id: threadId,
-      values: toOutput(snapshot.values as WorkflowStateType),
+      values: values((snapshot.values ?? {}) as Record<string, unknown>),
       next: snapshot.next,
       updated_at: snapshot.createdAt,
       ...(row ? { created_at: row.createdAt.toISOString(), checkpoints: row.checkpoints, size_bytes: row.sizeBytes } : {}),
     });
   });
 
-  router.delete('/workflow/threads/:thread_id', auth, async (req, res) => {
+  router.delete(`${path}/threads/:thread_id`, auth, async (req, res) => {
     const { manager } = enabled();
     const caller = callerOf(req);
     const threadId = req.params.thread_id as string;

@@ -1,4 +1,4 @@
-import { parseWorkflowConfig } from './config.js';
+import { parseWorkflowConfig } from '../test/config.js';
 import { createSharedStores } from './shared-stores.js';
 
 const SECRET = 'x'.repeat(32);

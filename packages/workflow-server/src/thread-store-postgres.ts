@@ -1,7 +1,7 @@
 // The Postgres thread store: PostgresSaver and the thread index on one pool, in one database, so
 // every replica pointed at DATABASE_URL sees the same threads.
-import pg from 'pg';
-import { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
+// pg and the Postgres saver are optional peer dependencies: loaded only when this store is opened.
+import type pg from 'pg';
 import type { CheckpointHistory, ReserveResult, ThreadCursor, ThreadIndex, ThreadRecord, ThreadSize, ThreadStore } from './thread-index.js';
 
 const INDEX_DDL = `
@@ -177,7 +177,9 @@ export interface PostgresStoreOptions {
  * it), sets up the saver's tables and the index under an advisory lock, and returns the store.
  */
 export async function openPostgresThreadStore(options: PostgresStoreOptions): Promise<ThreadStore> {
-  const pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolMax, connectionTimeoutMillis: 10_000 });
+  const { default: pgModule } = await import('pg');
+  const { PostgresSaver } = await import('@langchain/langgraph-checkpoint-postgres');
+  const pool = new pgModule.Pool({ connectionString: options.connectionString, max: options.poolMax, connectionTimeoutMillis: 10_000 });
   pool.on('error', options.onPoolError);
   try {
     const saver = new PostgresSaver(pool);

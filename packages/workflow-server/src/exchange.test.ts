@@ -14,7 +14,7 @@ import path from 'node:path';
 import { createTokenExchangeClient } from '@baton/auth';
 import { configIssuesOf } from '@baton/errors';
 import { Caller, tokenFingerprint } from '@baton/identity';
-import { parseWorkflowConfig } from './config.js';
+import { parseWorkflowConfig } from '../test/config.js';
 import { exchangeClientOptions } from './exchange.js';
 
 const SECRET = 'a-client-secret-of-at-least-32-characters';

@@ -1,6 +1,6 @@
 import { BatonError, statusOf } from '@baton/errors';
 import { Caller, tokenFingerprint } from '@baton/identity';
-import { nodeError } from './graph.js';
+import { nodeError } from './node.js';
 
 const callerExpiringAt = (exp: number) =>
   new Caller({

@@ -10,7 +10,7 @@ import {
   type TokenExchangeClient,
 } from '@baton/auth';
 import type { Logger } from '@baton/service';
-import type { WorkflowConfig } from './config.js';
+import type { WorkflowServerConfig as WorkflowConfig } from './config.js';
 
 export interface WorkflowIssuer {
   readonly discovery: IssuerDiscovery | undefined;

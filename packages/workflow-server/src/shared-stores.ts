@@ -1,7 +1,7 @@
 import { createRedisClient, isRedisReady, RedisRunLimiter, RedisRunRegistry, type RedisRunLimiterOptions } from '@baton/redis';
 import type { RunLimiter, RunRegistry } from '@baton/runnable-server';
 import type { Logger } from '@baton/service';
-import type { WorkflowConfig } from './config.js';
+import type { WorkflowServerConfig as WorkflowConfig } from './config.js';
 import { resumeBounds } from './runs.js';
 
 /** What the replicas share through Redis when REDIS_URL is set. */

@@ -2,7 +2,7 @@
 // write deadline and resume windows, from the configuration. Kept apart from app.ts and main.ts.
 import { ActiveRuns, MemoryRunLimiter, type AddRoutesOptions, type RunLimiter, type RunRegistry } from '@baton/runnable-server';
 import type { ShutdownDrain } from '@baton/service';
-import type { WorkflowConfig } from './config.js';
+import type { WorkflowServerConfig as WorkflowConfig } from './config.js';
 
 /** What `createApp` passes on to `addRoutes` for the workflow's routes. */
 export type WorkflowRunOptions = Pick<AddRoutesOptions, 'limiter' | 'runs' | 'writeDeadlineMs' | 'resume'>;

@@ -2,8 +2,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Caller, tokenFingerprint, type ExchangeRequest, type TokenExchanger } from '@baton/identity';
 import { tlsDispatcher } from '@baton/mtls';
-import { createAgentClients, type AgentName } from './agents.js';
-import { parseWorkflowConfig } from './config.js';
+import { defineTopology, TOPOLOGY } from '@baton/contract/topology';
+import { workflowServerEnvSchema } from '@baton/contract/env';
+import { parseConfig } from '@baton/service';
+import { createAgentClients } from './agents.js';
+import { resolveWorkflowConfig } from './config.js';
+import { TEST_AGENTS } from '../test/config.js';
+import { parseWorkflowConfig } from '../test/config.js';
 
 const SECRET = 'a-client-secret-of-at-least-32-characters';
 const caller = new Caller({
@@ -92,15 +97,15 @@ function recordingExchanger() {
 }
 
 async function callAll(agents: ReturnType<typeof createAgentClients>) {
-  await agents.research.invoke({ topic: 't' }, run);
-  await agents.writer.invoke({ topic: 't', sources: [] }, run);
-  await agents.reviewer.invoke({ topic: 't', report: 'R', sources: [] }, run);
+  await agents.research!.invoke({ topic: 't' }, run);
+  await agents.writer!.invoke({ topic: 't', sources: [] }, run);
+  await agents.reviewer!.invoke({ topic: 't', report: 'R', sources: [] }, run);
 }
 
 describe('createAgentClients', () => {
   it("exchanges the caller's token for one per agent, with the audience and scope from config", async () => {
     const { exchanger, requests } = recordingExchanger();
-    const agents = createAgentClients(env({ WRITER_AUDIENCE: 'custom-writer', REVIEWER_SCOPE: 'review:custom' }), exchanger);
+    const agents = createAgentClients(env({ WRITER_AUDIENCE: 'custom-writer', REVIEWER_SCOPE: 'review:custom' }), TEST_AGENTS, exchanger);
     await callAll(agents);
     expect(requests.map(({ sub, audience, scope }) => ({ sub, audience, scope }))).toEqual([
       { sub: 'alice', audience: 'agent-research', scope: 'research:invoke' },
@@ -115,43 +120,43 @@ describe('createAgentClients', () => {
   });
 
   it("returns each agent's answer", async () => {
-    const agents = createAgentClients(env(), recordingExchanger().exchanger);
-    expect(await agents.research.invoke({ topic: 't' }, run)).toEqual({ sources: [] });
-    expect(await agents.reviewer.invoke({ topic: 't', report: 'R', sources: [] }, run)).toEqual({ approved: true, notes: [] });
+    const agents = createAgentClients(env(), TEST_AGENTS, recordingExchanger().exchanger);
+    expect(await agents.research!.invoke({ topic: 't' }, run)).toEqual({ sources: [] });
+    expect(await agents.reviewer!.invoke({ topic: 't', report: 'R', sources: [] }, run)).toEqual({ approved: true, notes: [] });
   });
 
   it("forwards the caller's own token in passthrough mode and never exchanges", async () => {
     const { exchanger, requests } = recordingExchanger();
-    const agents = createAgentClients(env({ TOKEN_FORWARDING: 'passthrough' }), exchanger);
+    const agents = createAgentClients(env({ TOKEN_FORWARDING: 'passthrough' }), TEST_AGENTS, exchanger);
     await callAll(agents);
     expect(requests).toEqual([]);
     expect(seen.map((s) => s.authorization)).toEqual(Array(3).fill('Bearer the-callers-own-token'));
   });
 
   it('needs no exchanger in passthrough mode', () => {
-    expect(() => createAgentClients(env({ TOKEN_FORWARDING: 'passthrough' }), undefined)).not.toThrow();
+    expect(() => createAgentClients(env({ TOKEN_FORWARDING: 'passthrough' }), TEST_AGENTS, undefined)).not.toThrow();
   });
 
   it('refuses exchange mode without an exchanger at creation', () => {
-    expect(() => createAgentClients(env(), undefined)).toThrow(TypeError);
+    expect(() => createAgentClients(env(), TEST_AGENTS, undefined)).toThrow(TypeError);
   });
 
   it('sends nothing for a run without a caller', async () => {
     const { exchanger, requests } = recordingExchanger();
-    const agents = createAgentClients(env(), exchanger);
-    await expect(agents.research.invoke({ topic: 't' })).rejects.toMatchObject({ code: 'REMOTE_NO_CREDENTIALS' });
+    const agents = createAgentClients(env(), TEST_AGENTS, exchanger);
+    await expect(agents.research!.invoke({ topic: 't' })).rejects.toMatchObject({ code: 'REMOTE_NO_CREDENTIALS' });
     expect(requests).toEqual([]);
     expect(seen).toEqual([]);
   });
 
   it("sends each agent's requests through the dispatcher made for that agent", async () => {
-    const made: AgentName[] = [];
-    const used: Array<[AgentName, string]> = [];
-    const dispatcherFor = (agent: AgentName) => {
-      made.push(agent);
-      return recordingDispatcher((path) => used.push([agent, path]));
+    const made: string[] = [];
+    const used: Array<[string, string]> = [];
+    const dispatcherFor = ({ key }: { key: string }) => {
+      made.push(key);
+      return recordingDispatcher((path) => used.push([key, path]));
     };
-    const agents = createAgentClients(env(), recordingExchanger().exchanger, dispatcherFor);
+    const agents = createAgentClients(env(), TEST_AGENTS, recordingExchanger().exchanger, dispatcherFor);
     expect(made.sort()).toEqual(['research', 'reviewer', 'writer']);
     await callAll(agents);
     expect(used).toEqual([
@@ -164,13 +169,40 @@ describe('createAgentClients', () => {
   it('shares one dispatcher among the three when given one', async () => {
     const used: string[] = [];
     const shared = recordingDispatcher((path) => used.push(path));
-    await callAll(createAgentClients(env(), recordingExchanger().exchanger, shared));
+    await callAll(createAgentClients(env(), TEST_AGENTS, recordingExchanger().exchanger, shared));
     expect(used).toEqual(['/research/invoke', '/writer/invoke', '/reviewer/invoke']);
   });
 
   it('gives up on an agent that never answers after REMOTE_FIRST_BYTE_TIMEOUT_MS', async () => {
     hang.add('/writer/invoke');
-    const agents = createAgentClients(env({ REMOTE_FIRST_BYTE_TIMEOUT_MS: '200' }), recordingExchanger().exchanger);
-    await expect(agents.writer.invoke({ topic: 't', sources: [] }, run)).rejects.toMatchObject({ code: 'REMOTE_TIMEOUT' });
+    const agents = createAgentClients(env({ REMOTE_FIRST_BYTE_TIMEOUT_MS: '200' }), TEST_AGENTS, recordingExchanger().exchanger);
+    await expect(agents.writer!.invoke({ topic: 't', sources: [] }, run)).rejects.toMatchObject({ code: 'REMOTE_TIMEOUT' });
+  });
+
+  it('builds one client per agent of the list, named from its envPrefix (<PREFIX>_URL, _AUDIENCE, _SCOPE)', async () => {
+    const topology = defineTopology({
+      issuer: TOPOLOGY.issuer,
+      workflow: TOPOLOGY.workflow,
+      agents: [
+        {
+          key: 'summarizer',
+          name: 'agent-summarizer',
+          path: '/summarizer',
+          port: 3004,
+          audience: 'agent-summarizer',
+          scope: 'summarizer:invoke',
+        },
+      ],
+    });
+    const env = parseConfig(workflowServerEnvSchema(topology), {
+      env: { WORKFLOW_CLIENT_SECRET: SECRET, SUMMARIZER_URL: `${base}/research`, SUMMARIZER_SCOPE: 'sum:custom' },
+      service: 'workflow',
+    });
+    const { exchanger, requests } = recordingExchanger();
+    const agents = createAgentClients(resolveWorkflowConfig(env, topology.agents), topology.agents, exchanger);
+    expect(Object.keys(agents)).toEqual(['summarizer']);
+    expect(await agents.summarizer!.invoke({ topic: 't' }, run)).toEqual({ sources: [] });
+    expect(requests.map(({ audience, scope }) => ({ audience, scope }))).toEqual([{ audience: 'agent-summarizer', scope: 'sum:custom' }]);
+    expect(seen).toEqual([{ path: '/research/invoke', authorization: 'Bearer exchanged-for-agent-summarizer' }]);
   });
 });

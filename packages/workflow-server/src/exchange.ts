@@ -2,7 +2,7 @@ import { createPrivateKey, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import type { TokenExchangeClientOptions } from '@baton/auth';
 import { configError } from '@baton/errors';
-import type { WorkflowConfig } from './config.js';
+import type { WorkflowServerConfig as WorkflowConfig } from './config.js';
 
 /** The private_key_jwt signing key from EXCHANGE_CLIENT_KEY_FILE or EXCHANGE_CLIENT_KEY; a config error (naming no key material) otherwise. */
 function clientKey(config: WorkflowConfig): KeyObject {

@@ -1,6 +1,6 @@
 import { ActiveRuns, MemoryRunLimiter } from '@baton/runnable-server';
 import { createWorkflowRuns } from './runs.js';
-import { parseWorkflowConfig } from './config.js';
+import { parseWorkflowConfig } from '../test/config.js';
 
 describe('createWorkflowRuns', () => {
   it('passes the limits, the write deadline and the resume windows from the configuration to the routes', () => {
