@@ -26,6 +26,8 @@ export interface WorkflowAppDeps {
   /** Scope every workflow call requires (default `workflow:invoke`). */
   scope?: string;
   ready?: () => boolean | Promise<boolean>;
+  /** Why it is not ready (`reason` in the `/readyz` 503 body). */
+  notReadyReason?: () => string | undefined;
   /**
    * The largest `recursion_limit` a run gets (a caller's larger one is lowered to it): default
    * `workflowRecursionLimit()`, what a run with the default `maxRevisions` needs.
@@ -106,7 +108,7 @@ export function createApp(deps: WorkflowAppDeps): express.Express {
   app.use(metrics());
   // Before any auth: a preflight carries no token.
   app.use(cors({ allowedOrigins: deps.corsAllowedOrigins ?? [] }));
-  healthRoutes(app, { ...(deps.ready ? { ready: deps.ready } : {}) });
+  healthRoutes(app, { ...(deps.ready ? { ready: deps.ready } : {}), ...(deps.notReadyReason ? { reason: deps.notReadyReason } : {}) });
 
   const auth = requireAuth({
     verifier: deps.verifier,
@@ -143,7 +145,7 @@ export function createApp(deps: WorkflowAppDeps): express.Express {
 
   app.use(threadRoutes({ auth, ...(threadedGraph ? { threadedGraph } : {}), ...(threads ? { threads } : {}) }));
 
-  app.use((_req, _res, next) => next(new BatonError('REQUEST_NOT_FOUND', 'No such route')));
+  app.use((req, _res, next) => next(new BatonError('REQUEST_NOT_FOUND', `No route for ${req.method} ${req.path}`))); // the agents' text
   app.use(errorHandler({ logger }));
   return app;
 }
