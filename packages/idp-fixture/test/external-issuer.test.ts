@@ -95,7 +95,9 @@ describe('discovery failures are diagnosed: /readyz false and a log line naming 
     const p = run([path.join(ROOT, 'apps/agent-research/dist/main.js')], { PORT: String(port), ...env });
     await until('agent listening', () => (p.lines.some((l) => l.includes('agent listening')) ? true : undefined), p);
     const readyz = async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status;
-    return { p, readyz };
+    /** The 503 body's `reason`: what /readyz says is wrong. */
+    const reason = async () => ((await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()) as { reason?: string }).reason;
+    return { p, readyz, reason };
   }
   const warning = (p: Proc, msg: string) => until(msg, () => p.logs().find((l) => l.msg === msg && l.level === 'warn'), p);
 
@@ -123,12 +125,17 @@ describe('discovery failures are diagnosed: /readyz false and a log line naming 
   });
 
   it("an issuer mismatch: the configured identifier has a trailing slash the IdP's does not", async () => {
-    const { p, readyz } = await agent({ ISSUER_URL: `${idp.issuer}/` });
+    const { p, readyz, reason } = await agent({ ISSUER_URL: `${idp.issuer}/` });
     try {
       const line = await warning(p, 'issuer discovery failed');
       expect(line.url).toBe(`${idp.issuer}/.well-known/openid-configuration`);
       expect(String(line.error)).toMatch(/issuer mismatch/);
       expect(await readyz()).toBe(503);
+      // /readyz says so too, naming both identifiers (pnpm start prints it until the agent is ready)
+      const why = await reason();
+      expect(why).toContain(`${idp.issuer}/.well-known/openid-configuration: issuer mismatch`);
+      expect(why).toContain(JSON.stringify(idp.issuer));
+      expect(why).toContain(JSON.stringify(`${idp.issuer}/`));
     } finally {
       await p.stop();
     }
