@@ -190,7 +190,7 @@ const isOwnListening = (svc, child, m) =>
 
 /** A line a child wrote that is not JSON (a start-up failure such as EADDRINUSE, a config error, a Node warning), as a log line. */
 function wrapLine(svc, line, fromStderr) {
-  const level = !fromStderr ? 'info' : /^\(node:\d+\) \w*Warning/.test(line) ? 'warn' : 'error';
+  const level = !fromStderr ? 'info' : /^\((?:node:\d+\) \w*Warning|Use `node --trace-)/.test(line) ? 'warn' : 'error';
   log(level, line, {}, svc.name);
 }
 
