@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '@baton/testkit';
+import { freePort, freePorts } from '@baton/testkit';
 import { RESOURCES, startFixture, type Fixture } from './fixture.js';
 import { ROOT, run, until, type Proc } from './proc.js';
 const WF = RESOURCES.workflow;
@@ -87,6 +87,35 @@ describe('pnpm start with ONLY ISSUER_URL naming an external IdP (passthrough)',
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/works only against Baton's dev issuer/);
   });
+});
+
+describe("pnpm start with an ISSUER_URL one slash off the IdP's issuer", () => {
+  it('never says it is up, and prints for each service that it is not ready: the issuer mismatch naming both identifiers', async () => {
+    const ports = await freePorts(5);
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'baton-idp-slash-'));
+    const stack = run([path.join(ROOT, 'scripts/start.mjs')], {
+      ISSUER_URL: `${idp.issuer}/`,
+      TOKEN_FORWARDING: 'passthrough',
+      BATON_DATA_DIR: dataDir,
+      ...Object.fromEntries(['WORKFLOW', 'RESEARCH', 'WRITER', 'REVIEWER', 'ISSUER'].map((k, i) => [`${k}_PORT`, String(ports[i])])),
+    });
+    try {
+      const notReady = (service: string) => stack.lines.find((l) => l.startsWith(`${service} is not ready: `));
+      const line = await until(
+        'the agents and the workflow reported not ready',
+        () => (['agent-research', 'agent-writer', 'agent-reviewer', 'workflow'].every(notReady) ? notReady('workflow') : undefined),
+        stack,
+      );
+      expect(line).toContain(`${idp.issuer}/.well-known/openid-configuration: issuer mismatch`);
+      expect(line).toContain(JSON.stringify(idp.issuer));
+      expect(line).toContain(JSON.stringify(`${idp.issuer}/`));
+      expect(stack.lines.join('\n')).not.toContain('Baton is up');
+      expect(stack.lines.join('\n')).not.toContain('all services healthy');
+    } finally {
+      await stack.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe('discovery failures are diagnosed: /readyz false and a log line naming the URL', () => {
