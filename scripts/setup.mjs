@@ -1,12 +1,16 @@
 #!/usr/bin/env node
 // One-time (and idempotent) setup for a fresh machine that has Node 20 and npm only:
-// installs pnpm 12.4.2 if it is missing, then the workspace with the frozen lockfile.
+// installs pnpm 12.4.2 if it is missing, then the workspace with the frozen lockfile; then checks
+// for the tools some test suites need (kubectl, nginx, chromium at /usr/bin/chromium) and prints
+// the exact command that installs the missing ones (it installs nothing itself; .ci/run does).
+// `node scripts/setup.mjs --check-tools` does only that check.
 // better-sqlite3 (the workflow's SQLite checkpointer) is a native addon: pnpm does not pass
 // npm's `nodedir` setting to node-gyp, so we hand it over, letting the build use the local Node
 // headers instead of downloading them (machines without internet access).
 import { execSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { missingTestTools, testToolsReport } from './test-tools.mjs';
 
 const PNPM = '12.4.2';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -17,6 +21,11 @@ const sh = (cmd) => {
     return '';
   }
 };
+
+if (process.argv.includes('--check-tools')) {
+  process.stdout.write(testToolsReport(missingTestTools()));
+  process.exit(0);
+}
 
 if (sh('pnpm --version') !== PNPM) {
   console.error(`setup: installing pnpm@${PNPM}`);
@@ -47,3 +56,5 @@ if (!loads()) {
     process.exit(1);
   }
 }
+
+process.stdout.write(testToolsReport(missingTestTools()));

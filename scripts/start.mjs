@@ -1,10 +1,17 @@
 #!/usr/bin/env node
 // `pnpm start`: the whole Baton system on this machine, no Docker. Starts the issuer, the three
-// agents and the workflow as separate processes (each from its compiled dist/), waits until each
-// is healthy (its own `listening` line, then its health probe), streams every service's JSON log
-// lines to stdout, and stops them all on Ctrl-C / SIGTERM. A service that dies during start-up
-// stops everything (exit 1); one that dies after the system was up is restarted with backoff, and
-// too many crashes within a window give up (exit 1). First start makes the dev client secret (the issuer makes its own keys).
+// agents and the workflow as separate processes (each from its compiled dist/), each with only the
+// variables its own environment schema declares (@baton/contract's envKeysOf) plus PATH, HOME,
+// TMPDIR, the locale, NODE_OPTIONS, NODE_EXTRA_CA_CERTS, OTEL_* and LANGSMITH_*/LANGCHAIN_* (so a
+// WORKFLOW_CLIENT_SECRET, DATABASE_URL or REDIS_URL exported in the shell never reaches an agent).
+// A service is live once it said so over the IPC channel (`runService`'s `listening` message: its
+// pid and port, whatever LOG_LEVEL) and its /healthz answers; the system is up once every /readyz
+// answers 200. Until then it prints which service is not ready and why (its /readyz `reason`: the
+// issuer URL and the discovery or JWKS error) and keeps trying. Every service's JSON log lines go
+// to stdout; it stops them all on Ctrl-C / SIGTERM. A service that dies before every one is live
+// stops everything (exit 1); one that dies later is restarted with backoff, and too many crashes
+// within a window give up (exit 1). First start makes the dev client secret (the issuer makes its
+// own keys).
 //
 // Every port and URL is overridable by environment (see README "Configuration").
 //
@@ -26,7 +33,7 @@ const env = process.env;
 const host = env.BATON_HOST ?? '127.0.0.1';
 const dataDir = path.resolve(env.BATON_DATA_DIR ?? path.join(root, '.data'));
 // Names, default ports and paths: @baton/contract's topology. An agent's port is <KEY>_PORT (RESEARCH_PORT).
-const { TOPOLOGY } = await loadContract();
+const { TOPOLOGY, envKeysOf } = await loadContract();
 const { issuer: ISSUER, workflow: WORKFLOW, agents: AGENTS } = TOPOLOGY;
 const port = (name, fallback) => Number(env[name] ?? fallback);
 const ports = {
@@ -81,12 +88,27 @@ const agentAuthMode = forwarding === 'passthrough' ? 'passthrough' : 'exchange';
 // The launcher is the try-out: development profile (each service prints what that leaves open).
 const shared = { BATON_PROFILE: 'development', HOST: host, ISSUER_URL: issuerUrl, LOG_LEVEL: env.LOG_LEVEL ?? 'info' };
 
+// What every child gets besides the variables its schema declares: how to run node and where, the
+// locale, and tracing/telemetry settings (OpenTelemetry, LangSmith).
+const BASE_VARS = new Set(['PATH', 'HOME', 'TMPDIR', 'TZ', 'LANG', 'LANGUAGE', 'NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS']);
+const BASE_PREFIXES = ['LC_', 'OTEL_', 'LANGSMITH_', 'LANGCHAIN_'];
+
+/** A child's environment: the launcher's variables that service reads (its schema's keys, read from the built contract) or that every node process needs, then the launcher's own settings for it. */
+function childEnv(svc) {
+  const own = new Set(envKeysOf(svc.name) ?? []);
+  const passes = (k) => own.has(k) || BASE_VARS.has(k) || BASE_PREFIXES.some((p) => k.startsWith(p));
+  const out = Object.fromEntries(Object.entries(env).filter(([k, v]) => v !== undefined && passes(k)));
+  for (const [k, v] of Object.entries(svc.env)) if (v !== undefined) out[k] = String(v);
+  return out;
+}
+
 // Each app lives in apps/<service name>.
 const services = [
   {
     name: ISSUER.name,
     dir: `apps/${ISSUER.name}`,
-    health: `${url(ISSUER.name)}/.well-known/jwks.json`,
+    health: `${url(ISSUER.name)}${ISSUER.healthPath}`,
+    readyz: `${url(ISSUER.name)}/readyz`,
     env: {
       ...shared,
       ...tlsEnv(ISSUER.name),
@@ -99,12 +121,14 @@ const services = [
     name: agent.name,
     dir: `apps/${agent.name}`,
     health: `${url(agent.name)}${agent.healthPath}`,
+    readyz: `${url(agent.name)}/readyz`,
     env: { ...shared, ...tlsEnv(agent.name), PORT: ports[agent.name], AUTH_MODE: env.AGENT_AUTH_MODE ?? agentAuthMode },
   })),
   {
     name: WORKFLOW.name,
     dir: `apps/${WORKFLOW.name}`,
     health: `${url(WORKFLOW.name)}${WORKFLOW.healthPath}`,
+    readyz: `${url(WORKFLOW.name)}/readyz`,
     env: {
       ...shared,
       ...tlsEnv(WORKFLOW.name),
@@ -127,7 +151,7 @@ if (externalIssuer)
 
 const children = new Map();
 let stopping = false;
-// 'starting' until every service was healthy once: a child that dies before that stops everything
+// 'starting' until every service was live once: a child that dies before that stops everything
 // (a port in use, a bad configuration); after it, a child that dies is restarted with backoff.
 let phase = 'starting';
 
@@ -149,34 +173,25 @@ const restartPolicy = {
 };
 const crashes = new Map(); // service name -> times of its recent crashes
 const restartTimers = new Set();
-const listened = new WeakSet(); // children that wrote their own listening line
+const listened = new WeakSet(); // children that told us (IPC) they listen on their port
 
-function log(level, msg, extra = {}) {
-  process.stdout.write(`${JSON.stringify({ level, time: Date.now(), service: 'launcher', msg, ...extra })}\n`);
+/** One JSON line, shaped like the services' (level label, ISO time). */
+function log(level, msg, extra = {}, service = 'launcher') {
+  process.stdout.write(`${JSON.stringify({ level, time: new Date().toISOString(), service, msg, ...extra })}\n`);
 }
 
-/** The port a listening line names: `port` (issuer, workflow) or the port of `url` (agents). */
-const reportedPort = (o) => (o.port !== undefined ? Number(o.port) : typeof o.url === 'string' ? Number(new URL(o.url).port) : undefined);
-
 /**
- * The child's own `listening` line: written by runService once the server is bound, with the
- * logger's `pid` and the port it bound. Matching both pid and port proves the listener on the
- * probed port is this child; a foreign process on the port makes the child fail to bind instead.
+ * The child's own `listening` message (`runService`, over the IPC channel): its pid and the port it
+ * bound. Matching both proves the listener on the probed port is this child; a foreign process on
+ * the port makes the child fail to bind instead. Independent of LOG_LEVEL.
  */
-function isOwnListeningLine(svc, child, line) {
-  if (!line.startsWith('{')) return false;
-  try {
-    const o = JSON.parse(line);
-    return (
-      o.service === svc.name &&
-      o.pid === child.pid &&
-      typeof o.msg === 'string' &&
-      o.msg.endsWith('listening') &&
-      (reportedPort(o) ?? ports[svc.name]) === ports[svc.name]
-    );
-  } catch {
-    return false;
-  }
+const isOwnListening = (svc, child, m) =>
+  m !== null && typeof m === 'object' && m.baton === 'listening' && m.pid === child.pid && Number(m.port) === ports[svc.name];
+
+/** A line a child wrote that is not JSON (a start-up failure such as EADDRINUSE, a config error, a Node warning), as a log line. */
+function wrapLine(svc, line, fromStderr) {
+  const level = !fromStderr ? 'info' : /^\((?:node:\d+\) \w*Warning|Use `node --trace-)/.test(line) ? 'warn' : 'error';
+  log(level, line, {}, svc.name);
 }
 
 function start(svc) {
@@ -188,19 +203,21 @@ function start(svc) {
   }
   const child = spawn(process.execPath, [main], {
     cwd: path.join(root, svc.dir),
-    env: { ...env, ...Object.fromEntries(Object.entries(svc.env).map(([k, v]) => [k, String(v)])) },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: childEnv(svc),
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   children.set(svc.name, child);
-  const forward = (stream) =>
+  child.on('message', (m) => {
+    if (isOwnListening(svc, child, m)) listened.add(child);
+  });
+  const forward = (stream, fromStderr) =>
     createInterface({ input: stream }).on('line', (line) => {
-      if (!listened.has(child) && isOwnListeningLine(svc, child, line)) listened.add(child);
       // JSON lines pass through untouched (they already carry `service`); anything else is wrapped.
       if (line.startsWith('{')) process.stdout.write(`${line}\n`);
-      else if (line.trim()) process.stdout.write(`${JSON.stringify({ level: 'info', service: svc.name, msg: line })}\n`);
+      else if (line.trim()) wrapLine(svc, line, fromStderr);
     });
-  forward(child.stdout);
-  forward(child.stderr);
+  forward(child.stdout, false);
+  forward(child.stderr, true);
   child.on('exit', (code, signal) => {
     if (children.get(svc.name) === child) children.delete(svc.name);
     if (stopping) return;
@@ -254,49 +271,104 @@ async function restart(svc) {
   }
 }
 
-/** One health request: plain fetch, or (MTLS=1) HTTPS trusting the dev CA with the service's own certificate. */
-async function probe(svc) {
+/**
+ * One GET of a service's own URL: `{ status, body }` (body parsed when JSON), or undefined when
+ * nothing answers. Plain fetch, or (MTLS=1) HTTPS trusting the dev CA with the service's own certificate.
+ */
+async function probe(svc, target) {
+  const parse = (text) => {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+  };
   if (!mtls) {
     try {
-      return (await fetch(svc.health, { signal: AbortSignal.timeout(2_000) })).ok;
+      const res = await fetch(target, { signal: AbortSignal.timeout(2_000) });
+      return { status: res.status, body: parse(await res.text()) };
     } catch {
-      return false; // not up yet
+      return undefined; // not up yet
     }
   }
   const f = devCertFiles(certsDir, svc.name);
   return new Promise((resolve) => {
     const req = https.get(
-      svc.health,
+      target,
       { ca: readFileSync(f.ca), cert: readFileSync(f.cert), key: readFileSync(f.key), agent: false, timeout: 2_000 },
       (res) => {
-        res.resume();
-        resolve(res.statusCode === 200);
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode, body: parse(text) }));
+        res.on('error', () => resolve(undefined));
       },
     );
     req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(false));
+    req.on('error', () => resolve(undefined));
   });
 }
 
-/** True once `child` wrote its own listening line and the health probe answers while it runs; false if it died, or at the deadline. */
+/** True once `child` told us it listens on its port and its /healthz answers 200 while it runs; false if it died, or at the deadline. */
 const HEALTH_TIMEOUT_MS = 60_000;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function waitHealthy(svc, child, timeoutMs = HEALTH_TIMEOUT_MS) {
   const deadline = Date.now() + timeoutMs;
   const alive = () => child.exitCode === null && child.signalCode === null;
   while (Date.now() < deadline && !stopping && alive()) {
-    if (listened.has(child) && (await probe(svc)) && alive()) return true;
-    await new Promise((r) => setTimeout(r, 150));
+    if (listened.has(child) && (await probe(svc, svc.health))?.status === 200 && alive()) return true;
+    await sleep(150);
   }
   return false;
 }
 
-/** Start-up: a service that is not healthy in time stops everything (one that died already has). */
+/** Start-up: a service that is not live in time stops everything (one that died already has). */
 async function startHealthy(svc) {
   const child = start(svc);
   if (child && !(await waitHealthy(svc, child)) && !stopping) {
     throw new Error(`${svc.name} was not healthy at ${svc.health} within ${HEALTH_TIMEOUT_MS / 1000} s`);
   }
+}
+
+/** Why a service is not ready: its /readyz `reason`, else what /readyz answered. */
+function notReadyReason(svc, answer) {
+  if (!answer) return `${svc.readyz} does not answer (the process is starting or restarting)`;
+  const reason = typeof answer.body?.reason === 'string' ? answer.body.reason : undefined;
+  return reason ?? `${svc.readyz} answered ${answer.status}`;
+}
+
+// Normal start-up takes a moment (the first discovery and JWKS fetch): say nothing before this.
+const READY_QUIET_MS = 2_000;
+// A reason that stays the same is repeated this often.
+const READY_REPEAT_MS = 15_000;
+
+/**
+ * Polls every service's /readyz until all answer 200 (true), or the launcher stops (false). A
+ * service not ready past READY_QUIET_MS is reported on stderr and as a `warn` line, with its
+ * reason; again when the reason changes, and every READY_REPEAT_MS. It never gives up: the issuer
+ * may come back, a cooldown may end.
+ */
+async function waitReady() {
+  const since = Date.now();
+  const told = new Map(); // service name -> { reason, at }
+  while (!stopping) {
+    const answers = await Promise.all(services.map(async (svc) => [svc, await probe(svc, svc.readyz)]));
+    const waiting = answers.filter(([, a]) => a?.status !== 200);
+    if (waiting.length === 0) return true;
+    if (Date.now() - since >= READY_QUIET_MS) {
+      for (const [svc, answer] of waiting) {
+        const reason = notReadyReason(svc, answer);
+        const last = told.get(svc.name);
+        if (last?.reason === reason && Date.now() - last.at < READY_REPEAT_MS) continue;
+        told.set(svc.name, { reason, at: Date.now() });
+        process.stderr.write(`${svc.name} is not ready: ${reason} (still trying; Ctrl-C stops)\n`);
+        log('warn', `${svc.name} is not ready`, { reason, readyz: svc.readyz });
+      }
+    }
+    await sleep(250);
+  }
+  return false;
 }
 
 async function stop(code) {
@@ -330,10 +402,11 @@ try {
   await stop(1);
 }
 
-// A service that died during start-up has begun the shutdown: announce nothing.
+// A service that died during start-up has begun the shutdown: announce nothing. Every service is
+// live: from here a crash is restarted. "Up" only once every one is ready.
 if (!stopping) {
   phase = 'running';
-  announce();
+  if (await waitReady()) announce();
 }
 
 /** What the services trust, for the banner and the log: the issuer, where its keys come from, the token profile. */
@@ -358,12 +431,26 @@ Baton is up (token forwarding: ${forwarding}${mtls ? `; mutual TLS: HTTPS everyw
 ${AGENTS.map((a) => `  ${a.key.padEnd(8)}  ${url(a.name)}${a.path}`).join('\n')}
   ${ISSUER.name.padEnd(8)}  ${issuerUrl}   (JWKS at /.well-known/jwks.json)
 Get a token and run the workflow:
-  TOKEN=$(${mtls ? 'MTLS=1 ' : ''}pnpm --silent run token alice)
+  TOKEN=$(${tokenCommand()} alice)
   curl -s${curlTls} -X POST ${url(WORKFLOW.name)}${WORKFLOW.path}/invoke -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"input":{"topic":"token exchange"}}'
 Ctrl-C stops everything.
 `;
   process.stderr.write(banner);
   log('info', 'all services healthy', { services: services.map((s) => s.name), mtls });
+}
+
+/**
+ * The exact `pnpm run token` command for this issuer: scripts/token.mjs's defaults are
+ * http://127.0.0.1:<the contract's issuer port> (https with MTLS=1) and ./certs/ca.pem; anything
+ * moved is named.
+ */
+function tokenCommand() {
+  const defaultUrl = `${scheme}://127.0.0.1:${ISSUER.port}`;
+  const vars = [];
+  if (devIssuerUrl !== defaultUrl) vars.push(`ISSUER_URL=${devIssuerUrl}`);
+  else if (mtls) vars.push('MTLS=1');
+  if (mtls && certsDir !== path.join(root, 'certs')) vars.push(`BATON_CA_FILE=${path.join(certsDir, 'ca.pem')}`);
+  return [...vars, 'pnpm --silent run token'].join(' ');
 }
 
 function announceExternal() {

@@ -52,6 +52,8 @@ export interface CreateAgentAppOptions {
   realm?: string;
   /** Readiness check for `/readyz`. */
   ready?: () => boolean | Promise<boolean>;
+  /** Why it is not ready (`reason` in the `/readyz` 503 body). */
+  notReadyReason?: () => string | undefined;
   /** Passed to `addRoutes` (bodyLimit, pingIntervalMs, maxBatchSize, configKeys ...). */
   routes?: Omit<AddRoutesOptions, 'path' | 'auth' | 'inputSchema' | 'outputSchema' | 'logger'>;
 }
@@ -67,7 +69,7 @@ export function fromDeps(
   const { settings, keys } = deps;
   return {
     // /readyz: false until the agent holds keys it can verify with
-    ...(keys ? { ready: () => keys.ready() } : {}),
+    ...(keys ? { ready: () => keys.ready(), notReadyReason: () => keys.notReadyReason() } : {}),
     name: settings.name,
     path: settings.path,
     verifier: deps.verifier,
@@ -116,7 +118,10 @@ export function createAgentApp(options: CreateAgentAppOptions): Express {
   app.use(requestContext({ logger, skipAccessLog: (req) => HEALTH_PATHS.has(req.path) }));
   const { runnable, gauge } = countRuns(options.runnable);
   app.use(metrics({ gauges: { baton_runs_active: () => gauge.active } }));
-  healthRoutes(app, options.ready ? { ready: options.ready } : {});
+  healthRoutes(app, {
+    ...(options.ready ? { ready: options.ready } : {}),
+    ...(options.notReadyReason ? { reason: options.notReadyReason } : {}),
+  });
 
   const mode = options.mode ?? 'exchange';
   const checks: Array<(req: Request, caller: Caller) => void> = [];

@@ -105,4 +105,46 @@ describe('createIssuerDiscovery', () => {
       await s.close();
     }
   });
+
+  it('says why it is not ready (each URL with its error, the mismatch naming both identifiers) and answers 503 with Retry-After', async () => {
+    const s = await idp((u) => `${u}/`);
+    try {
+      const keys = createIssuerKeyStore({ issuer: s.url, now, discoveryOptions: { cooldownMs: 20_000 } });
+      expect(keys.notReadyReason()).toBe(`discovering the issuer ${JSON.stringify(s.url)}`);
+      const err = await keys.getKey('k1', 'RS256').catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'AUTH_KEYS_UNAVAILABLE', status: 503, headers: { 'Retry-After': '20' } });
+      const reason = keys.notReadyReason()!;
+      expect(reason).toContain(`issuer discovery failed for ${JSON.stringify(s.url)}`);
+      expect(reason).toContain(`${s.url}/.well-known/openid-configuration: issuer mismatch`);
+      expect(reason).toContain(JSON.stringify(`${s.url}/`));
+      expect(reason).toContain(`${s.url}/.well-known/oauth-authorization-server: HTTP 404`);
+      clock += 15_000; // inside the cooldown: refused without a request, Retry-After what is left of it
+      await expect(keys.getKey('k1', 'RS256')).rejects.toMatchObject({ headers: { 'Retry-After': '5' } });
+      clock += 5_000;
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('names an unreachable issuer with the connection error, and a JWKS that fails with its URL and status', async () => {
+    const s = await idp((u) => u);
+    const dead = s.url;
+    await s.close();
+    const keys = createIssuerKeyStore({ issuer: dead, now });
+    await expect(keys.getKey('k1', 'RS256')).rejects.toMatchObject({ code: 'AUTH_KEYS_UNAVAILABLE' });
+    expect(keys.notReadyReason()).toContain(`${dead}/.well-known/openid-configuration: ECONNREFUSED`);
+    clock += 30_000;
+
+    const t = await idp((u) => u);
+    try {
+      const pinned = createIssuerKeyStore({ issuer: t.url, jwksUri: `${t.url}/no-jwks`, now });
+      await expect(pinned.getKey('k1', 'RS256')).rejects.toMatchObject({ code: 'AUTH_KEYS_UNAVAILABLE', headers: { 'Retry-After': '30' } });
+      expect(pinned.notReadyReason()).toBe(`JWKS fetch failed: ${t.url}/no-jwks: HTTP 404`);
+      const found = createIssuerKeyStore({ issuer: t.url, now });
+      await found.getKey('k1', 'RS256');
+      expect(found.notReadyReason()).toBeUndefined();
+    } finally {
+      await t.close();
+    }
+  });
 });

@@ -34,6 +34,11 @@ export interface IssuerDiscovery {
   metadata(): Promise<IssuerMetadata>;
   /** The cached metadata, if discovery has succeeded. */
   current(): IssuerMetadata | undefined;
+  /**
+   * Why there is no metadata yet (undefined once discovery has succeeded): each URL tried with its
+   * status or error, or that the first attempt is under way. No secret: the issuer's public URLs.
+   */
+  failure?(): string | undefined;
 }
 
 const OIDC_SUFFIX = '/.well-known/openid-configuration';
@@ -106,17 +111,25 @@ export function createIssuerDiscovery(options: IssuerDiscoveryOptions): IssuerDi
   let fetchedAt = 0;
   let failedAt: number | undefined;
   let inflight: Promise<IssuerMetadata> | undefined;
+  let lastFailure: string | undefined;
+  /** Seconds until the cooldown after a failure ends: the 503's Retry-After. */
+  const retryAfterSec = () => (failedAt === undefined ? cooldownMs : cooldownMs - (now() - failedAt)) / 1000;
+  const unavailable = () =>
+    new AuthError('AUTH_KEYS_UNAVAILABLE', 'The issuer metadata is unavailable', { retryAfterSec: retryAfterSec() });
 
   async function discover(): Promise<IssuerMetadata> {
+    const failures: string[] = [];
     for (const url of discoveryUrls(issuer)) {
       try {
         return checkDocument(url, issuer, await getJson(url, { timeoutMs, agent: options.requestAgent }));
       } catch (err) {
         const fields = err instanceof FetchFailure ? err.toLog() : { url, error: String(err) };
         logger?.warn({ issuer, ...fields }, 'issuer discovery failed');
+        failures.push(`${url}: ${fields.error ?? 'failed'}`);
       }
     }
-    throw new AuthError('AUTH_KEYS_UNAVAILABLE', 'The issuer metadata is unavailable');
+    lastFailure = `issuer discovery failed for ${JSON.stringify(issuer)}: ${failures.join('; ')}`.slice(0, 1000);
+    throw unavailable();
   }
 
   function refresh(): Promise<IssuerMetadata> {
@@ -128,6 +141,7 @@ export function createIssuerDiscovery(options: IssuerDiscoveryOptions): IssuerDi
         cached = m;
         fetchedAt = now();
         failedAt = undefined;
+        lastFailure = undefined;
         return m;
       })
       .catch((err: unknown) => {
@@ -148,11 +162,10 @@ export function createIssuerDiscovery(options: IssuerDiscoveryOptions): IssuerDi
         return cached;
       }
       if (inflight) return inflight;
-      if (failedAt !== undefined && now() - failedAt < cooldownMs) {
-        throw new AuthError('AUTH_KEYS_UNAVAILABLE', 'The issuer metadata is unavailable');
-      }
+      if (failedAt !== undefined && now() - failedAt < cooldownMs) throw unavailable();
       return refresh();
     },
     current: () => cached,
+    failure: () => (cached ? undefined : (lastFailure ?? `discovering the issuer ${JSON.stringify(issuer)}`)),
   };
 }

@@ -50,6 +50,8 @@ export interface AuthErrorOptions {
   status?: number;
   /** Client-safe structured detail. */
   detail?: unknown;
+  /** An outage's `Retry-After` (seconds, at least 1): when the next attempt can succeed. */
+  retryAfterSec?: number;
 }
 
 /**
@@ -98,7 +100,10 @@ export class AuthError extends BatonError {
       // An exchange refusal or a key outage is reported with its code; the message is ours.
       expose: true,
       cause: options.cause,
-      headers: challenge === undefined ? {} : { 'WWW-Authenticate': challenge },
+      headers: {
+        ...(challenge === undefined ? {} : { 'WWW-Authenticate': challenge }),
+        ...(options.retryAfterSec === undefined ? {} : { 'Retry-After': String(Math.max(1, Math.ceil(options.retryAfterSec))) }),
+      },
       detail: options.detail,
     });
     this.name = 'AuthError';

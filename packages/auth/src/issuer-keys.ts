@@ -16,6 +16,11 @@ export interface IssuerKeyStoreOptions extends Omit<JwksKeyStoreOptions, 'jwksUr
 
 export interface IssuerKeyStore extends KeyStore {
   ready(): boolean;
+  /**
+   * Why `ready()` is false, for `/readyz` (undefined when ready): the issuer discovery's URLs with
+   * their status or error (an issuer mismatch names both identifiers), or the JWKS fetch's.
+   */
+  notReadyReason(): string | undefined;
   /** The JWKS URI in use: the configured one, or the discovered one (undefined until discovery succeeds). */
   jwksUri(): string | undefined;
 }
@@ -30,7 +35,14 @@ export function createIssuerKeyStore(options: IssuerKeyStoreOptions): IssuerKeyS
   const storeOptions = { ...jwksOptions, ...(logger ? { logger } : {}) };
   if (jwksUri !== undefined) {
     const store = createJwksKeyStore({ ...storeOptions, jwksUri });
-    return { getKey: store.getKey, stats: store.stats, ready: () => store.ready?.() ?? true, jwksUri: () => jwksUri };
+    const ready = () => store.ready?.() ?? true;
+    return {
+      getKey: store.getKey,
+      stats: store.stats,
+      ready,
+      notReadyReason: () => (ready() ? undefined : (store.failure?.() ?? `fetching the JWKS at ${jwksUri}`)),
+      jwksUri: () => jwksUri,
+    };
   }
   const discovery =
     shared ??
@@ -50,24 +62,31 @@ export function createIssuerKeyStore(options: IssuerKeyStoreOptions): IssuerKeyS
     }
     return current.store;
   };
+  const ready = (): boolean => {
+    const metadata = discovery.current();
+    if (!metadata) {
+      // Start (or wait out the cooldown of) discovery, then the first JWKS fetch, so a later
+      // readiness check finds the keys without having to be asked twice.
+      discovery
+        .metadata()
+        .then((m) => storeFor(m.jwks_uri).ready?.())
+        .catch(() => undefined);
+      return false;
+    }
+    return storeFor(metadata.jwks_uri).ready?.() ?? true;
+  };
   return {
     async getKey(kid, alg): Promise<KeyObject> {
       const metadata = await discovery.metadata();
       return storeFor(metadata.jwks_uri).getKey(kid, alg);
     },
     stats: () => ({ fetches: retiredFetches + (current?.store.stats().fetches ?? 0) }),
-    ready() {
+    ready,
+    notReadyReason() {
+      if (ready()) return undefined;
       const metadata = discovery.current();
-      if (!metadata) {
-        // Start (or wait out the cooldown of) discovery, then the first JWKS fetch, so a later
-        // readiness check finds the keys without having to be asked twice.
-        discovery
-          .metadata()
-          .then((m) => storeFor(m.jwks_uri).ready?.())
-          .catch(() => undefined);
-        return false;
-      }
-      return storeFor(metadata.jwks_uri).ready?.() ?? true;
+      if (!metadata) return discovery.failure?.() ?? `discovering the issuer ${JSON.stringify(issuer)}`;
+      return storeFor(metadata.jwks_uri).failure?.() ?? `fetching the JWKS at ${metadata.jwks_uri}`;
     },
     jwksUri: () => discovery.current()?.jwks_uri,
   };

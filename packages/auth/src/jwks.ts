@@ -21,6 +21,8 @@ export interface KeyStore {
    * under way or cooling down, starts one in the background. Optional: a store without it is ready.
    */
   ready?(): boolean;
+  /** Why the store holds no usable key set (undefined once it does): the JWKS URL and the status or error. Optional. */
+  failure?(): string | undefined;
 }
 
 export interface KeyStoreStats {
@@ -201,7 +203,7 @@ export function createJwksKeyStore(options: JwksKeyStoreOptions): KeyStore {
   let withoutKid: Entry[] = [];
   let fetchedAt: number | undefined; // last successful fetch
   let attemptedAt: number | undefined; // last fetch started
-  let lastFailed = false;
+  let lastError: string | undefined; // the last fetch failed: why
   let inflight: Promise<void> | undefined;
   let fetches = 0;
 
@@ -212,7 +214,7 @@ export function createJwksKeyStore(options: JwksKeyStoreOptions): KeyStore {
     withoutKid = nextWithoutKid;
   }
 
-  /** Single-flight fetch of the whole set; never rejects (outcome in `lastFailed`). */
+  /** Single-flight fetch of the whole set; never rejects (a failure in `lastError`). */
   function refresh(): Promise<void> {
     if (inflight) return inflight;
     attemptedAt = now();
@@ -221,11 +223,10 @@ export function createJwksKeyStore(options: JwksKeyStoreOptions): KeyStore {
       .then(
         () => {
           fetchedAt = now();
-          lastFailed = false;
+          lastError = undefined;
         },
         (err: unknown) => {
-          lastFailed = true;
-          logFetchFailure(logger, options.jwksUri, err);
+          lastError = logFetchFailure(logger, options.jwksUri, err);
         },
       )
       .finally(() => {
@@ -235,6 +236,7 @@ export function createJwksKeyStore(options: JwksKeyStoreOptions): KeyStore {
   }
 
   const coolingDown = () => attemptedAt !== undefined && now() - attemptedAt < cooldownMs;
+  const unavailable = () => keysUnavailable(cooldownMs - (now() - (attemptedAt ?? now())));
 
   const lookup = (kid: string | undefined, alg: string) => lookupIn(byKid, withoutKid, kid, alg);
 
@@ -254,12 +256,12 @@ export function createJwksKeyStore(options: JwksKeyStoreOptions): KeyStore {
       } else if (!coolingDown()) {
         await refresh();
       } else {
-        if (lastFailed) throw new AuthError('AUTH_KEYS_UNAVAILABLE', 'Signing keys are temporarily unavailable');
+        if (lastError !== undefined) throw unavailable();
         throw new AuthError('AUTH_KEY_NOT_FOUND', 'No signing key matches the token');
       }
       const hit = lookup(kid, alg);
       if (hit !== undefined) return found(hit);
-      if (lastFailed) throw new AuthError('AUTH_KEYS_UNAVAILABLE', 'Signing keys are temporarily unavailable');
+      if (lastError !== undefined) throw unavailable();
       throw new AuthError('AUTH_KEY_NOT_FOUND', 'No signing key matches the token');
     },
     stats() {
@@ -270,7 +272,14 @@ export function createJwksKeyStore(options: JwksKeyStoreOptions): KeyStore {
       if (!inflight && !coolingDown()) void refresh();
       return false;
     },
+    failure: () =>
+      fetchedAt !== undefined ? undefined : lastError ? `JWKS fetch failed: ${lastError}` : `fetching the JWKS at ${options.jwksUri}`,
   };
+}
+
+/** The 503 while the set cannot be fetched: Retry-After is the rest of the cooldown. */
+function keysUnavailable(retryAfterMs: number): AuthError {
+  return new AuthError('AUTH_KEYS_UNAVAILABLE', 'Signing keys are temporarily unavailable', { retryAfterSec: retryAfterMs / 1000 });
 }
 
 /** The key a lookup found; null (in the set, not usable for the alg) is AUTH_KEY_NOT_FOUND. */
@@ -279,9 +288,8 @@ function found(key: KeyObject | null): KeyObject {
   return key;
 }
 
-/** One warn line for a failed JWKS fetch: the URL and the status or the error. */
-function logFetchFailure(logger: Pick<Logger, 'warn'> | undefined, jwksUri: string, err: unknown): void {
-  if (!logger) return;
+/** One warn line for a failed JWKS fetch: the URL and the status or the error; returns them as one line (`failure()`). */
+function logFetchFailure(logger: Pick<Logger, 'warn'> | undefined, jwksUri: string, err: unknown): string {
   const fields =
     err instanceof FetchFailure
       ? err.toLog()
@@ -290,5 +298,6 @@ function logFetchFailure(logger: Pick<Logger, 'warn'> | undefined, jwksUri: stri
           error:
             err instanceof Error ? err.message : typeof err === 'object' && err && 'errorMsg' in err ? String(err.errorMsg) : String(err),
         };
-  logger.warn({ jwks_uri: jwksUri, ...fields }, 'JWKS fetch failed');
+  logger?.warn({ jwks_uri: jwksUri, ...fields }, 'JWKS fetch failed');
+  return `${fields.url}: ${fields.error ?? 'failed'}`.slice(0, 1000);
 }

@@ -19,6 +19,8 @@ export const KNOWN_DEV_SECRET_SHA256: ReadonlySet<string> = new Set([
   '5d6d79804fc0cb2dbe44e597044542b8d6f6075b48fc51b27f8a31c4f8b81641', // packages/e2e/test/actor-claim.test.ts
   'f576840fc5d10c8be2ed14fb2188c49cf61d0fdda2f4185e164e00204549cbfa', // packages/e2e/test/runs.test.ts
   '3fc42f98004c25027b7c454301dda7a215418b048a1969c6bffea7b5cfdb1d60', // packages/idp-fixture/test/fixture.ts
+  '0bcfb56b5331a1f8935c7ea804d889f172ec034d05f3cc0b6e20eeba246d66e5', // packages/e2e/test/launcher-truth.test.ts
+  'ef9cf365c55d680d0f167f5766117514f7b4f3cb31e3943f4457b6f16e765980', // packages/idp-fixture/provider/local-provider.mjs
 ]);
 
 export const secretSha256 = (secret: string) => createHash('sha256').update(secret, 'utf8').digest('hex');

@@ -2,6 +2,7 @@ import {
   agentAudiences,
   agentEnvSchema,
   agentResources,
+  envKeysOf,
   envSchemaOf,
   envSchemas,
   issuerEnvSchema,
@@ -29,6 +30,18 @@ describe('environment schemas', () => {
     expect(envSchemaOf('agent-writer')).toBe(writerEnvSchema);
     expect(envSchemaOf('agent-reviewer')).toBe(reviewerEnvSchema);
     expect(envSchemaOf('agent-nobody')).toBeUndefined();
+  });
+
+  it('names the variables each service reads: an agent reads no workflow secret, database or Redis', () => {
+    for (const agent of TOPOLOGY.agents) {
+      const keys = envKeysOf(agent.name)!;
+      expect(keys).toEqual(expect.arrayContaining(['ISSUER_URL', 'PORT', 'LOG_LEVEL', 'ALLOWED_ACTORS']));
+      for (const k of ['WORKFLOW_CLIENT_SECRET', 'DATABASE_URL', 'REDIS_URL']) expect(keys).not.toContain(k);
+    }
+    expect(envKeysOf('workflow')).toEqual(expect.arrayContaining(['WORKFLOW_CLIENT_SECRET', 'DATABASE_URL', 'REDIS_URL']));
+    expect(envKeysOf('agent-writer')).toContain('OPENAI_API_KEY');
+    expect(envKeysOf('agent-research')).not.toContain('OPENAI_API_KEY');
+    expect(envKeysOf('agent-nobody')).toBeUndefined();
   });
 
   it("takes each service's default port, audiences, scopes and SPIFFE ids from the topology", () => {

@@ -511,3 +511,12 @@ export function envSchemaOf(name: string, topology: Topology = TOPOLOGY): z.ZodO
 export function envSchemas(topology: Topology = TOPOLOGY): Readonly<Record<string, z.ZodObject>> {
   return Object.freeze(Object.fromEntries(topology.services.map((s) => [s.name, envSchemaOf(s.name, topology)!])));
 }
+
+/**
+ * The names of the variables a service reads (its schema's keys), for a launcher that passes each
+ * child only its own variables; undefined for a service the topology does not have.
+ */
+export function envKeysOf(name: string, topology: Topology = TOPOLOGY): readonly string[] | undefined {
+  const schema = envSchemaOf(name, topology);
+  return schema ? Object.freeze(Object.keys(schema.shape)) : undefined;
+}

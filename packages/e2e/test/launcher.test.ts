@@ -66,13 +66,21 @@ it('stops every service it started and exits 1 when an agent cannot bind its por
   expect(out).toContain('exited unexpectedly');
   expect(out).not.toContain('all services healthy');
   expect(out).not.toContain('Baton is up');
+  // the agent's own start-up failure is an error line of its own, with an ISO time like every line
+  const failed = out
+    .split('\n')
+    .filter((l) => l.startsWith('{') && l.includes('EADDRINUSE'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  expect(failed).toEqual([expect.objectContaining({ level: 'error', service: 'agent-research' })]);
+  expect(failed[0]!.time).toEqual(new Date(failed[0]!.time as string).toISOString());
   // nothing left behind: every port the launcher used is free again
   for (const port of ports) expect(await canBind(port)).toBe(true);
 }, 90_000);
 
 it('does not take a foreign process that answers the health probe on the port for its own child', async () => {
   // The workflow starts last: the foreign server answers its health path with 200 before the
-  // workflow process has even tried to bind. Only the child's own `listening` line counts.
+  // workflow process has even tried to bind. Only the child's own `listening` message (IPC: its pid
+  // and port) counts.
   const { code, out, ports } = await startWithPortTaken('workflow');
   expect(code).toBe(1);
   expect(out).toContain('workflow exited unexpectedly during start-up');

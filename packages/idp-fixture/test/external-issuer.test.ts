@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '@baton/testkit';
+import { freePort, freePorts } from '@baton/testkit';
 import { RESOURCES, startFixture, type Fixture } from './fixture.js';
 import { ROOT, run, until, type Proc } from './proc.js';
 const WF = RESOURCES.workflow;
@@ -89,13 +89,44 @@ describe('pnpm start with ONLY ISSUER_URL naming an external IdP (passthrough)',
   });
 });
 
+describe("pnpm start with an ISSUER_URL one slash off the IdP's issuer", () => {
+  it('never says it is up, and prints for each service that it is not ready: the issuer mismatch naming both identifiers', async () => {
+    const ports = await freePorts(5);
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'baton-idp-slash-'));
+    const stack = run([path.join(ROOT, 'scripts/start.mjs')], {
+      ISSUER_URL: `${idp.issuer}/`,
+      TOKEN_FORWARDING: 'passthrough',
+      BATON_DATA_DIR: dataDir,
+      ...Object.fromEntries(['WORKFLOW', 'RESEARCH', 'WRITER', 'REVIEWER', 'ISSUER'].map((k, i) => [`${k}_PORT`, String(ports[i])])),
+    });
+    try {
+      const notReady = (service: string) => stack.lines.find((l) => l.startsWith(`${service} is not ready: `));
+      const line = await until(
+        'the agents and the workflow reported not ready',
+        () => (['agent-research', 'agent-writer', 'agent-reviewer', 'workflow'].every(notReady) ? notReady('workflow') : undefined),
+        stack,
+      );
+      expect(line).toContain(`${idp.issuer}/.well-known/openid-configuration: issuer mismatch`);
+      expect(line).toContain(JSON.stringify(idp.issuer));
+      expect(line).toContain(JSON.stringify(`${idp.issuer}/`));
+      expect(stack.lines.join('\n')).not.toContain('Baton is up');
+      expect(stack.lines.join('\n')).not.toContain('all services healthy');
+    } finally {
+      await stack.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
 describe('discovery failures are diagnosed: /readyz false and a log line naming the URL', () => {
   async function agent(env: Record<string, string>) {
     const port = await freePort();
     const p = run([path.join(ROOT, 'apps/agent-research/dist/main.js')], { PORT: String(port), ...env });
     await until('agent listening', () => (p.lines.some((l) => l.includes('agent listening')) ? true : undefined), p);
     const readyz = async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status;
-    return { p, readyz };
+    /** The 503 body's `reason`: what /readyz says is wrong. */
+    const reason = async () => ((await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()) as { reason?: string }).reason;
+    return { p, readyz, reason };
   }
   const warning = (p: Proc, msg: string) => until(msg, () => p.logs().find((l) => l.msg === msg && l.level === 'warn'), p);
 
@@ -123,12 +154,17 @@ describe('discovery failures are diagnosed: /readyz false and a log line naming 
   });
 
   it("an issuer mismatch: the configured identifier has a trailing slash the IdP's does not", async () => {
-    const { p, readyz } = await agent({ ISSUER_URL: `${idp.issuer}/` });
+    const { p, readyz, reason } = await agent({ ISSUER_URL: `${idp.issuer}/` });
     try {
       const line = await warning(p, 'issuer discovery failed');
       expect(line.url).toBe(`${idp.issuer}/.well-known/openid-configuration`);
       expect(String(line.error)).toMatch(/issuer mismatch/);
       expect(await readyz()).toBe(503);
+      // /readyz says so too, naming both identifiers (pnpm start prints it until the agent is ready)
+      const why = await reason();
+      expect(why).toContain(`${idp.issuer}/.well-known/openid-configuration: issuer mismatch`);
+      expect(why).toContain(JSON.stringify(idp.issuer));
+      expect(why).toContain(JSON.stringify(`${idp.issuer}/`));
     } finally {
       await p.stop();
     }

@@ -40,4 +40,25 @@ describe('cors', () => {
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
     expect(other.headers.vary).toContain('Origin');
   });
+
+  it('lets a listed origin delete and update (DELETE, PATCH), resume with Last-Event-ID and read Content-Location', async () => {
+    const a = app(['http://127.0.0.1:5173']);
+    for (const method of ['DELETE', 'PATCH']) {
+      const pre = await request(a)
+        .options('/threads/t1')
+        .set('origin', 'http://127.0.0.1:5173')
+        .set('access-control-request-method', method)
+        .set('access-control-request-headers', 'authorization, last-event-id');
+      expect(pre.status).toBe(204);
+      const methods = String(pre.headers['access-control-allow-methods']).split(/,\s*/);
+      expect(methods).toEqual(expect.arrayContaining(['GET', 'POST', method]));
+      expect(String(pre.headers['access-control-allow-headers']).split(/,\s*/)).toEqual(
+        expect.arrayContaining(['authorization', 'last-event-id']),
+      );
+    }
+    const res = await request(a).post('/run').set('origin', 'http://127.0.0.1:5173');
+    expect(String(res.headers['access-control-expose-headers']).split(/,\s*/)).toEqual(
+      expect.arrayContaining(['content-location', 'www-authenticate', 'x-request-id']),
+    );
+  });
 });

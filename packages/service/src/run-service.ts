@@ -173,7 +173,17 @@ function started<C, D>(
   const { host } = s;
   const url = `${context.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   context.logger.info(options.listening.fields({ context, deps, url, port }), options.listening.message ?? `${context.name} listening`);
+  tellSupervisor({ baton: 'listening', service: context.name, pid: process.pid, port, url });
   return { server, url, shutdown, close };
+}
+
+/**
+ * A supervisor that started this process with an IPC channel (`pnpm start`) learns that it listens
+ * and on which port whatever the log level: one object message. Without a channel, nothing.
+ */
+function tellSupervisor(message: { baton: 'listening'; service: string; pid: number; port: number; url: string }): void {
+  if (typeof process.send !== 'function' || !process.connected) return;
+  process.send(message, undefined, {}, () => undefined); // a closed channel is no failure of the service
 }
 
 function once(fn: () => Promise<void>): () => Promise<void> {

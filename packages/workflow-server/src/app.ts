@@ -37,6 +37,8 @@ export interface WorkflowAppDeps {
   /** Scope every workflow call requires (default `workflow:invoke`). */
   scope?: string;
   ready?: () => boolean | Promise<boolean>;
+  /** Why it is not ready (`reason` in the `/readyz` 503 body). */
+  notReadyReason?: () => string | undefined;
   /** The largest `recursion_limit` a run gets (a caller's larger one is lowered to it): default 25, LangGraph's. */
   maxRecursionLimit?: number;
   /**
@@ -121,7 +123,7 @@ export function createWorkflowApp(deps: WorkflowAppDeps): express.Express {
   app.use(metrics());
   // Before any auth: a preflight carries no token.
   app.use(cors({ allowedOrigins: deps.corsAllowedOrigins ?? [] }));
-  healthRoutes(app, { ...(deps.ready ? { ready: deps.ready } : {}) });
+  healthRoutes(app, { ...(deps.ready ? { ready: deps.ready } : {}), ...(deps.notReadyReason ? { reason: deps.notReadyReason } : {}) });
 
   const auth = requireAuth({
     verifier: deps.verifier,
@@ -168,7 +170,7 @@ export function createWorkflowApp(deps: WorkflowAppDeps): express.Express {
 
   deps.mount?.(app, { auth });
 
-  app.use((_req, _res, next) => next(new BatonError('REQUEST_NOT_FOUND', 'No such route')));
+  app.use((req, _res, next) => next(new BatonError('REQUEST_NOT_FOUND', `No route for ${req.method} ${req.path}`))); // the agents' text
   app.use(errorHandler({ logger }));
   return app;
 }

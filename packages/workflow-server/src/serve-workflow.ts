@@ -269,6 +269,10 @@ function createApp<S extends WorkflowServerEnvSchema, I, O>(
     logger,
     // /readyz: false while shutting down, until the workflow holds keys it can verify with, and while Redis (if any) is unreachable
     ready: () => runs.ready() && (shared?.ready() ?? true) && keys.ready(),
+    notReadyReason: () =>
+      runs.ready()
+        ? (keys.notReadyReason() ?? (shared?.ready() === false ? 'Redis (REDIS_URL) is unreachable' : undefined))
+        : 'shutting down',
     runs: runs.routeOptions,
     verifier,
     auditor,
@@ -310,7 +314,8 @@ export function serveWorkflow<S extends WorkflowServerEnvSchema = WorkflowServer
       shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
       http: httpLimits(config),
       relaxed:
-        config.BATON_PROFILE === 'production'
+        // (no secret at all, e.g. passthrough: nothing to check, nothing to say)
+        config.BATON_PROFILE === 'production' || config.WORKFLOW_CLIENT_SECRET === undefined
           ? []
           : ['WORKFLOW_CLIENT_SECRET is not checked against the secrets published in the repository (production: refused)'],
     }),
