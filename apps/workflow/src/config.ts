@@ -20,6 +20,10 @@ function resolve(c: z.infer<typeof configSchema>) {
     RESEARCH_RESOURCE: c.RESEARCH_RESOURCE ?? c.RESEARCH_URL,
     WRITER_RESOURCE: c.WRITER_RESOURCE ?? c.WRITER_URL,
     REVIEWER_RESOURCE: c.REVIEWER_RESOURCE ?? c.REVIEWER_URL,
+    // Renamed THREAD_TTL_MS / THREAD_SWEEP_INTERVAL_MS (the old names are deprecated aliases, read
+    // by parseConfig); main.ts still reads these two keys.
+    THREAD_TTL: c.THREAD_TTL_MS,
+    THREAD_SWEEP_INTERVAL: c.THREAD_SWEEP_INTERVAL_MS,
   });
 }
 
