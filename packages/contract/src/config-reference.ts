@@ -155,8 +155,7 @@ A renamed variable keeps its old name as a deprecated alias, so compose files, m
 existing environments keep working: the old name set alone is read as the new one, and the
 service writes one \`warn\` line at start-up (\`deprecated variable: OLD is now NEW\`). Both names
 set to the same value is accepted (with the warning); set to different values, the service refuses
-to start naming the old one. (\`ISSUER_MODE\`, the issuer's former name of \`BATON_PROFILE\`, keeps
-its own rule: both set must agree.)
+to start naming the old one.
 `;
 
 function aliasesSection(services: ReadonlyArray<{ name: string; schema: z.ZodObject }>): string[] {

@@ -275,14 +275,15 @@ export interface AliasMeta {
  * A variable's former name, kept so compose files, manifests and users' environments keep working.
  * Declare it in the schema beside the new name; `@baton/service`'s `parseConfig` reads the old
  * name into the new one (one `deprecated variable` warn line at start-up), and refuses the two
- * set to different values. The field itself is the raw string (its value is validated under the
- * new name).
+ * set to different values. The field itself is `field` (default the raw string: its value is
+ * validated under the new name).
  */
-export function deprecatedAlias(of: string) {
-  return z
-    .string()
-    .optional()
-    .meta({ aliasOf: of, deprecated: true, description: `Deprecated alias of ${of} (read when ${of} is unset; both set must agree).` });
+export function deprecatedAlias<F extends z.ZodType = z.ZodOptional<z.ZodString>>(of: string, field?: F) {
+  return ((field ?? z.string().optional()) as F).meta({
+    aliasOf: of,
+    deprecated: true,
+    description: `Deprecated alias of ${of} (read when ${of} is unset; both set must agree).`,
+  });
 }
 
 /** The alias metadata of a field made by `deprecatedAlias` (undefined for any other field). */

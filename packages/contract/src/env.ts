@@ -178,7 +178,12 @@ export function agentResources(topology: Topology = TOPOLOGY): string {
 
 export const issuerEnvSchema = z
   .object({
-    BATON_PROFILE: z.enum(BATON_PROFILES).optional().describe('Unset: ISSUER_MODE (deprecated alias), else `development`.'),
+    BATON_PROFILE: z
+      .enum(BATON_PROFILES)
+      .optional()
+      .describe(
+        '`production` (the image) or `development`. Production: no /dev routes or dev users, the workflow client may not use client_credentials, ISSUER_URL, ISSUER_DATA_DIR and WORKFLOW_CLIENT_SECRET are required. Unset: ISSUER_MODE (its deprecated alias), else `development`.',
+      ),
     PORT: port(ISSUER.port),
     HOST: host(),
     ...httpServerEnvFields,
@@ -194,10 +199,7 @@ export const issuerEnvSchema = z
       .describe(
         'Signing keys (`keys.json`) and the dev client secret, both 0600 in a 0700 directory (default `.data/issuer` under the working directory). Required in production.',
       ),
-    ISSUER_MODE: z
-      .enum(BATON_PROFILES)
-      .optional()
-      .describe("Deprecated alias of BATON_PROFILE (the issuer's former switch); both set must agree."),
+    ISSUER_MODE: deprecatedAlias('BATON_PROFILE', z.enum(BATON_PROFILES).optional()),
     WORKFLOW_CLIENT_ID: z
       .string()
       .regex(/^[\x21-\x7e]{1,128}$/, { error: 'must be 1-128 printable ASCII characters' })

@@ -2,7 +2,7 @@
 // one warn line), and set beside the new name with another value stops the start.
 import express from 'express';
 import { z } from 'zod';
-import { deprecatedAlias, duration, workflowEnvSchema } from '@baton/contract/env';
+import { deprecatedAlias, duration, issuerEnvSchema, workflowEnvSchema } from '@baton/contract/env';
 import { parseConfig, type DeprecatedVariable } from './config.js';
 import { runService } from './run-service.js';
 
@@ -67,6 +67,29 @@ describe('a deprecated alias', () => {
     expect(notices.map((n) => `${n.variable}->${n.use}`)).toEqual([
       'THREAD_TTL->THREAD_TTL_MS',
       'THREAD_SWEEP_INTERVAL->THREAD_SWEEP_INTERVAL_MS',
+    ]);
+  });
+});
+
+describe("the issuer's ISSUER_MODE (its former name of BATON_PROFILE)", () => {
+  it('is read as BATON_PROFILE with a notice, and refused when it disagrees', () => {
+    const notices: DeprecatedVariable[] = [];
+    const c = parseConfig(issuerEnvSchema, {
+      env: { ISSUER_MODE: 'development' },
+      service: 'issuer',
+      onDeprecated: (n) => notices.push(n),
+    });
+    expect({ profile: c.BATON_PROFILE, notices }).toEqual({
+      profile: 'development',
+      notices: [{ variable: 'ISSUER_MODE', use: 'BATON_PROFILE' }],
+    });
+    expect(
+      issuesOf(() => parseConfig(issuerEnvSchema, { env: { ISSUER_MODE: 'production', BATON_PROFILE: 'development' }, service: 'issuer' })),
+    ).toEqual([
+      {
+        variable: 'ISSUER_MODE',
+        message: 'is a deprecated alias of BATON_PROFILE and both are set to different values: unset ISSUER_MODE',
+      },
     ]);
   });
 });
