@@ -311,7 +311,7 @@ const agentUrl = (a: AgentDefinition) => url(`http://127.0.0.1:${a.port}${a.path
 const nonEmpty = (d: string) => z.string().min(1).default(d);
 
 /**
- * The workflow's environment. Every variable is listed in its README's configuration table and
+ * The workflow's environment. Every variable carries its description (docs/CONFIG.md is generated from them) and is
  * checked by the compose test (docker-compose.yml may only set variables declared here). An agent
  * it calls has `<KEY>_URL`, `<KEY>_AUDIENCE`, `<KEY>_SCOPE` and `<KEY>_SPIFFE_ID`.
  */
