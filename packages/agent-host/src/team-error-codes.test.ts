@@ -25,6 +25,9 @@ const SUMMARIZER_ERRORS = defineErrorCodes(
 );
 
 const summarize = RunnableLambda.from((input: { text: string }) => {
+  // Plain JavaScript in the team's code: no BatonError, only the declared code.
+  if (input.text === 'plain') throw Object.assign(new Error('text is over the limit'), { code: 'SUMMARIZER_TEXT_TOO_LONG' });
+  if (input.text === 'undeclared') throw Object.assign(new Error('secret detail'), { code: 'SUMMARIZER_NOT_DECLARED' });
   if (input.text.length > 2000) throw new BatonError(SUMMARIZER_ERRORS.SUMMARIZER_TEXT_TOO_LONG, 'text is over 2000 characters');
   return { summary: input.text.slice(0, 40) };
 });
@@ -41,6 +44,7 @@ beforeAll(async () => {
     ...fromDeps({ settings, ...createAgentAuth(settings, { logger }), logger }),
     runnable: summarize,
     inputSchema: z.object({ text: z.string() }),
+    errorCodes: [SUMMARIZER_ERRORS],
   });
   server = http.createServer(app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -67,6 +71,15 @@ describe("a team agent's own error code", () => {
     expect(res.status).toBe(413);
     expect(await res.json()).toEqual({ error: { code: 'SUMMARIZER_TEXT_TOO_LONG', message: 'text is over 2000 characters' } });
     expect((await call('invoke', 'short')).status).toBe(200);
+  });
+
+  it('recognises a declared code on a plain error by its code (the agent declared its codes), and nothing else', async () => {
+    const res = await call('invoke', 'plain');
+    expect(res.status).toBe(413);
+    expect(await res.json()).toEqual({ error: { code: 'SUMMARIZER_TEXT_TOO_LONG', message: 'text is over the limit' } });
+    const other = await call('invoke', 'undeclared');
+    expect(other.status).toBe(500);
+    expect(((await other.json()) as { error: { code: string } }).error.code).toBe('RUNNABLE_FAILED');
   });
 
   it('ends a stream with an error event carrying its status and code', async () => {

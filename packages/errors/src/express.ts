@@ -25,7 +25,7 @@ export interface ErrorHandlerOptions {
  */
 export function toBatonError(err: unknown, codes: readonly ErrorCodeSet[] = []): BatonError {
   if (isBatonError(err)) return err;
-  const declared = declaredCode(err, codes);
+  const declared = errorFromDeclaredCode(err, codes);
   if (declared) return declared;
   const e = err as { type?: string; status?: number; statusCode?: number } | undefined;
   switch (e?.type) {
@@ -47,8 +47,13 @@ export function toBatonError(err: unknown, codes: readonly ErrorCodeSet[] = []):
   return new BatonError('SERVER_INTERNAL', 'Internal error', { expose: false, cause: err });
 }
 
-/** An error carrying one of the declared codes (recognised by its code, never by its class). */
-function declaredCode(err: unknown, codes: readonly ErrorCodeSet[]): BatonError | undefined {
+/**
+ * An error that is not a BatonError but carries one of the declared codes (sets from
+ * `defineErrorCodes`) as its `code`: recognised by its code, never by its class. Its own message
+ * (scrubbed) only when the code is a client error. Undefined for anything else.
+ */
+export function errorFromDeclaredCode(err: unknown, codes: readonly ErrorCodeSet[]): BatonError | undefined {
+  if (isBatonError(err)) return undefined;
   const code = (err as { code?: unknown } | null | undefined)?.code;
   if (typeof code !== 'string' || !codes.some((set) => Object.prototype.hasOwnProperty.call(set, code))) return undefined;
   const be = new BatonError(code as ErrorCode, 'Request failed', { cause: err });
