@@ -33,7 +33,9 @@ const env = process.env;
 const host = env.BATON_HOST ?? '127.0.0.1';
 const dataDir = path.resolve(env.BATON_DATA_DIR ?? path.join(root, '.data'));
 // Names, default ports and paths: @baton/contract's topology. An agent's port is <KEY>_PORT (RESEARCH_PORT).
-const { TOPOLOGY, envKeysOf } = await loadContract();
+const { TOPOLOGY, envKeysOf, launcherEnvSchema } = await loadContract();
+// The launcher's own variables, validated once (docs/CONFIG.md, "Launcher"): a bad one exits 1 naming it.
+const launch = parseLauncherEnv(launcherEnvSchema);
 const { issuer: ISSUER, workflow: WORKFLOW, agents: AGENTS } = TOPOLOGY;
 const port = (name, fallback) => Number(env[name] ?? fallback);
 const ports = {
@@ -41,7 +43,7 @@ const ports = {
   [WORKFLOW.name]: port('WORKFLOW_PORT', WORKFLOW.port),
   ...Object.fromEntries(AGENTS.map((a) => [a.name, port(`${a.envPrefix}_PORT`, a.port)])),
 };
-const mtls = /^(1|true|yes|on)$/i.test(env.MTLS ?? '');
+const mtls = launch.MTLS;
 const scheme = mtls ? 'https' : 'http';
 const certsDir = path.resolve(env.BATON_CERTS_DIR ?? path.join(root, 'certs'));
 const devIssuerUrl = `${scheme}://${host}:${ports[ISSUER.name]}`;
@@ -122,7 +124,7 @@ const services = [
     dir: `apps/${agent.name}`,
     health: `${url(agent.name)}${agent.healthPath}`,
     readyz: `${url(agent.name)}/readyz`,
-    env: { ...shared, ...tlsEnv(agent.name), PORT: ports[agent.name], AUTH_MODE: env.AGENT_AUTH_MODE ?? agentAuthMode },
+    env: { ...shared, ...tlsEnv(agent.name), PORT: ports[agent.name], AUTH_MODE: launch.AGENT_AUTH_MODE ?? agentAuthMode },
   })),
   {
     name: WORKFLOW.name,
@@ -157,23 +159,25 @@ let phase = 'starting';
 
 // Restart policy (README "pnpm start"): delay = min(BACKOFF_MS * 2^(crashes in the window - 1), BACKOFF_MAX_MS);
 // MAX_CRASHES crashes of one service within WINDOW_MS give up and stop everything (exit 1).
-const positive = (name, fallback) => {
-  const v = Number(env[name] ?? fallback);
-  if (!Number.isFinite(v) || v <= 0) {
-    process.stderr.write(`${name} must be a positive number\n`);
-    process.exit(1);
-  }
-  return v;
-};
 const restartPolicy = {
-  backoffMs: positive('BATON_RESTART_BACKOFF_MS', 500),
-  backoffMaxMs: positive('BATON_RESTART_BACKOFF_MAX_MS', 10_000),
-  maxCrashes: positive('BATON_RESTART_MAX_CRASHES', 5),
-  windowMs: positive('BATON_RESTART_WINDOW_MS', 60_000),
+  backoffMs: launch.BATON_RESTART_BACKOFF_MS,
+  backoffMaxMs: launch.BATON_RESTART_BACKOFF_MAX_MS,
+  maxCrashes: launch.BATON_RESTART_MAX_CRASHES,
+  windowMs: launch.BATON_RESTART_WINDOW_MS,
 };
 const crashes = new Map(); // service name -> times of its recent crashes
 const restartTimers = new Set();
 const listened = new WeakSet(); // children that told us (IPC) they listen on their port
+
+/** The launcher's variables through its schema (empty = unset); prints the wrong ones (never values) and exits 1. */
+function parseLauncherEnv(schema) {
+  const set = Object.fromEntries(Object.entries(env).filter(([k, v]) => v !== '' && k in schema.shape));
+  const result = schema.safeParse(set);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(environment)'}: ${i.message}`).join('\n');
+  process.stderr.write(`launcher: invalid configuration (values not shown):\n${lines}\n`);
+  process.exit(1);
+}
 
 /** One JSON line, shaped like the services' (level label, ISO time). */
 function log(level, msg, extra = {}, service = 'launcher') {

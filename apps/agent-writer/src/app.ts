@@ -5,6 +5,7 @@ import { createChatModel, llmSettings } from '@baton/agent-kit/llm';
 import type { WriterConfig } from './config.js';
 import { writerInputSchema, writerOutputSchema } from '@baton/contract/wire';
 import { ReportWriter } from './writer.js';
+import { WRITER_ERRORS } from './error-codes.js';
 
 export type WriterDeps = AgentDeps<WriterConfig> & {
   /** Overrides the configured chat model (tests inject a fake one). */
@@ -21,5 +22,6 @@ export async function createApp(deps: WriterDeps): Promise<Express> {
     runnable,
     inputSchema: writerInputSchema,
     outputSchema: writerOutputSchema,
+    errorCodes: [WRITER_ERRORS],
   });
 }

@@ -1,5 +1,6 @@
 import { BatonError } from '@baton/errors';
 import type { ParsedWriterInput } from '@baton/contract/wire';
+import { WRITER_ERRORS } from './error-codes.js';
 
 /**
  * Size caps the offline writer enforces on top of the input schema, sized to what it needs:
@@ -33,7 +34,7 @@ export function checkInputSize(input: ParsedWriterInput, limits: typeof WRITER_L
 
 function tooLarge(path: string, max: number, what = 'characters'): never {
   const unit = what === 'characters' ? 'characters' : `characters of ${what}`;
-  throw new BatonError('WRITER_INPUT_TOO_LARGE', `Writer input too large: ${path} is over ${max} ${unit}`, {
+  throw new BatonError(WRITER_ERRORS.WRITER_INPUT_TOO_LARGE, `Writer input too large: ${path} is over ${max} ${unit}`, {
     detail: [{ path, max }],
   });
 }

@@ -5,6 +5,7 @@ import express, { type Express } from 'express';
 import { ASSERTION_ALGS } from './client-assertion.js';
 import type { IssuerConfig } from './config.js';
 import { devRoutes } from './dev-routes.js';
+import { ISSUER_ERRORS } from './error-codes.js';
 import type { KeyStore } from './keys.js';
 import { allScopes, GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE, type Policy } from './policy.js';
 import { TOKEN_PATH, tokenEndpoint } from './token-endpoint.js';
@@ -64,6 +65,6 @@ export function createApp(deps: AppDeps): Express {
   if (config.mode === 'development') app.use(devRoutes({ config, keys, policy, now }));
 
   app.use((_req, _res, next) => next(new BatonError('REQUEST_NOT_FOUND', 'Not found')));
-  app.use(errorHandler({ logger }));
+  app.use(errorHandler({ logger, codes: [ISSUER_ERRORS] }));
   return app;
 }

@@ -58,7 +58,6 @@ function relaxedOf(env: IssuerEnv): string[] {
     'dev routes mounted: POST /dev/token mints any development user a token; POST /dev/rotate-keys (loopback only)',
     'the workflow client may use client_credentials (production: token exchange only)',
     `WORKFLOW_CLIENT_SECRET ${env.WORKFLOW_CLIENT_SECRET ? 'is not checked against the secrets published in the repository' : 'unset: generated into the data dir'}`,
-    ...(env.ISSUER_MODE !== undefined ? ['ISSUER_MODE is deprecated: set BATON_PROFILE'] : []),
   ];
 }
 

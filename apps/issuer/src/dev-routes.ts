@@ -2,6 +2,7 @@ import { BatonError } from '@baton/errors';
 import express, { type Router } from 'express';
 import { z } from 'zod';
 import type { IssuerConfig } from './config.js';
+import { ISSUER_ERRORS } from './error-codes.js';
 import { RotationRefused, type KeyStore } from './keys.js';
 import { findAgent, WORKFLOW_SCOPE, type Policy } from './policy.js';
 import { mintAccessToken } from './tokens.js';
@@ -50,29 +51,32 @@ export function devRoutes(deps: DevRoutesDeps): Router {
   router.post('/dev/token', noStore, express.json({ limit: '4kb' }), (req, res) => {
     const parsed = devTokenBody.safeParse(req.body ?? {});
     if (!parsed.success) {
-      throw new BatonError('ISSUER_DEV_INVALID_REQUEST', 'body must be {user, audience?, scope?, ttl?}', {
+      throw new BatonError(ISSUER_ERRORS.ISSUER_DEV_INVALID_REQUEST, 'body must be {user, audience?, scope?, ttl?}', {
         detail: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
       });
     }
     const { user: userName, audience = config.workflowAudience, scope, ttl } = parsed.data;
     const user = policy.users.find((u) => u.sub === userName);
-    if (!user) throw new BatonError('ISSUER_UNKNOWN_USER', 'unknown development user');
+    if (!user) throw new BatonError(ISSUER_ERRORS.ISSUER_UNKNOWN_USER, 'unknown development user');
 
     let allowed: string[];
     if (audience === config.workflowAudience) {
       allowed = user.scope;
     } else {
       const agent = findAgent(policy, audience);
-      if (!agent) throw new BatonError('ISSUER_UNKNOWN_AUDIENCE', 'unknown audience');
+      if (!agent) throw new BatonError(ISSUER_ERRORS.ISSUER_UNKNOWN_AUDIENCE, 'unknown audience');
       // An agent's scope is only ever granted on behalf of a user who may use the workflow.
       if (!user.scope.includes(WORKFLOW_SCOPE)) {
-        throw new BatonError('ISSUER_SCOPE_NOT_ALLOWED', `user does not hold ${WORKFLOW_SCOPE}, so no agent token can be issued`);
+        throw new BatonError(
+          ISSUER_ERRORS.ISSUER_SCOPE_NOT_ALLOWED,
+          `user does not hold ${WORKFLOW_SCOPE}, so no agent token can be issued`,
+        );
       }
       allowed = agent.scope;
     }
     const requested = scope === undefined ? allowed : [...new Set(scope.split(' ').filter(Boolean))];
     if (requested.length === 0 || requested.some((s) => !allowed.includes(s))) {
-      throw new BatonError('ISSUER_SCOPE_NOT_ALLOWED', 'requested scope is not granted to this user for this audience');
+      throw new BatonError(ISSUER_ERRORS.ISSUER_SCOPE_NOT_ALLOWED, 'requested scope is not granted to this user for this audience');
     }
     const nowSec = Math.floor(now() / 1000);
     const expiresIn = Math.min(ttl ?? config.accessTokenTtlSec, config.devTokenMaxTtlSec);
@@ -96,12 +100,12 @@ export function devRoutes(deps: DevRoutesDeps): Router {
   // Loopback only: from anywhere else, rotating would void every outstanding token.
   router.post('/dev/rotate-keys', noStore, async (req, res) => {
     if (!isLoopback(req.socket.remoteAddress))
-      throw new BatonError('ISSUER_DEV_LOOPBACK_ONLY', 'key rotation is accepted from this machine (loopback) only');
+      throw new BatonError(ISSUER_ERRORS.ISSUER_DEV_LOOPBACK_ONLY, 'key rotation is accepted from this machine (loopback) only');
     let kid: string;
     try {
       kid = await keys.rotate(maxTokenLifetimeSec(config) * 1000, new Date(now()));
     } catch (err) {
-      if (err instanceof RotationRefused) throw new BatonError('ISSUER_ROTATION_REFUSED', err.message);
+      if (err instanceof RotationRefused) throw new BatonError(ISSUER_ERRORS.ISSUER_ROTATION_REFUSED, err.message);
       throw err;
     }
     req.log?.info({ event: 'keys_rotated', kid }, 'signing key rotated');

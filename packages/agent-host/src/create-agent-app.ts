@@ -2,7 +2,7 @@ import express, { type Express } from 'express';
 import type { ZodType } from 'zod';
 import type { Auditor, Verifier } from '@baton/auth';
 import { requireAuth } from '@baton/auth/express';
-import { BatonError } from '@baton/errors';
+import { BatonError, type ErrorCodeSet } from '@baton/errors';
 import { errorHandler } from '@baton/errors/express';
 import { addRoutes, type AddRoutesOptions, type AnyRunnable } from '@baton/runnable-server';
 import { adoptIncomingCorrelation, healthRoutes, metrics, requestContext, type Logger } from '@baton/service';
@@ -54,6 +54,11 @@ export interface CreateAgentAppOptions {
   ready?: () => boolean | Promise<boolean>;
   /** Why it is not ready (`reason` in the `/readyz` 503 body). */
   notReadyReason?: () => string | undefined;
+  /**
+   * The agent's own error codes (sets from `@baton/errors`' `defineErrorCodes`), for its error
+   * handler and its routes: an error carrying one of them as its `code` answers with it.
+   */
+  errorCodes?: readonly ErrorCodeSet[];
   /** Passed to `addRoutes` (bodyLimit, pingIntervalMs, maxBatchSize, configKeys ...). */
   routes?: Omit<AddRoutesOptions, 'path' | 'auth' | 'inputSchema' | 'outputSchema' | 'logger'>;
 }
@@ -149,10 +154,11 @@ export function createAgentApp(options: CreateAgentAppOptions): Express {
     auth: peers !== undefined ? [peerGate({ allowedPeers: peers, auditor: options.auditor, logger }), verify] : verify,
     ...(options.inputSchema ? { inputSchema: options.inputSchema } : {}),
     ...(options.outputSchema ? { outputSchema: options.outputSchema } : {}),
+    ...(options.errorCodes ? { errorCodes: options.errorCodes } : {}),
     logger,
   });
 
   app.use((req, _res, next) => next(new BatonError('REQUEST_NOT_FOUND', `No route for ${req.method} ${req.path}`)));
-  app.use(errorHandler({ logger }));
+  app.use(errorHandler({ logger, ...(options.errorCodes ? { codes: options.errorCodes } : {}) }));
   return app;
 }

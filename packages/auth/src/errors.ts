@@ -122,7 +122,7 @@ export function isAuthErrorCode(code: unknown): code is AuthErrorCode {
  * package may be loaded) with an `AUTH_*` code, wherever it was made (`new BatonError('AUTH_…')`
  * in another package included).
  */
-export function isAuthError(err: unknown): err is BatonError & { code: AuthErrorCode } {
+export function isAuthError(err: unknown): err is Omit<BatonError, 'code'> & { readonly code: AuthErrorCode } {
   return isBatonError(err) && isAuthErrorCode(err.code);
 }
 

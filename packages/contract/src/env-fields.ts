@@ -10,12 +10,13 @@ export function port(defaultPort: number) {
     .int({ error: 'must be an integer port 0-65535' })
     .min(0, { error: 'must be an integer port 0-65535' })
     .max(65535, { error: 'must be an integer port 0-65535' })
-    .default(defaultPort);
+    .default(defaultPort)
+    .describe('TCP port to listen on (0 picks a free one).');
 }
 
 /** Interface to bind. Default 127.0.0.1 (containers set HOST=0.0.0.0). */
 export function host(defaultHost = '127.0.0.1') {
-  return z.string().min(1).default(defaultHost);
+  return z.string().min(1).default(defaultHost).describe('Interface to bind (`0.0.0.0` in containers).');
 }
 
 /** A boolean from 'true'/'false'/'1'/'0' (case-insensitive); anything else is an error. */
@@ -122,9 +123,12 @@ function optionalListOf(allowed: readonly string[]) {
  * `TOKEN_PROFILE` (strict), and the knobs that override one setting of it.
  */
 export const tokenProfileEnvFields = {
-  /** Which access-token shapes are accepted: strict (RFC 9068, default), dev, keycloak, auth0, okta, entra. */
-  TOKEN_PROFILE: z.enum(TOKEN_PROFILES).default('strict'),
-  /** Accepted `typ` header values (comma list; `none` = no typ header). Default: the profile's. */
+  TOKEN_PROFILE: z
+    .enum(TOKEN_PROFILES)
+    .default('strict')
+    .describe(
+      'Which access-token shapes are accepted: strict (RFC 9068), dev, keycloak, auth0, okta, entra (docs/IDENTITY-PROVIDERS.md); each setting it relaxes is one `warn` line at start-up.',
+    ),
   TOKEN_TYP: z
     .string()
     .transform((s, ctx) => {
@@ -138,11 +142,14 @@ export const tokenProfileEnvFields = {
       }
       return items;
     })
-    .optional(),
-  /** Where scopes are read: scope, scope-array, scp, permissions, roles (comma list). Default: the profile's. */
-  TOKEN_SCOPE_CLAIMS: optionalListOf(TOKEN_SCOPE_CLAIM_VALUES),
-  /** Which claim names the client: client_id, azp, cid, appid (comma list, first present wins). Default: the profile's. */
-  TOKEN_CLIENT_CLAIMS: optionalListOf(TOKEN_CLIENT_CLAIM_VALUES),
+    .optional()
+    .describe("Accepted `typ` header values, case-insensitive (comma list; `none` = a token without `typ`). Default: the profile's."),
+  TOKEN_SCOPE_CLAIMS: optionalListOf(TOKEN_SCOPE_CLAIM_VALUES).describe(
+    "Where scopes are read (comma list): `scope` (a string only), `scope-array` (`scope` as a string or an array), `scp` (string or array), `permissions` (array), `roles` (array). Default: the profile's.",
+  ),
+  TOKEN_CLIENT_CLAIMS: optionalListOf(TOKEN_CLIENT_CLAIM_VALUES).describe(
+    "Which claim names the client (comma list, the first present wins): `client_id`, `azp`, `cid`, `appid`. Default: the profile's.",
+  ),
 };
 
 /** A Postgres connection URL (`postgres://` or `postgresql://`); its value is never echoed in an error. */
@@ -168,44 +175,125 @@ export function int(defaultValue: number, { min = 0, max = Number.MAX_SAFE_INTEG
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
+/** The unit a duration variable's name carries: `_MS` (milliseconds) or `_SEC` (seconds). */
+export type DurationUnit = 'ms' | 's';
+
 /** Parse '250ms', '10s', '5m', '1h', '30d', or a bare number in `bareUnit`. Returns ms, or undefined. */
-export function parseDuration(text: string, bareUnit: 'ms' | 's' = 'ms'): number | undefined {
+export function parseDuration(text: string, bareUnit: DurationUnit = 'ms'): number | undefined {
   const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(text.trim());
   if (!m) return undefined;
   const n = Number(m[1]) * (UNIT_MS[m[2] ?? bareUnit] ?? 1);
-  return Number.isFinite(n) ? Math.round(n) : undefined;
+  return Number.isFinite(n) ? n : undefined;
 }
 
-/** A duration in milliseconds: '250ms', '10s', '5m', '1h' or a bare number of ms. */
-export function durationMs(defaultMs: number) {
+/** A duration in `unit` as the shortest exact text: 30000 ms -> '30s', 2592000000 ms -> '30d', 250 ms -> '250ms'. */
+export function formatDuration(value: number, unit: DurationUnit = 'ms'): string {
+  const ms = value * UNIT_MS[unit]!;
+  for (const u of ['d', 'h', 'm', 's'] as const) if (ms >= UNIT_MS[u]! && ms % UNIT_MS[u]! === 0) return `${ms / UNIT_MS[u]!}${u}`;
+  return `${ms}ms`;
+}
+
+/** What a duration field's metadata says (`field.meta().duration`): the docs and the tests read it. */
+export interface DurationMeta {
+  unit: DurationUnit;
+  /** Default, in `unit`. */
+  default: number;
+  /** Bounds, in `unit`. */
+  min: number;
+  max: number;
+}
+
+function durationBounds(unit: DurationUnit, min: number, max: number): string {
+  if (max < Number.MAX_SAFE_INTEGER) return `, from ${formatDuration(min, unit)} to ${formatDuration(max, unit)}`;
+  return min > 0 ? `, at least ${formatDuration(min, unit)}` : '';
+}
+
+/**
+ * The one duration rule, for every time setting of every service (a variable's name carries its
+ * unit: `JWKS_COOLDOWN_MS`, `ACCESS_TOKEN_TTL_SEC`):
+ * - a bare number is in the unit the name carries (`JWKS_COOLDOWN_MS=1500` is 1.5 s,
+ *   `ACCESS_TOKEN_TTL_SEC=600` is 10 minutes);
+ * - a number with a unit is accepted everywhere: `250ms`, `30s`, `10m`, `1h`, `30d`;
+ * - the value must be a whole number of the name's unit within [min, max] (bounds in that unit);
+ *   anything else is refused with the same text in every service:
+ *   `must be a duration: a whole number of ms, or a number with a unit (250ms, 30s, 10m, 1h, 30d)…`.
+ * Parses to a number in the name's unit (ms for `_MS`, seconds for `_SEC`).
+ */
+export function duration(
+  unit: DurationUnit,
+  defaultValue: number,
+  { min = 0, max = Number.MAX_SAFE_INTEGER }: { min?: number; max?: number } = {},
+) {
+  const unitName = unit === 'ms' ? 'ms' : 'seconds';
+  const message = `must be a duration: a whole number of ${unitName}, or a number with a unit (250ms, 30s, 10m, 1h, 30d)${durationBounds(unit, min, max)}`;
+  const meta: DurationMeta = { unit, default: defaultValue, min, max };
   return z
     .string()
     .transform((s, ctx) => {
-      const v = parseDuration(s, 'ms');
-      if (v === undefined) {
-        ctx.addIssue({ code: 'custom', message: "must be a duration like '500ms', '10s', '5m' or a number of ms" });
+      const ms = parseDuration(s, unit);
+      const v = ms === undefined ? undefined : ms / UNIT_MS[unit]!;
+      if (v === undefined || !Number.isSafeInteger(v) || v < min || v > max) {
+        ctx.addIssue({ code: 'custom', message });
         return z.NEVER;
       }
       return v;
     })
     .optional()
-    .transform((v) => v ?? defaultMs);
+    .transform((v) => v ?? defaultValue)
+    .meta({ duration: meta });
 }
 
-/** A duration in whole seconds: '30s', '5m', '1h' or a bare number of seconds. */
+/** The duration metadata of a field made by `duration` (undefined for any other field). */
+export function durationMetaOf(field: z.ZodType): DurationMeta | undefined {
+  return (field.meta() as { duration?: DurationMeta } | undefined)?.duration;
+}
+
+/**
+ * A duration in milliseconds: `duration('ms', defaultMs)`.
+ * @deprecated use `duration('ms', defaultMs, { min, max })` (the one rule, with bounds).
+ */
+export function durationMs(defaultMs: number) {
+  return duration('ms', defaultMs);
+}
+
+/**
+ * A duration in whole seconds: `duration('s', defaultSec)`.
+ * @deprecated use `duration('s', defaultSec, { min, max })` (the one rule, with bounds).
+ */
 export function durationSec(defaultSec: number) {
-  return z
-    .string()
-    .transform((s, ctx) => {
-      const v = parseDuration(s, 's');
-      if (v === undefined || v % 1000 !== 0) {
-        ctx.addIssue({ code: 'custom', message: "must be a whole number of seconds like '300', '30s', '5m'" });
-        return z.NEVER;
-      }
-      return v / 1000;
-    })
-    .optional()
-    .transform((v) => v ?? defaultSec);
+  return duration('s', defaultSec);
+}
+
+/** What a deprecated alias field's metadata says (`field.meta().aliasOf`). */
+export interface AliasMeta {
+  /** The variable's current name. */
+  aliasOf: string;
+  deprecated: true;
+}
+
+/**
+ * A variable's former name, kept so compose files, manifests and users' environments keep working.
+ * Declare it in the schema beside the new name; `@baton/service`'s `parseConfig` reads the old
+ * name into the new one (one `deprecated variable` warn line at start-up), and refuses the two
+ * set to different values. The field itself is `field` (default the raw string: its value is
+ * validated under the new name).
+ */
+export function deprecatedAlias<F extends z.ZodType = z.ZodOptional<z.ZodString>>(of: string, field?: F) {
+  return ((field ?? z.string().optional()) as F).meta({
+    aliasOf: of,
+    deprecated: true,
+    description: `Deprecated alias of ${of} (read when ${of} is unset; both set must agree).`,
+  });
+}
+
+/** The alias metadata of a field made by `deprecatedAlias` (undefined for any other field). */
+export function aliasOf(field: z.ZodType): string | undefined {
+  return (field.meta() as Partial<AliasMeta> | undefined)?.aliasOf;
+}
+
+/** `JWKS_COOLDOWN_MS`, read by every verifying service (the workflow and each agent) with the same rule and bounds. */
+export function jwksCooldownMs() {
+  return duration('ms', 30_000, { min: 1_000 }).describe('Minimum time between two JWKS refetches caused by an unknown `kid`.');
 }
 
 /** A comma-separated list of non-empty strings. */
@@ -226,7 +314,7 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 
 /** `LOG_LEVEL`: pino's levels, default `info`. */
 export function logLevel() {
-  return z.enum(LOG_LEVELS).default('info');
+  return z.enum(LOG_LEVELS).default('info').describe("pino's level: fatal, error, warn, info, debug, trace or silent.");
 }
 
 /** A SPIFFE id from the environment, with a default. */
@@ -239,25 +327,32 @@ export function spiffeIdVar(defaultId: string) {
  * anything else is a configuration error. Spread into a service's zod config object.
  */
 export const tlsEnvShape = {
-  /** PEM certificate of this service (its identity: one `spiffe://` URI SAN). */
-  TLS_CERT_FILE: z.string().min(1).optional(),
-  /** PEM private key of `TLS_CERT_FILE`. */
-  TLS_KEY_FILE: z.string().min(1).optional(),
-  /** PEM CA bundle: peers' certificates must chain to it. */
-  TLS_CA_FILE: z.string().min(1).optional(),
+  TLS_CERT_FILE: z.string().min(1).optional().describe('PEM certificate of this service (its identity: one `spiffe://` URI SAN).'),
+  TLS_KEY_FILE: z.string().min(1).optional().describe('PEM private key of `TLS_CERT_FILE`.'),
+  TLS_CA_FILE: z.string().min(1).optional().describe("PEM CA bundle: peers' certificates must chain to it."),
 };
+
+/** `tlsEnvShape` with what turning TLS on does in this service said on TLS_CERT_FILE (the docs read it). */
+export function tlsEnvFields(whenOn: string) {
+  return {
+    ...tlsEnvShape,
+    TLS_CERT_FILE: tlsEnvShape.TLS_CERT_FILE.describe(
+      `PEM certificate of this service (its identity: one \`spiffe://\` URI SAN). ${whenOn}`,
+    ),
+  };
+}
 
 /**
  * The optional chat model's variables (the writer and the reviewer): spread into an agent's config
  * schema. `@baton/agent-kit/llm` turns them into a model.
  */
 export const llmEnvFields = {
-  LLM_PROVIDER: z.enum(['none', 'openai', 'ollama']).default('none'),
-  LLM_MODEL: z.string().trim().min(1).optional(),
-  LLM_TEMPERATURE: z.coerce.number().min(0).max(2).optional(),
-  OPENAI_API_KEY: z.string().min(1).optional(),
-  OPENAI_BASE_URL: url().optional(),
-  OLLAMA_BASE_URL: url('http://127.0.0.1:11434'),
+  LLM_PROVIDER: z.enum(['none', 'openai', 'ollama']).default('none').describe('`none` (offline, deterministic), `openai` or `ollama`.'),
+  LLM_MODEL: z.string().trim().min(1).optional().describe("The model name (default: the provider's, `gpt-4o-mini` / `llama3.1`)."),
+  LLM_TEMPERATURE: z.coerce.number().min(0).max(2).optional().describe('Sampling temperature, 0-2 (default 0.2).'),
+  OPENAI_API_KEY: z.string().min(1).optional().describe('API key for `openai`; never logged.'),
+  OPENAI_BASE_URL: url().optional().describe("Base URL of an OpenAI-compatible API (default OpenAI's)."),
+  OLLAMA_BASE_URL: url('http://127.0.0.1:11434').describe('The Ollama server.'),
 };
 
 /** `BATON_PROFILE`: `production` (the image's default) or `development` (`pnpm start`, the compose try-out). */
@@ -270,7 +365,10 @@ export type BatonProfile = (typeof BATON_PROFILES)[number];
  * prints one line per relaxed setting when it is not `production`.
  */
 export function profile() {
-  return z.enum(BATON_PROFILES).default('development');
+  return z
+    .enum(BATON_PROFILES)
+    .default('development')
+    .describe('`production` (the image) or `development` (`pnpm start`, tests): the secure defaults or the try-out ones.');
 }
 
 /**
@@ -279,10 +377,9 @@ export function profile() {
  * connections open at once. A client that trickles a body is cut with 408 at the request timeout.
  */
 export const httpServerEnvFields = {
-  /** Time to receive a request's headers. */
-  HTTP_HEADERS_TIMEOUT_MS: int(10_000, { min: 100, max: 600_000 }),
-  /** Time to receive a whole request, body included (not the response: streams may run longer). */
-  HTTP_REQUEST_TIMEOUT_MS: int(30_000, { min: 100, max: 600_000 }),
-  /** Open connections at once; past it new connections are dropped. */
-  HTTP_MAX_CONNECTIONS: int(1024, { min: 1, max: 1_000_000 }),
+  HTTP_HEADERS_TIMEOUT_MS: duration('ms', 10_000, { min: 100, max: 600_000 }).describe("Time to receive a request's headers."),
+  HTTP_REQUEST_TIMEOUT_MS: duration('ms', 30_000, { min: 100, max: 600_000 }).describe(
+    'Time to receive a whole request, body included (not the response: streams may run longer).',
+  ),
+  HTTP_MAX_CONNECTIONS: int(1024, { min: 1, max: 1_000_000 }).describe('Open connections at once; past it new connections are dropped.'),
 };

@@ -100,12 +100,12 @@ describe('workflow thread storage variables', () => {
     const c = workflowEnvSchema.parse(base);
     expect(c).toMatchObject({
       THREAD_QUOTA_PER_USER: 100,
-      THREAD_TTL: 30 * 86_400_000,
-      THREAD_SWEEP_INTERVAL: 600_000,
+      THREAD_TTL_MS: 30 * 86_400_000,
+      THREAD_SWEEP_INTERVAL_MS: 600_000,
       THREAD_HISTORY_MAX: 50,
     });
     expect(c.DATABASE_URL).toBeUndefined();
-    expect(workflowEnvSchema.parse({ ...base, THREAD_TTL: '7d' }).THREAD_TTL).toBe(7 * 86_400_000);
+    expect(workflowEnvSchema.parse({ ...base, THREAD_TTL_MS: '7d' }).THREAD_TTL_MS).toBe(7 * 86_400_000);
   });
 
   it('takes only a postgres URL, and requires one for CHECKPOINTER=postgres, without echoing it', () => {
@@ -120,8 +120,8 @@ describe('workflow thread storage variables', () => {
   it('refuses a quota of 0, a TTL under a minute, a sweep under a second and a one-connection pool', () => {
     for (const env of [
       { THREAD_QUOTA_PER_USER: '0' },
-      { THREAD_TTL: '30s' },
-      { THREAD_SWEEP_INTERVAL: '10ms' },
+      { THREAD_TTL_MS: '30s' },
+      { THREAD_SWEEP_INTERVAL_MS: '10ms' },
       { DATABASE_POOL_MAX: '1' },
     ]) {
       expect(workflowEnvSchema.safeParse({ ...base, ...env }).success).toBe(false);

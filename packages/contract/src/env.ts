@@ -5,19 +5,21 @@ import { z } from 'zod';
 import {
   BATON_PROFILES,
   databaseUrl,
-  durationMs,
+  deprecatedAlias,
+  duration,
   exactUrl,
   host,
   httpServerEnvFields,
   int,
   issuerUrl,
+  jwksCooldownMs,
   list,
   llmEnvFields,
   logLevel,
   port,
   profile,
   spiffeIdVar,
-  tlsEnvShape,
+  tlsEnvFields,
   tokenProfileEnvFields,
   url,
 } from './env-fields.js';
@@ -47,6 +49,7 @@ import {
 export * from './env-fields.js';
 export * from './exchange-env.js';
 export * from './dev-secrets.js';
+export * from './launcher-env.js';
 export { SPIFFE_TRUST_DOMAIN, spiffeId, isSpiffeId } from './spiffe.js';
 
 /** A parsed environment: the input side of any of these schemas. */
@@ -78,39 +81,58 @@ export interface AgentEnvPeers {
  */
 export function agentEnvSchema(agent: Pick<AgentDefinition, 'port'>, peers: AgentEnvPeers = {}) {
   return z.object({
-    /** `production`: ALLOWED_ACTORS defaults to the workflow (exchange mode), so every token must name it in `act`. */
-    BATON_PROFILE: profile(),
+    BATON_PROFILE: profile().describe(
+      '`production`: ALLOWED_ACTORS defaults to the workflow (exchange mode), so every token must name it in `act`.',
+    ),
     PORT: port(agent.port),
     HOST: host('127.0.0.1'),
     ...httpServerEnvFields,
-    /** The issuer identifier, exactly as configured: the expected `iss`; its discovery document names the JWKS. */
-    ISSUER_URL: issuerUrl(`http://127.0.0.1:${peers.issuer?.port ?? DEV_ISSUER_PORT}`),
-    /** Overrides the discovered `jwks_uri`. */
-    JWKS_URI: exactUrl().optional(),
+    ISSUER_URL: issuerUrl(`http://127.0.0.1:${peers.issuer?.port ?? DEV_ISSUER_PORT}`).describe(
+      'The issuer identifier, exactly as configured: the expected `iss`; its discovery document names the JWKS.',
+    ),
+    JWKS_URI: exactUrl().optional().describe('Overrides the discovered `jwks_uri`.'),
     ...tokenProfileEnvFields,
-    AUTH_MODE: z.enum(['exchange', 'passthrough']).default('exchange'),
-    /** Overrides the accepted audience (default: the agent's own, or WORKFLOW_AUDIENCE in passthrough). */
-    AUTH_AUDIENCE: z.string().trim().min(1).optional(),
-    /** Overrides the required scope (default: the agent's own, or the workflow's scope in passthrough). */
-    AUTH_SCOPE: z.string().trim().regex(SCOPE_TOKEN, 'must be one scope token').optional(),
-    /** The audience accepted in passthrough mode (default the calling workflow's, when `peers.workflow` names it). */
-    WORKFLOW_AUDIENCE: peers.workflow ? z.string().trim().min(1).default(peers.workflow.audience) : z.string().trim().min(1).optional(),
-    /**
-     * Comma list of actor `sub`s allowed to call (checked on `act.sub`). Unset: the workflow in the
-     * production profile (exchange mode), any actor in development.
-     */
-    ALLOWED_ACTORS: list([]),
+    AUTH_MODE: z
+      .enum(['exchange', 'passthrough'])
+      .default('exchange')
+      .describe(
+        "`exchange`: accept only the agent's own audience and scope (exchanged tokens). `passthrough` (explicit opt-in): accept WORKFLOW_AUDIENCE and the workflow's scope instead.",
+      ),
+    AUTH_AUDIENCE: z
+      .string()
+      .trim()
+      .min(1)
+      .optional()
+      .describe("Overrides the accepted audience (default: the agent's own, or WORKFLOW_AUDIENCE in passthrough)."),
+    AUTH_SCOPE: z
+      .string()
+      .trim()
+      .regex(SCOPE_TOKEN, 'must be one scope token')
+      .optional()
+      .describe("Overrides the required scope (default: the agent's own, or the workflow's scope in passthrough)."),
+    WORKFLOW_AUDIENCE: (peers.workflow
+      ? z.string().trim().min(1).default(peers.workflow.audience)
+      : z.string().trim().min(1).optional()
+    ).describe("The audience accepted in passthrough mode (default the calling workflow's, when the agent's peers name it)."),
+    ALLOWED_ACTORS: list([]).describe(
+      "Comma list of actor `sub`s allowed to call, checked on ACTOR_CLAIM. Unset: the workflow in the production profile (exchange mode), any actor in development. When set: in exchange mode the token must name a listed actor (a token without `act` is refused); in passthrough mode a token without `act` passes, one with `act` must be listed. Refusal: 403 AUTH_ACTOR_NOT_ALLOWED. A listed actor's x-request-id and traceparent are adopted as the request's.",
+    ),
     /** The claim ALLOWED_ACTORS is checked on: act.sub (default), azp, client_id. */
     ...agentActorEnvShape,
     LOG_LEVEL: logLevel(),
-    /** Minimum time between two JWKS refetches caused by an unknown `kid`. */
-    JWKS_COOLDOWN_MS: durationMs(30_000),
+    JWKS_COOLDOWN_MS: jwksCooldownMs(),
     /** Mutual TLS: on when all three are set (HTTPS only, a client certificate from the CA required). */
-    ...tlsEnvShape,
-    /** Comma list of peer SPIFFE ids allowed to call (mutual TLS only); default the workflow's. */
-    ALLOWED_PEERS: list([]).refine((ids) => ids.every(isSpiffeId), { error: 'must be SPIFFE ids like spiffe://baton.local/workflow' }),
-    /** The issuer's SPIFFE id, checked when fetching the JWKS over mutual TLS. */
-    ISSUER_SPIFFE_ID: spiffeIdVar(peers.issuer?.spiffeId ?? spiffeId('issuer')),
+    ...tlsEnvFields(
+      'All three set, or none: HTTPS only (TLS 1.3) with a client certificate chaining to TLS_CA_FILE required in the handshake; an https JWKS is fetched presenting this certificate, checking ISSUER_SPIFFE_ID.',
+    ),
+    ALLOWED_PEERS: list([])
+      .refine((ids) => ids.every(isSpiffeId), { error: 'must be SPIFFE ids like spiffe://baton.local/workflow' })
+      .describe(
+        "Comma list of peer SPIFFE ids allowed to call (mutual TLS only; default the workflow's). Checked at the connection (any other verified peer but the agent's own identity is disconnected after the handshake) and again on the routes (403 AUTH_PEER_NOT_ALLOWED); in exchange mode the token's `act.sub` must also name the peer (403 AUTH_ACTOR_PEER_MISMATCH).",
+      ),
+    ISSUER_SPIFFE_ID: spiffeIdVar(peers.issuer?.spiffeId ?? spiffeId('issuer')).describe(
+      "The issuer's SPIFFE id, checked when fetching the JWKS over mutual TLS.",
+    ),
   });
 }
 
@@ -122,18 +144,15 @@ export const researchEnvSchema = agentEnvSchema(RESEARCH, TOPOLOGY);
 
 /** The writer: shared agent variables plus its pacing and the optional LLM provider. */
 export const writerEnvSchema = agentEnvSchema(WRITER, TOPOLOGY).extend({
-  /** Pause between streamed chunks of the offline writer. */
-  WRITER_CHUNK_DELAY_MS: durationMs(15),
+  WRITER_CHUNK_DELAY_MS: duration('ms', 15).describe('Pause between streamed chunks of the offline writer (0 = none).'),
   ...llmEnvFields,
 });
 
 /** The reviewer: shared agent variables plus the review rules and the optional LLM provider. */
 export const reviewerEnvSchema = agentEnvSchema(REVIEWER, TOPOLOGY)
   .extend({
-    /** Shortest acceptable report, characters. */
-    REVIEW_MIN_CHARS: int(400, { min: 0 }),
-    /** Longest acceptable report, characters. */
-    REVIEW_MAX_CHARS: int(6000, { min: 1 }),
+    REVIEW_MIN_CHARS: int(400, { min: 0 }).describe('Shortest acceptable report, characters.'),
+    REVIEW_MAX_CHARS: int(6000, { min: 1 }).describe('Longest acceptable report, characters.'),
     ...llmEnvFields,
   })
   .refine((c) => c.REVIEW_MAX_CHARS >= c.REVIEW_MIN_CHARS, { path: ['REVIEW_MAX_CHARS'], error: 'must be >= REVIEW_MIN_CHARS' });
@@ -186,42 +205,80 @@ export function agentResources(topology: Topology = TOPOLOGY): string {
 
 export const issuerEnvSchema = z
   .object({
-    /** Unset: ISSUER_MODE (deprecated alias), else `development`. */
-    BATON_PROFILE: z.enum(BATON_PROFILES).optional(),
+    BATON_PROFILE: z
+      .enum(BATON_PROFILES)
+      .optional()
+      .describe(
+        '`production` (the image) or `development`. Production: no /dev routes or dev users, the workflow client may not use client_credentials, ISSUER_URL, ISSUER_DATA_DIR and WORKFLOW_CLIENT_SECRET are required. Unset: ISSUER_MODE (its deprecated alias), else `development`.',
+      ),
     PORT: port(ISSUER.port),
     HOST: host(),
     ...httpServerEnvFields,
-    ISSUER_URL: url().optional(),
-    ISSUER_DATA_DIR: z.string().min(1).optional(),
-    /** Deprecated alias of BATON_PROFILE (the issuer's former switch); both set must agree. */
-    ISSUER_MODE: z.enum(BATON_PROFILES).optional(),
+    ISSUER_URL: url()
+      .optional()
+      .describe(
+        'The `iss` of every token and the base of the metadata URLs (default `http://127.0.0.1:<PORT>`, `https://` with TLS). Required in production.',
+      ),
+    ISSUER_DATA_DIR: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Signing keys (`keys.json`) and the dev client secret, both 0600 in a 0700 directory (default `.data/issuer` under the working directory). Required in production.',
+      ),
+    ISSUER_MODE: deprecatedAlias('BATON_PROFILE', z.enum(BATON_PROFILES).optional()),
     WORKFLOW_CLIENT_ID: z
       .string()
       .regex(/^[\x21-\x7e]{1,128}$/, { error: 'must be 1-128 printable ASCII characters' })
-      .default('workflow'),
-    WORKFLOW_CLIENT_SECRET: z.string().optional(),
+      .default('workflow')
+      .describe("The workflow's OAuth client id."),
+    WORKFLOW_CLIENT_SECRET: z
+      .string()
+      .optional()
+      .describe(
+        "The workflow client's secret, at least 32 characters; never logged. Required in production (and not one published in the repository); in development, read from or generated into ISSUER_DATA_DIR when unset.",
+      ),
     /** How the workflow client authenticates: WORKFLOW_CLIENT_AUTH_METHODS, WORKFLOW_CLIENT_KEYS_FILE. */
     ...issuerClientAuthEnvShape,
-    WORKFLOW_AUDIENCE: z.string().min(1).default(WORKFLOW.audience),
-    ACCESS_TOKEN_TTL_SEC: int(600, { min: 1, max: 86_400 }),
-    EXCHANGED_TOKEN_TTL_SEC: int(300, { min: 1, max: 86_400 }),
-    DEV_TOKEN_MAX_TTL_SEC: int(3600, { min: 1, max: 86_400 }),
+    WORKFLOW_AUDIENCE: z
+      .string()
+      .min(1)
+      .default(WORKFLOW.audience)
+      .describe('`aud` of user tokens for the workflow; subject tokens of an exchange must carry it.'),
+    ACCESS_TOKEN_TTL_SEC: duration('s', 600, { min: 1, max: 86_400 }).describe(
+      'Lifetime of dev user tokens (the default of /dev/token) and of client_credentials tokens.',
+    ),
+    EXCHANGED_TOKEN_TTL_SEC: duration('s', 300, { min: 1, max: 86_400 }).describe(
+      "Lifetime of exchanged tokens, further capped at the subject token's `exp`.",
+    ),
+    DEV_TOKEN_MAX_TTL_SEC: duration('s', 3600, { min: 1, max: 86_400 }).describe('Cap on the `ttl` asked of /dev/token.'),
     AGENT_AUDIENCES: z
       .string()
       .default(agentAudiences())
-      .refine((s) => (parsePairs(s)?.length ?? 0) > 0, { error: "must be 'audience=scope[ scope],...'" }),
+      .refine((s) => (parsePairs(s)?.length ?? 0) > 0, { error: "must be 'audience=scope[ scope],...'" })
+      .describe(
+        "The agents: `audience=scope[ scope...]`, comma-separated. An exchanged token carries exactly one agent's audience and (a subset of) its scope.",
+      ),
     AGENT_RESOURCES: z
       .string()
       .default(agentResources())
       .refine((s) => parsePairs(s)?.every(([, u]) => isHttpUrl(u)) ?? false, {
         error: "must be 'audience=http(s)://url,...' (no fragment)",
-      }),
-    TOKEN_EXCHANGE_RATE_LIMIT: int(600, { min: 0, max: 1_000_000 }),
-    /** Token exchanges per minute per (client, verified subject); 0 disables it. */
-    TOKEN_EXCHANGE_SUBJECT_RATE_LIMIT: int(60, { min: 0, max: 1_000_000 }),
+      })
+      .describe(
+        'RFC 8707 resource URLs naming each agent (`audience=url`, comma-separated): `resource=` maps to that audience (a trailing `/` ignored).',
+      ),
+    TOKEN_EXCHANGE_RATE_LIMIT: int(600, { min: 0, max: 1_000_000 }).describe(
+      'Token exchanges per client per minute (fixed window); 0 disables it.',
+    ),
+    TOKEN_EXCHANGE_SUBJECT_RATE_LIMIT: int(60, { min: 0, max: 1_000_000 }).describe(
+      'Token exchanges per minute per (client, verified subject); 0 disables it.',
+    ),
     LOG_LEVEL: logLevel(),
     /** TLS (mutual-TLS mode): HTTPS with this certificate; no client certificate is asked (users call /dev/token). */
-    ...tlsEnvShape,
+    ...tlsEnvFields(
+      'All three set, or none (`MTLS=1 pnpm start` sets them): HTTPS only (TLS 1.3); no client certificate is asked (users call /dev/token, the workflow authenticates with its client credentials); ISSUER_URL then defaults to https.',
+    ),
   })
   .superRefine((env, ctx) => {
     if (env.BATON_PROFILE !== undefined && env.ISSUER_MODE !== undefined && env.BATON_PROFILE !== env.ISSUER_MODE)
@@ -282,103 +339,129 @@ const nonEmpty = (d: string) => z.string().min(1).default(d);
 
 /**
  * A workflow server's environment without the agents it calls: `workflowServerEnvSchema` adds
- * those and the service's own defaults. Every variable is listed in the README's configuration
- * table and checked by the compose test (docker-compose.yml may only set variables declared here).
+ * those and the service's own defaults. Every variable carries its description (docs/CONFIG.md is
+ * generated from them) and is checked by the compose test (docker-compose.yml may only set
+ * variables declared here).
  */
 const workflowServerBaseEnvSchema = z
   .object({
-    /** `production`: WORKFLOW_CLIENT_SECRET may not be one published in the repository. */
-    BATON_PROFILE: profile(),
+    BATON_PROFILE: profile().describe('`production`: WORKFLOW_CLIENT_SECRET may not be one published in the repository.'),
     PORT: port(WORKFLOW.port),
     HOST: host(),
     ...httpServerEnvFields,
     LOG_LEVEL: logLevel(),
-    /** The issuer identifier, exactly as configured: the expected `iss`; its discovery document names the JWKS and token endpoint. */
-    ISSUER_URL: issuerUrl(`http://127.0.0.1:${ISSUER.port}`),
-    /** Overrides the discovered `jwks_uri`. */
-    JWKS_URI: exactUrl().optional(),
-    /** Overrides the discovered `token_endpoint`. */
-    TOKEN_ENDPOINT: exactUrl().optional(),
+    ISSUER_URL: issuerUrl(`http://127.0.0.1:${ISSUER.port}`).describe(
+      'The issuer identifier, exactly as configured: the expected `iss`; its discovery document names the JWKS and token endpoint.',
+    ),
+    JWKS_URI: exactUrl().optional().describe('Overrides the discovered `jwks_uri`.'),
+    TOKEN_ENDPOINT: exactUrl().optional().describe('Overrides the discovered `token_endpoint`.'),
     ...tokenProfileEnvFields,
-    JWKS_COOLDOWN_MS: int(30_000, { min: 1_000 }),
-    WORKFLOW_AUDIENCE: nonEmpty(WORKFLOW.audience),
-    WORKFLOW_SCOPE: nonEmpty(WORKFLOW.scope),
-    /** `exchange` (RFC 8693, one token per agent) or `passthrough` (forward the caller's token). */
-    TOKEN_FORWARDING: z.enum(['exchange', 'passthrough']).default('exchange'),
-    WORKFLOW_CLIENT_ID: z.string().min(1).default('workflow'),
-    WORKFLOW_CLIENT_SECRET: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
+    JWKS_COOLDOWN_MS: jwksCooldownMs(),
+    WORKFLOW_AUDIENCE: nonEmpty(WORKFLOW.audience).describe("The audience callers' tokens must carry."),
+    WORKFLOW_SCOPE: nonEmpty(WORKFLOW.scope).describe('The scope every call requires.'),
+    TOKEN_FORWARDING: z
+      .enum(['exchange', 'passthrough'])
+      .default('exchange')
+      .describe("`exchange` (RFC 8693, one token per agent) or `passthrough` (forward the caller's token)."),
+    WORKFLOW_CLIENT_ID: z.string().min(1).default('workflow').describe("This service's client id at the issuer (it becomes `act.sub`)."),
+    WORKFLOW_CLIENT_SECRET: z
+      .string()
+      .min(32, { error: 'must be at least 32 characters' })
+      .optional()
+      .describe('Its client secret; required in exchange mode with a secret client authentication (`pnpm start` makes one). Never logged.'),
     /** Exchange request options and client authentication (EXCHANGE_*). */
     ...workflowExchangeEnvShape,
-    /** `auto`: Postgres when DATABASE_URL is set, else SQLite when better-sqlite3 loads, else memory (with a warning). */
-    CHECKPOINTER: z.enum(['auto', 'postgres', 'sqlite', 'memory', 'none']).default('auto'),
-    WORKFLOW_DATA_DIR: z.string().min(1).default('.data/workflow'),
-    /** `postgres://` or `postgresql://` (libpq parameters such as `sslmode`, `sslrootcert` pass through to pg). */
-    DATABASE_URL: databaseUrl().optional(),
-    /** Most pooled Postgres connections this process opens (at least 2: set-up holds one while the saver migrates on another). */
-    DATABASE_POOL_MAX: int(10, { min: 2, max: 1_000 }),
-    /** Most threads one user may keep (a new thread beyond it is refused with WORKFLOW_THREAD_QUOTA_EXCEEDED). */
-    THREAD_QUOTA_PER_USER: int(100, { min: 1, max: 1_000_000 }),
-    /** A thread not run for this long is deleted (checkpoints and index row) by the sweep. */
-    THREAD_TTL: durationMs(30 * 86_400_000),
-    /** How often the sweep deletes expired threads (also once at start-up). */
-    THREAD_SWEEP_INTERVAL: durationMs(10 * 60_000),
-    /** Checkpoints kept per thread: older ones are pruned after each threaded run. */
-    THREAD_HISTORY_MAX: int(50, { min: 1, max: 100_000 }),
-    REMOTE_CONNECT_TIMEOUT_MS: int(2_000, { min: 1 }),
-    REMOTE_FIRST_BYTE_TIMEOUT_MS: int(30_000, { min: 1 }),
-    REMOTE_IDLE_TIMEOUT_MS: int(30_000, { min: 1 }),
-    SHUTDOWN_TIMEOUT_MS: int(10_000, { min: 0 }),
-    /** Concurrent runs one caller may hold (a batch holds min(items, 4)); past it 429 with Retry-After. */
-    MAX_RUNS_PER_USER: int(4, { min: 1, max: 10_000 }),
-    /** Concurrent runs this process holds over all callers; past it 429 with Retry-After. */
-    MAX_RUNS_TOTAL: int(64, { min: 1, max: 100_000 }),
-    /** How long one SSE write may wait for a reader that stopped reading; then the connection is closed. */
-    SSE_WRITE_DEADLINE_MS: int(30_000, { min: 1 }),
-    /** How long a finished stream stays resumable with Last-Event-ID. */
-    STREAM_RESUME_RETENTION_MS: int(60_000, { min: 1, max: 3_600_000 }),
-    /** How long a spec client's (Accept: text/event-stream) run outlives its connection, waiting for a reconnect. */
-    STREAM_RESUME_GRACE_MS: int(10_000, { min: 1, max: 600_000 }),
-    /** Most resumable streams kept, live and finished (per process; with REDIS_URL, over all replicas); past it the user holding the most gives up their oldest. */
-    STREAM_RESUME_MAX_RUNS: int(1_000, { min: 1, max: 1_000_000 }),
-    /** Most resumable streams one user keeps (at most STREAM_RESUME_MAX_RUNS); past it that user's own oldest goes first. */
-    STREAM_RESUME_MAX_RUNS_PER_USER: int(100, { min: 1, max: 1_000_000 }),
-    /**
-     * Redis shared by the replicas (`redis://` or `rediss://` for TLS, credentials in the URL):
-     * SSE resumption and run limits then hold across replicas. Unset: both are per process.
-     */
-    REDIS_URL: redisUrl().optional(),
-    /** Prefix of every key and channel the workflow uses in that Redis. */
+    CHECKPOINTER: z
+      .enum(['auto', 'postgres', 'sqlite', 'memory', 'none'])
+      .default('auto')
+      .describe('`auto`: Postgres when DATABASE_URL is set, else SQLite when better-sqlite3 loads, else memory (with a warning).'),
+    WORKFLOW_DATA_DIR: z.string().min(1).default('.data/workflow').describe('Where `checkpoints.sqlite` lives.'),
+    DATABASE_URL: databaseUrl()
+      .optional()
+      .describe('`postgres://` or `postgresql://` (libpq parameters such as `sslmode`, `sslrootcert` pass through to pg).'),
+    DATABASE_POOL_MAX: int(10, { min: 2, max: 1_000 }).describe(
+      'Most pooled Postgres connections this process opens (at least 2: set-up holds one while the saver migrates on another).',
+    ),
+    THREAD_QUOTA_PER_USER: int(100, { min: 1, max: 1_000_000 }).describe(
+      'Most threads one user may keep (a new thread beyond it is refused with WORKFLOW_THREAD_QUOTA_EXCEEDED).',
+    ),
+    THREAD_TTL_MS: duration('ms', 30 * 86_400_000, { min: 60_000 }).describe(
+      'A thread not run for this long is deleted (checkpoints and index row) by the sweep.',
+    ),
+    THREAD_TTL: deprecatedAlias('THREAD_TTL_MS'),
+    THREAD_SWEEP_INTERVAL_MS: duration('ms', 10 * 60_000, { min: 1_000 }).describe(
+      'How often the sweep deletes expired threads (also once at start-up).',
+    ),
+    THREAD_SWEEP_INTERVAL: deprecatedAlias('THREAD_SWEEP_INTERVAL_MS'),
+    THREAD_HISTORY_MAX: int(50, { min: 1, max: 100_000 }).describe(
+      'Checkpoints kept per thread: older ones are pruned after each threaded run.',
+    ),
+    REMOTE_CONNECT_TIMEOUT_MS: duration('ms', 2_000, { min: 1 }).describe('Time to connect to an agent.'),
+    REMOTE_FIRST_BYTE_TIMEOUT_MS: duration('ms', 30_000, { min: 1 }).describe("Time to an agent's response headers."),
+    REMOTE_IDLE_TIMEOUT_MS: duration('ms', 30_000, { min: 1 }).describe("Longest silence between two chunks of an agent's stream."),
+    SHUTDOWN_TIMEOUT_MS: duration('ms', 10_000).describe(
+      'Drain deadline on SIGTERM: runs and streams still open then are ended with SERVER_SHUTTING_DOWN.',
+    ),
+    MAX_RUNS_PER_USER: int(4, { min: 1, max: 10_000 }).describe(
+      'Concurrent runs one caller may hold (a batch holds min(items, 4)); past it 429 with Retry-After.',
+    ),
+    MAX_RUNS_TOTAL: int(64, { min: 1, max: 100_000 }).describe(
+      'Concurrent runs this process holds over all callers; past it 429 with Retry-After.',
+    ),
+    SSE_WRITE_DEADLINE_MS: duration('ms', 30_000, { min: 1 }).describe(
+      'How long one SSE write may wait for a reader that stopped reading; then the connection is closed.',
+    ),
+    STREAM_RESUME_RETENTION_MS: duration('ms', 60_000, { min: 1, max: 3_600_000 }).describe(
+      'How long a finished stream stays resumable with Last-Event-ID.',
+    ),
+    STREAM_RESUME_GRACE_MS: duration('ms', 10_000, { min: 1, max: 600_000 }).describe(
+      "How long a spec client's (Accept: text/event-stream) run outlives its connection, waiting for a reconnect.",
+    ),
+    STREAM_RESUME_MAX_RUNS: int(1_000, { min: 1, max: 1_000_000 }).describe(
+      'Most resumable streams kept, live and finished (per process; with REDIS_URL, over all replicas); past it the user holding the most gives up their oldest.',
+    ),
+    STREAM_RESUME_MAX_RUNS_PER_USER: int(100, { min: 1, max: 1_000_000 }).describe(
+      "Most resumable streams one user keeps (at most STREAM_RESUME_MAX_RUNS); past it that user's own oldest goes first.",
+    ),
+    REDIS_URL: redisUrl()
+      .optional()
+      .describe(
+        'Redis shared by the replicas (`redis://` or `rediss://` for TLS, credentials in the URL): SSE resumption and run limits then hold across replicas. Unset: both are per process.',
+      ),
     REDIS_KEY_PREFIX: z
       .string()
       .regex(/^[A-Za-z0-9:._-]{0,64}$/, { error: 'must be at most 64 characters of A-Z a-z 0-9 : . _ -' })
-      .default('baton:'),
-    /**
-     * Graph-level retries of the idempotent nodes (research, review) on an agent's 503/502/504,
-     * an unreachable agent or a timeout: total attempts per node run, the first included (1 = off).
-     */
-    NODE_RETRY_MAX_ATTEMPTS: int(3, { min: 1, max: 10 }),
-    /** Wait before the first retry, doubled each time, capped by NODE_RETRY_MAX_MS (plus up to 1 s of jitter). */
-    NODE_RETRY_INITIAL_MS: int(500, { min: 1, max: 60_000 }),
-    NODE_RETRY_MAX_MS: int(5_000, { min: 1, max: 120_000 }),
-    /**
-     * A run is refused (401 AUTH_TOKEN_LIFETIME_TOO_SHORT) when the caller's token expires in less
-     * than this: it must outlive the run's token exchanges. 0 = no minimum.
-     */
-    MIN_TOKEN_LIFETIME_SEC: int(30, { min: 0, max: 86_400 }),
-    /**
-     * Browser origins (`scheme://host[:port]`) allowed to call the workflow cross-origin (CORS).
-     * Default none: no CORS headers at all, so browsers on other origins are refused.
-     */
-    CORS_ALLOWED_ORIGINS: list([]).refine((origins) => origins.every(isOrigin), {
-      error: 'must be origins like https://app.example.com (scheme, host, optional port; no path)',
-    }),
+      .default('baton:')
+      .describe('Prefix of every key and channel the workflow uses in that Redis.'),
+    NODE_RETRY_MAX_ATTEMPTS: int(3, { min: 1, max: 10 }).describe(
+      "Graph-level retries of the idempotent nodes (research, review) on an agent's 503/502/504, an unreachable agent or a timeout: total attempts per node run, the first included (1 = off).",
+    ),
+    NODE_RETRY_INITIAL_MS: duration('ms', 500, { min: 1, max: 60_000 }).describe(
+      'Wait before the first retry, doubled each time, capped by NODE_RETRY_MAX_MS (plus up to 1 s of jitter).',
+    ),
+    NODE_RETRY_MAX_MS: duration('ms', 5_000, { min: 1, max: 120_000 }).describe(
+      'Longest wait between two attempts of a node, before jitter.',
+    ),
+    MIN_TOKEN_LIFETIME_SEC: duration('s', 30, { max: 86_400 }).describe(
+      "A run is refused (401 AUTH_TOKEN_LIFETIME_TOO_SHORT) when the caller's token expires in less than this: it must outlive the run's token exchanges. 0 = no minimum.",
+    ),
+    CORS_ALLOWED_ORIGINS: list([])
+      .refine((origins) => origins.every(isOrigin), {
+        error: 'must be origins like https://app.example.com (scheme, host, optional port; no path)',
+      })
+      .describe(
+        'Browser origins (`scheme://host[:port]`) allowed to call the workflow cross-origin (CORS). Default none: no CORS headers at all, so browsers on other origins are refused.',
+      ),
     /**
      * Mutual TLS: on when all three are set. The workflow then listens HTTPS (no client certificate
      * asked of its users), and presents its certificate to the agents, the issuer and the JWKS.
      */
-    ...tlsEnvShape,
-    /** Expected SPIFFE id of the issuer over mutual TLS (each agent's is `<PREFIX>_SPIFFE_ID`). */
-    ISSUER_SPIFFE_ID: spiffeIdVar(ISSUER.spiffeId),
+    ...tlsEnvFields(
+      "All three set, or none: HTTPS (no client certificate asked of users); the agents, the token endpoint and the JWKS are called presenting this certificate, trusting only TLS_CA_FILE and checking the server's SPIFFE id (agent URLs must then be https).",
+    ),
+    ISSUER_SPIFFE_ID: spiffeIdVar(ISSUER.spiffeId).describe(
+      "Expected SPIFFE id of the issuer over mutual TLS (each agent's is `<PREFIX>_SPIFFE_ID`).",
+    ),
   })
   .superRefine((c, ctx) => {
     refineWorkflowExchange(c, ctx);
@@ -387,8 +470,6 @@ const workflowServerBaseEnvSchema = z
     if (c.CHECKPOINTER === 'postgres' && !c.DATABASE_URL) {
       ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'is required when CHECKPOINTER=postgres' });
     }
-    if (c.THREAD_TTL < 60_000) ctx.addIssue({ code: 'custom', path: ['THREAD_TTL'], message: 'must be at least 1m' });
-    if (c.THREAD_SWEEP_INTERVAL < 1_000) ctx.addIssue({ code: 'custom', path: ['THREAD_SWEEP_INTERVAL'], message: 'must be at least 1s' });
   });
 
 /** An agent a workflow calls: what its variables are named from (`envPrefix`) and defaulted to. */
@@ -454,12 +535,15 @@ export interface WorkflowEnvTopology {
  * each agent it calls (`workflowAgentEnvShape`). Extend it with the graph's own variables.
  */
 export function workflowServerEnvSchema(topology: WorkflowEnvTopology) {
+  const describedAs = (key: keyof typeof workflowServerBaseEnvSchema.shape): string =>
+    workflowServerBaseEnvSchema.shape[key].description ?? key;
   return workflowServerBaseEnvSchema.safeExtend({
-    PORT: port(topology.workflow.port),
-    ISSUER_URL: issuerUrl(`http://127.0.0.1:${topology.issuer.port}`),
-    WORKFLOW_AUDIENCE: nonEmpty(topology.workflow.audience),
-    WORKFLOW_SCOPE: nonEmpty(topology.workflow.scope),
-    ISSUER_SPIFFE_ID: spiffeIdVar(topology.issuer.spiffeId),
+    // The base fields again with this topology's defaults, keeping each field's description.
+    PORT: port(topology.workflow.port).describe(describedAs('PORT')),
+    ISSUER_URL: issuerUrl(`http://127.0.0.1:${topology.issuer.port}`).describe(describedAs('ISSUER_URL')),
+    WORKFLOW_AUDIENCE: nonEmpty(topology.workflow.audience).describe(describedAs('WORKFLOW_AUDIENCE')),
+    WORKFLOW_SCOPE: nonEmpty(topology.workflow.scope).describe(describedAs('WORKFLOW_SCOPE')),
+    ISSUER_SPIFFE_ID: spiffeIdVar(topology.issuer.spiffeId).describe(describedAs('ISSUER_SPIFFE_ID')),
     // Typed as no keys: the agents' variables are read with `workflowAgentEndpoint`.
     ...(workflowAgentEnvShape(topology.agents) as Record<never, never>),
   });
@@ -471,8 +555,8 @@ export type WorkflowServerEnv = z.infer<WorkflowServerEnvSchema>;
 /** Baton's demo workflow of `topology`: the server's variables plus its graph's (MAX_REVISIONS, SOURCE_LIMIT). */
 export function demoWorkflowEnvSchema(topology: WorkflowEnvTopology) {
   return workflowServerEnvSchema(topology).extend({
-    MAX_REVISIONS: int(2, { min: 0, max: 10 }),
-    SOURCE_LIMIT: int(5, { min: 1, max: 10 }),
+    MAX_REVISIONS: int(2, { min: 0, max: 10 }).describe('Rewrites after the first draft.'),
+    SOURCE_LIMIT: int(5, { min: 1, max: 10 }).describe('Sources asked of the research agent.'),
   });
 }
 

@@ -27,26 +27,49 @@ export function absoluteUri() {
 
 /** The workflow's exchange request options (used when TOKEN_FORWARDING=exchange). */
 export const workflowExchangeEnvShape = {
-  /** `rfc8693` (RFC 8693 token exchange) or `entra-obo` (Microsoft Entra ID's on-behalf-of request). */
-  EXCHANGE_FLOW: z.enum(['rfc8693', 'entra-obo']).default('rfc8693'),
-  /** RFC 8693 target parameter(s): `audience` (`<AGENT>_AUDIENCE`), `resource` (`<AGENT>_RESOURCE`, RFC 8707) or `both`. */
-  EXCHANGE_TARGET: z.enum(['audience', 'resource', 'both']).default('audience'),
-  /** RFC 8693 `requested_token_type`. */
-  EXCHANGE_REQUESTED_TOKEN_TYPE: z.enum([TOKEN_TYPE_ACCESS_TOKEN_URN, TOKEN_TYPE_JWT_URN]).default(TOKEN_TYPE_ACCESS_TOKEN_URN),
-  /** `agent`: send `scope=<AGENT>_SCOPE`; `omit`: send no scope (the provider decides, e.g. Keycloak client scopes). */
-  EXCHANGE_SCOPE: z.enum(['agent', 'omit']).default('agent'),
-  /** Client authentication at the token endpoint. */
-  EXCHANGE_CLIENT_AUTH: z.enum(CLIENT_AUTH_METHOD_NAMES).default('client_secret_basic'),
-  /** private_key_jwt: PEM file of the client's private key (RSA or EC P-256). */
-  EXCHANGE_CLIENT_KEY_FILE: z.string().min(1).optional(),
-  /** private_key_jwt: the same PEM given inline (e.g. from a secret store); never logged. */
-  EXCHANGE_CLIENT_KEY: z.string().min(1).optional(),
-  /** private_key_jwt: `kid` of the assertion (default: the RFC 7638 thumbprint of the key). */
-  EXCHANGE_CLIENT_KEY_ID: z.string().min(1).max(256).optional(),
-  /** private_key_jwt: RS256 (default for RSA), PS256, or ES256 (EC P-256). */
-  EXCHANGE_CLIENT_ASSERTION_ALG: z.enum(['RS256', 'PS256', 'ES256']).optional(),
-  /** private_key_jwt: `aud` of the assertion (default: the token endpoint). */
-  EXCHANGE_CLIENT_ASSERTION_AUDIENCE: absoluteUri().optional(),
+  EXCHANGE_FLOW: z
+    .enum(['rfc8693', 'entra-obo'])
+    .default('rfc8693')
+    .describe("`rfc8693` (RFC 8693 token exchange) or `entra-obo` (Microsoft Entra ID's on-behalf-of request)."),
+  EXCHANGE_TARGET: z
+    .enum(['audience', 'resource', 'both'])
+    .default('audience')
+    .describe('RFC 8693 target parameter(s): `audience` (`<AGENT>_AUDIENCE`), `resource` (`<AGENT>_RESOURCE`, RFC 8707) or `both`.'),
+  EXCHANGE_REQUESTED_TOKEN_TYPE: z
+    .enum([TOKEN_TYPE_ACCESS_TOKEN_URN, TOKEN_TYPE_JWT_URN])
+    .default(TOKEN_TYPE_ACCESS_TOKEN_URN)
+    .describe('RFC 8693 `requested_token_type`.'),
+  EXCHANGE_SCOPE: z
+    .enum(['agent', 'omit'])
+    .default('agent')
+    .describe('`agent`: send `scope=<AGENT>_SCOPE`; `omit`: send no scope (the provider decides, e.g. Keycloak client scopes).'),
+  EXCHANGE_CLIENT_AUTH: z
+    .enum(CLIENT_AUTH_METHOD_NAMES)
+    .default('client_secret_basic')
+    .describe('Client authentication at the token endpoint.'),
+  EXCHANGE_CLIENT_KEY_FILE: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("private_key_jwt: PEM file of the client's private key (RSA or EC P-256)."),
+  EXCHANGE_CLIENT_KEY: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('private_key_jwt: the same PEM given inline (e.g. from a secret store); never logged.'),
+  EXCHANGE_CLIENT_KEY_ID: z
+    .string()
+    .min(1)
+    .max(256)
+    .optional()
+    .describe('private_key_jwt: `kid` of the assertion (default: the RFC 7638 thumbprint of the key).'),
+  EXCHANGE_CLIENT_ASSERTION_ALG: z
+    .enum(['RS256', 'PS256', 'ES256'])
+    .optional()
+    .describe('private_key_jwt: RS256 (default for RSA), PS256, or ES256 (EC P-256).'),
+  EXCHANGE_CLIENT_ASSERTION_AUDIENCE: absoluteUri()
+    .optional()
+    .describe('private_key_jwt: `aud` of the assertion (default: the token endpoint).'),
 };
 
 interface WorkflowExchangeEnv {
@@ -79,7 +102,6 @@ export function refineWorkflowExchange(c: WorkflowExchangeEnv, ctx: z.Refinement
 
 /** The issuer's registration of the workflow client's authentication. */
 export const issuerClientAuthEnvShape = {
-  /** Methods the workflow client may use (default: the secret methods; `private_key_jwt` alone when WORKFLOW_CLIENT_KEYS_FILE is set). */
   WORKFLOW_CLIENT_AUTH_METHODS: z
     .string()
     .transform((s) => [
@@ -91,9 +113,15 @@ export const issuerClientAuthEnvShape = {
       ),
     ])
     .pipe(z.array(z.enum(CLIENT_AUTH_METHOD_NAMES)).min(1))
-    .optional(),
-  /** JWKS (JSON) or PEM file of the workflow client's public key(s), for private_key_jwt. */
-  WORKFLOW_CLIENT_KEYS_FILE: z.string().min(1).optional(),
+    .optional()
+    .describe(
+      'Methods the workflow client may use (default: the secret methods; `private_key_jwt` alone when WORKFLOW_CLIENT_KEYS_FILE is set).',
+    ),
+  WORKFLOW_CLIENT_KEYS_FILE: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("JWKS (JSON) or PEM file of the workflow client's public key(s), for private_key_jwt."),
 };
 
 export function refineIssuerClientAuth(
@@ -111,9 +139,10 @@ export function refineIssuerClientAuth(
 
 /** The agents' actor claim: which claim names the service acting for the user. */
 export const agentActorEnvShape = {
-  /**
-   * `act.sub` (RFC 8693, the default), `azp` (Keycloak's standard token exchange: the requesting
-   * client) or `client_id` (RFC 9068). ALLOWED_ACTORS is checked against it.
-   */
-  ACTOR_CLAIM: z.enum(ACTOR_CLAIMS).default('act.sub'),
+  ACTOR_CLAIM: z
+    .enum(ACTOR_CLAIMS)
+    .default('act.sub')
+    .describe(
+      "`act.sub` (RFC 8693, the default), `azp` (Keycloak's standard token exchange: the requesting client) or `client_id` (RFC 9068). ALLOWED_ACTORS is checked against it.",
+    ),
 };

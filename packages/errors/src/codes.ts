@@ -1,12 +1,13 @@
 /**
- * The one closed registry of Baton error codes: every code a Baton service can put in an
+ * The core registry of Baton error codes: every code the library packages can put in an
  * `{error: {code}}` body (or an audit `reason`), with the HTTP status it answers with and what it
- * means. `BatonError` accepts only these codes (`ErrorCode`), and takes its status from here
+ * means. A package or app adds its own with `defineErrorCodes` (`./define.ts`); `BatonError`
+ * accepts a core code or a defined one (`ErrorCode`), and takes its status from the registry
  * unless the caller passes an override (the few codes whose status depends on the case are
- * marked `variable: true`; the README lists why).
+ * marked `variable: true`; docs/ERRORS.md lists why).
  *
- * The code is the wire contract: never rename one a client can see. The README table of
- * `@baton/errors` is checked against this object by a test.
+ * The code is the wire contract: never rename one a client can see. docs/ERRORS.md is generated
+ * from this object and the defined sets (`pnpm run config-docs`), and checked by a test.
  *
  * Not here: RFC 6749 §5.2 OAuth errors (`invalid_grant`, `invalid_client`, ...). The issuer's
  * token endpoint answers in that protocol's own wire format (`{error, error_description}`), and
@@ -14,7 +15,7 @@
  */
 
 /** Domains a code may start with (`AUTH_TOKEN_EXPIRED` is in `AUTH`). */
-export const ERROR_DOMAINS = ['AUTH', 'REMOTE', 'RUNNABLE', 'REQUEST', 'WORKFLOW', 'WRITER', 'ISSUER', 'CONFIG', 'SERVER'] as const;
+export const ERROR_DOMAINS = ['AUTH', 'REMOTE', 'RUNNABLE', 'REQUEST', 'WORKFLOW', 'CONFIG', 'SERVER'] as const;
 
 export type ErrorDomain = (typeof ERROR_DOMAINS)[number];
 
@@ -127,17 +128,6 @@ export const ERROR_CODES = {
     variable: true,
   },
 
-  // The writer agent.
-  WRITER_INPUT_TOO_LARGE: { status: 413, meaning: 'The writer input is over one of its size limits' },
-
-  // The dev issuer's own routes (the token endpoint answers with OAuth errors instead).
-  ISSUER_DEV_INVALID_REQUEST: { status: 400, meaning: 'The /dev/token body is not {user, audience?, scope?, ttl?}' },
-  ISSUER_UNKNOWN_USER: { status: 400, meaning: 'No such development user' },
-  ISSUER_UNKNOWN_AUDIENCE: { status: 400, meaning: 'No such audience' },
-  ISSUER_SCOPE_NOT_ALLOWED: { status: 403, meaning: 'The scope is not granted to this user for this audience' },
-  ISSUER_DEV_LOOPBACK_ONLY: { status: 403, meaning: '/dev/rotate-keys is accepted from loopback only' },
-  ISSUER_ROTATION_REFUSED: { status: 409, meaning: 'A key rotation would drop a key whose tokens may still be valid' },
-
   // @baton/errors, @baton/service: start-up and the last resort.
   SERVER_SHUTTING_DOWN: {
     status: 503,
@@ -147,23 +137,18 @@ export const ERROR_CODES = {
   SERVER_INTERNAL: { status: 500, meaning: 'Anything else: an unexpected failure (never exposed: the message is `Internal error`)' },
 } as const satisfies Record<string, ErrorCodeEntry>;
 
-/** Every Baton error code. An unregistered string is a type error. */
-export type ErrorCode = keyof typeof ERROR_CODES;
+/** Every code of the core registry. */
+export type CoreErrorCode = keyof typeof ERROR_CODES;
 
-/** The codes of one domain: `CodeOf<'AUTH'>` is every `AUTH_*` code. */
-export type CodeOf<D extends ErrorDomain> = Extract<ErrorCode, `${D}_${string}`>;
+/** The core codes of one domain: `CodeOf<'AUTH'>` is every `AUTH_*` code. */
+export type CodeOf<D extends ErrorDomain> = Extract<CoreErrorCode, `${D}_${string}`>;
 
-/** Whether `code` is a registered error code. */
-export function isErrorCode(code: unknown): code is ErrorCode {
+/** Whether `code` is a code of the core registry. */
+export function isCoreErrorCode(code: unknown): code is CoreErrorCode {
   return typeof code === 'string' && Object.prototype.hasOwnProperty.call(ERROR_CODES, code);
 }
 
-/** The registered HTTP status of a code (500 for a string that is not one: only untyped callers can pass it). */
-export function statusOf(code: ErrorCode): number {
-  return isErrorCode(code) ? ERROR_CODES[code].status : 500;
-}
-
-/** The registered codes of one domain, in registry order. */
+/** The core codes of one domain, in registry order. */
 export function codesOf<D extends ErrorDomain>(domain: D): readonly CodeOf<D>[] {
-  return (Object.keys(ERROR_CODES) as ErrorCode[]).filter((c): c is CodeOf<D> => c.startsWith(`${domain}_`));
+  return (Object.keys(ERROR_CODES) as CoreErrorCode[]).filter((c): c is CodeOf<D> => c.startsWith(`${domain}_`));
 }

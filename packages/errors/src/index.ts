@@ -1,12 +1,24 @@
-import { statusOf, type ErrorCode } from './codes.js';
+import { statusOf, type ErrorCode } from './define.js';
 
-export { ERROR_CODES, ERROR_DOMAINS, codesOf, isErrorCode, statusOf } from './codes.js';
-export type { CodeOf, ErrorCode, ErrorCodeEntry, ErrorDomain } from './codes.js';
+export { ERROR_CODES, ERROR_DOMAINS, codesOf, isCoreErrorCode } from './codes.js';
+export type { CodeOf, CoreErrorCode, ErrorCodeEntry, ErrorDomain } from './codes.js';
+export {
+  CORE_OWNER,
+  coreErrorCodeEntries,
+  defineErrorCodes,
+  errorCodeEntries,
+  errorCodeEntry,
+  isErrorCode,
+  renderErrorCodeTables,
+  statusOf,
+} from './define.js';
+export type { DefineErrorCodesOptions, DefinedErrorCode, ErrorCode, ErrorCodeSet, RegisteredErrorCode } from './define.js';
 
 /**
- * One base error for every Baton package. The `code` is the contract, one of the registered
- * `ERROR_CODES` (UPPER_SNAKE with a domain prefix: `AUTH_TOKEN_EXPIRED`, `REMOTE_TIMEOUT`), and
- * gives the error its HTTP status; messages may change.
+ * One base error for every Baton package. The `code` is the contract, a registered code (a core
+ * one of `ERROR_CODES`, or one a package or app declared with `defineErrorCodes`; UPPER_SNAKE with
+ * a domain prefix: `AUTH_TOKEN_EXPIRED`, `REMOTE_TIMEOUT`), and gives the error its HTTP status;
+ * messages may change.
  *
  * Recognise errors with `isBatonError` (a global brand), never `instanceof`: two copies of a
  * package can be loaded in one process.
@@ -15,8 +27,8 @@ const BRAND = Symbol.for('baton.error');
 
 export interface BatonErrorOptions {
   /**
-   * HTTP status this error maps to. Default: the code's status in `ERROR_CODES`. Pass one only
-   * for a code the registry marks `variable` (its README lists them).
+   * HTTP status this error maps to. Default: the code's registered status. Pass one only for a
+   * code the registry marks `variable` (docs/ERRORS.md lists them).
    */
   status?: number;
   /** Whether `message` may be shown to the client (default: status < 500). */

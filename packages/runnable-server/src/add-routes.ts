@@ -199,6 +199,7 @@ class RouteHandlers {
     this.errors = errorHandler({
       ...(opts.logger ? { logger: opts.logger } : {}),
       withMessage: (_req, res) => res.locals[SSE_ROUTE as unknown as string] === true,
+      codes: opts.errorCodes,
     });
   }
 
@@ -250,8 +251,8 @@ class RouteHandlers {
     } catch (err) {
       const told = toldAbort(abort.signal.reason);
       if (told) throw told;
-      if (abort.signal.aborted) return this.logRunFailure(toRunError(err), 'invoke', true);
-      throw toRunError(err);
+      if (abort.signal.aborted) return this.logRunFailure(toRunError(err, this.opts.errorCodes), 'invoke', true);
+      throw toRunError(err, this.opts.errorCodes);
     } finally {
       unregister();
       await release();
@@ -310,7 +311,7 @@ class RouteHandlers {
     });
     const told = toldAbort(batch.signal.reason);
     if (told && !failure) throw told;
-    if (failure || !outputs) throw toRunError(failure?.err);
+    if (failure || !outputs) throw toRunError(failure?.err, this.opts.errorCodes);
     return outputs;
   }
 
@@ -422,7 +423,7 @@ class RouteHandlers {
       else this.opts.logger?.warn({ route, code: 'REQUEST_ABORTED' }, 'client disconnected; run aborted');
     } catch (err) {
       const told = toldAbort(lifetime.abort.signal.reason);
-      const be = told ?? toRunError(err);
+      const be = told ?? toRunError(err, this.opts.errorCodes);
       const aborted = !told && lifetime.stopped(sse);
       this.logRunFailure(be, route, aborted);
       if (!aborted) await emit('error', errorEvent(be));

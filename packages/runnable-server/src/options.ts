@@ -2,7 +2,7 @@ import type { Request, RequestHandler } from 'express';
 import type { RunnableConfig } from '@langchain/core/runnables';
 import type { ZodType } from 'zod';
 import { isCaller, type RunContext } from '@baton/identity';
-import type { Logger } from '@baton/errors';
+import type { ErrorCodeSet, Logger } from '@baton/errors';
 import { MemoryRunRegistry, type MemoryRunRegistryOptions, type RunRegistry } from './run-registry.js';
 import { ActiveRuns } from './active-runs.js';
 import type { RunLimiter } from './run-limiter.js';
@@ -55,6 +55,12 @@ export interface AddRoutesOptions {
   pingIntervalMs?: number;
   /** Where failures and client disconnects are logged (a pino logger is one). */
   logger?: Pick<Logger, 'error' | 'warn'>;
+  /**
+   * The service's own error codes (sets from `@baton/errors`' `defineErrorCodes`): a failure that
+   * is not a BatonError but carries one of them as its `code` answers with that code and status
+   * (instead of 500 `RUNNABLE_FAILED`). A BatonError keeps its code and status either way.
+   */
+  errorCodes?: readonly ErrorCodeSet[];
   /**
    * Resuming SSE runs with `Last-Event-ID` (on by default; `false` turns it off: every reconnect
    * is 204). The bounds are those of the default in-process registry.
@@ -141,6 +147,7 @@ export interface ResolvedOptions {
   maxRecursionLimit: number;
   pingIntervalMs: number;
   logger?: Pick<Logger, 'error' | 'warn'>;
+  errorCodes: readonly ErrorCodeSet[];
   resume?: ResolvedResume;
   limiter?: RunLimiter;
   runs: ActiveRuns;
@@ -216,6 +223,7 @@ export function resolveOptions(options: AddRoutesOptions): ResolvedOptions {
     maxRecursionLimit: positiveInt('maxRecursionLimit', options.maxRecursionLimit, 25),
     pingIntervalMs: positiveInt('pingIntervalMs', options.pingIntervalMs, 15_000),
     logger: options.logger,
+    errorCodes: options.errorCodes ?? [],
     resume: resolveResume(options.resume),
     ...resolveRuns(options),
   };

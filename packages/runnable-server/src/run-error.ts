@@ -1,4 +1,5 @@
-import { BatonError, isBatonError, scrubSecrets } from '@baton/errors';
+import { BatonError, isBatonError, scrubSecrets, type ErrorCodeSet } from '@baton/errors';
+import { errorFromDeclaredCode } from '@baton/errors/express';
 
 /**
  * What a client may learn about a runnable failure. A BatonError keeps its code and status
@@ -9,9 +10,11 @@ import { BatonError, isBatonError, scrubSecrets } from '@baton/errors';
  * (when to retry is about this caller: an exchange throttled for them).
  * LangGraph's GraphRecursionError (`GRAPH_RECURSION_LIMIT`) is 422 `RUNNABLE_RECURSION_LIMIT`: the
  * caller's `recursion_limit` (capped by the server) was too small for the run, not a server fault.
- * Anything else is 500 `RUNNABLE_FAILED` with a fixed message: library errors echo inputs.
+ * An error carrying one of `codes` (the service's own, from `defineErrorCodes`) as its `code` keeps
+ * that code and its registered status. Anything else is 500 `RUNNABLE_FAILED` with a fixed
+ * message: library errors echo inputs.
  */
-export function toRunError(err: unknown): BatonError {
+export function toRunError(err: unknown, codes: readonly ErrorCodeSet[] = []): BatonError {
   if (isRecursionLimit(err)) {
     return new BatonError('RUNNABLE_RECURSION_LIMIT', 'The run hit its recursion limit before it finished', { expose: true, cause: err });
   }
@@ -30,7 +33,7 @@ export function toRunError(err: unknown): BatonError {
       cause: err,
     });
   }
-  return new BatonError('RUNNABLE_FAILED', 'The runnable failed', { expose: true, cause: err });
+  return errorFromDeclaredCode(err, codes) ?? new BatonError('RUNNABLE_FAILED', 'The runnable failed', { expose: true, cause: err });
 }
 
 /**

@@ -1,5 +1,5 @@
-export { parseConfig, loadConfig } from './config.js';
-export type { Env } from './config.js';
+export { parseConfig, loadConfig, collectDeprecated } from './config.js';
+export type { Env, ConfigOptions, DeprecatedVariable } from './config.js';
 export { createLogger } from './logger.js';
 export type { Logger, LogDestination, LogLevel } from './logger.js';
 export { requestContext, isValidRequestId, adoptIncomingCorrelation } from './request-context.js';

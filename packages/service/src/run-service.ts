@@ -3,7 +3,7 @@ import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { describeCause, type Logger } from '@baton/errors';
 import { readTlsFiles, serverTlsOptions, type ServerTlsPolicy, type TlsEnv, type TlsMaterial } from '@baton/mtls';
-import { configOrExit, type Env } from './config.js';
+import { collectDeprecated, configOrExit, type DeprecatedVariable, type Env } from './config.js';
 import { createLogger, type LogDestination, type LogLevel } from './logger.js';
 import { installShutdown, listen, type HttpServerLimits, type ShutdownDrain } from './server.js';
 
@@ -102,12 +102,12 @@ export interface RunningService {
 export async function runService<C, D>(options: RunServiceOptions<C, D>): Promise<RunningService> {
   const { name } = options;
   const exit = options.exit ?? ((code: number) => process.exit(code));
-  const { config, settings, tls } = configOrExit(
+  const { config, settings, tls, deprecated } = configOrExit(
     name,
     () => {
-      const config = options.loadConfig(options.env ?? process.env);
+      const { value: config, deprecated } = collectDeprecated(() => options.loadConfig(options.env ?? process.env));
       const settings = options.settings(config);
-      return { config, settings, tls: readTlsFiles(settings.tls, name) };
+      return { config, settings, tls: readTlsFiles(settings.tls, name), deprecated };
     },
     exit,
   );
@@ -116,6 +116,7 @@ export async function runService<C, D>(options: RunServiceOptions<C, D>): Promis
     level: settings.logLevel,
     ...(options.logDestination ? { destination: options.logDestination } : {}),
   });
+  warnDeprecated(logger, deprecated);
   const context: ServiceContext<C> = { name, config, logger, tls };
   let closeDeps: (() => Promise<void>) | undefined;
   try {
@@ -184,6 +185,12 @@ function started<C, D>(
 function tellSupervisor(message: { baton: 'listening'; service: string; pid: number; port: number; url: string }): void {
   if (typeof process.send !== 'function' || !process.connected) return;
   process.send(message, undefined, {}, () => undefined); // a closed channel is no failure of the service
+}
+
+/** One `warn` line per deprecated variable name the configuration was read from. */
+function warnDeprecated(logger: Logger, deprecated: readonly DeprecatedVariable[]): void {
+  for (const { variable, use } of deprecated)
+    logger.warn({ variable, use }, `deprecated variable: ${variable} is now ${use} (the old name still works; set ${use})`);
 }
 
 function once(fn: () => Promise<void>): () => Promise<void> {

@@ -180,10 +180,10 @@ async function createThreads(config: Config, logger: Logger) {
   if (!checkpointer) return { checkpointer, threads: undefined, stopSweeper: async () => {} };
   const threads = new ThreadManager(checkpointer, {
     quotaPerUser: config.THREAD_QUOTA_PER_USER,
-    ttlMs: config.THREAD_TTL,
+    ttlMs: config.THREAD_TTL_MS,
     historyMax: config.THREAD_HISTORY_MAX,
   });
-  const stopSweeper = threads.startSweeper(config.THREAD_SWEEP_INTERVAL, (err, deleted) => {
+  const stopSweeper = threads.startSweeper(config.THREAD_SWEEP_INTERVAL_MS, (err, deleted) => {
     if (err) logger.warn({ err_message: err instanceof Error ? err.message : String(err) }, 'thread retention sweep failed');
     else if (deleted > 0) logger.info({ deleted }, 'thread retention sweep deleted expired threads');
   });
