@@ -11,8 +11,10 @@ import type { WorkflowRunnable } from './runnable.js';
 import { workflowInputSchema, workflowOutputSchema } from '@baton/contract/wire';
 import type { ThreadManager } from './thread-manager.js';
 import { threadRoutes } from './thread-routes.js';
-import { scopedThreadId } from './threads.js';
 import type { WorkflowRunOptions } from './runs.js';
+import { platformApi } from '@baton/platform-api';
+import { z } from 'zod';
+import { ownerKey, scopedThreadId } from './threads.js';
 
 export interface WorkflowAppDeps {
   logger: Logger;
@@ -21,6 +23,8 @@ export interface WorkflowAppDeps {
   workflow: WorkflowRunnable;
   /** The checkpointed graph, when threads are on: serves `GET /workflow/threads/:thread_id`. */
   threadedGraph?: WorkflowGraph;
+  /** The graph without a checkpointer: when given, the LangGraph Platform API is served at the root (`@baton/platform-api`). */
+  graph?: WorkflowGraph;
   /** Thread limits and index, when threads are on: the quota at a run's start, the thread routes. */
   threads?: ThreadManager;
   /** Scope every workflow call requires (default `workflow:invoke`). */
@@ -142,6 +146,24 @@ export function createApp(deps: WorkflowAppDeps): express.Express {
   });
 
   app.use(threadRoutes({ auth, ...(threadedGraph ? { threadedGraph } : {}), ...(threads ? { threads } : {}) }));
+
+  // The LangGraph Platform API (SDK Client, RemoteGraph, useStream) over the same graph, stores,
+  // limits and live runs as the LangServe routes.
+  if (deps.graph) {
+    const schemas = { input: z.toJSONSchema(workflowInputSchema), output: z.toJSONSchema(workflowOutputSchema) };
+    const workflowGraph = { graphId: 'workflow', graph: deps.graph, inputSchema: workflowInputSchema, schemas };
+    const graphs = [
+      {
+        ...workflowGraph,
+        ...(threadedGraph ? { threadedGraph } : {}),
+        maxRecursionLimit: deps.maxRecursionLimit ?? workflowRecursionLimit(),
+      },
+    ];
+    const shared = { ...(deps.runs?.limiter ? { limiter: deps.runs.limiter } : {}), ...(deps.runs?.runs ? { runs: deps.runs.runs } : {}) };
+    app.use(
+      platformApi({ auth, graphs, ...(threads ? { threads: { manager: threads, ownerKey, scopedThreadId } } : {}), ...shared, logger }),
+    );
+  }
 
   app.use((_req, _res, next) => next(new BatonError('REQUEST_NOT_FOUND', 'No such route')));
   app.use(errorHandler({ logger }));

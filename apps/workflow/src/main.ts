@@ -89,7 +89,7 @@ async function createDeps({ config, logger, tls }: { config: WorkflowConfig; log
         }
       : {}),
   });
-  return { verifier, auditor, exchanger, checkpointer, workflow, threadedGraph, threads, stopSweeper, shared, runs, keys };
+  return { verifier, auditor, exchanger, checkpointer, workflow, graph, threadedGraph, threads, stopSweeper, shared, runs, keys };
 }
 
 /** The checkpointer (Postgres, SQLite or memory), its thread limits, and the retention sweep on its interval. */
@@ -137,7 +137,7 @@ await runService({
     await checkpointer?.close();
     await shared?.close();
   },
-  createApp: ({ verifier, auditor, workflow, threadedGraph, threads, runs, shared, keys }, { config, logger }) =>
+  createApp: ({ verifier, auditor, workflow, graph, threadedGraph, threads, runs, shared, keys }, { config, logger }) =>
     createApp({
       logger,
       // /readyz: false while shutting down, until the workflow holds keys it can verify with, and while Redis (if any) is unreachable
@@ -146,6 +146,7 @@ await runService({
       verifier,
       auditor,
       workflow,
+      graph,
       scope: config.WORKFLOW_SCOPE,
       minTokenLifetimeSec: config.MIN_TOKEN_LIFETIME_SEC,
       corsAllowedOrigins: config.CORS_ALLOWED_ORIGINS,

@@ -157,6 +157,23 @@ describe('threads', () => {
     expect((await status(client.threads.get(id))).status).toBe(404);
   });
 
+  it('never shows the owner-scoped thread key in a thread run’s debug, events or values events', async () => {
+    const client = clientFor(h.token('alice'));
+    const { thread_id: id } = await client.threads.create();
+    const debug = await collect(
+      client.runs.stream(id, 'workflow', { input: { topic: 'keys' }, streamMode: ['debug', 'values', 'updates'] }),
+    );
+    const events = await collect(
+      client.runs.stream(id, 'workflow', { input: { topic: 'keys' }, streamMode: ['events', 'messages-tuple'] }),
+    );
+    const key = h.ownerKey({ iss: h.issuer.issuer, sub: 'alice' });
+    const text = JSON.stringify([debug, events]);
+    expect(text).toContain(id);
+    expect(text).not.toContain(key);
+    expect(debug.some((e) => e.event === 'debug')).toBe(true);
+    expect(events.some((e) => e.event === 'events')).toBe(true);
+  });
+
   it('keeps threads to their owner: another user gets 404 everywhere', async () => {
     const alice = clientFor(h.token('alice'));
     const bob = clientFor(h.token('bob'));
