@@ -5,14 +5,14 @@ export interface CorsOptions {
   allowedOrigins: readonly string[];
   /** Request headers a page may send. Default: what Baton's routes read. */
   allowedHeaders?: readonly string[];
-  /** Response headers a page may read. Default: `x-request-id`, `www-authenticate`. */
+  /** Response headers a page may read. Default: `x-request-id`, `www-authenticate`, `content-location` (the Platform API's run location). */
   exposedHeaders?: readonly string[];
   /** How long a browser may cache a preflight answer, seconds. Default 600. */
   maxAgeSec?: number;
 }
 
 const DEFAULT_ALLOWED_HEADERS = ['authorization', 'content-type', 'accept', 'last-event-id', 'x-request-id', 'traceparent'];
-const DEFAULT_EXPOSED_HEADERS = ['x-request-id', 'www-authenticate'];
+const DEFAULT_EXPOSED_HEADERS = ['x-request-id', 'www-authenticate', 'content-location'];
 
 /**
  * CORS for an allow-list of exact origins, closed by default. A request from a listed origin gets
@@ -34,7 +34,8 @@ export function cors(options: CorsOptions): RequestHandler {
     res.setHeader('Access-Control-Allow-Origin', origin);
     res.setHeader('Access-Control-Expose-Headers', exposeHeaders);
     if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
-      res.setHeader('Access-Control-Allow-Methods', 'GET, POST');
+      // PATCH and DELETE: the thread routes (`DELETE /workflow/threads/:id`, the Platform API's threads).
+      res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PATCH, DELETE');
       res.setHeader('Access-Control-Allow-Headers', allowHeaders);
       res.setHeader('Access-Control-Max-Age', maxAge);
       res.status(204).end();
