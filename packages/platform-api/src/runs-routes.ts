@@ -85,6 +85,15 @@ async function pumpRun(
 }
 
 /**
+ * LangGraph streams a run stopped at an interrupt as a last `values` chunk holding only
+ * `__interrupt__`: `runs.wait` answers the state's values with it (LangGraph Platform's shape).
+ */
+function mergeValues(last: unknown, next: unknown): unknown {
+  const onlyInterrupt = typeof next === 'object' && next !== null && Object.keys(next).length === 1 && '__interrupt__' in next;
+  return onlyInterrupt && typeof last === 'object' && last !== null ? { ...last, ...next } : next;
+}
+
+/**
  * `runs.wait`: the run's final values. Everything refused before the graph starts is an HTTP
  * status; a failure of the run itself is a 200 `{__error__: {error, message}}`, the shape the
  * SDK raises from (as LangGraph Platform answers it).
@@ -97,7 +106,7 @@ async function waitRun(ctx: RunsContext, req: Request, res: Response, threadId: 
   let last: unknown = null;
   let failure: BatonError | undefined;
   try {
-    for await (const e of runEvents(plan, request)) if (e.event === 'values') last = e.data;
+    for await (const e of runEvents(plan, request)) if (e.event === 'values') last = mergeValues(last, e.data);
   } catch (err) {
     failure = runFailure(err, toldAbort(plan.abort.signal.reason));
   } finally {

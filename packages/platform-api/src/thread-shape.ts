@@ -52,12 +52,13 @@ export function threadState(threadId: string, s: PlatformStateSnapshot) {
   };
 }
 
-/** The thread's status: a run in progress here, stopped at an interrupt, stopped by an error, else idle. */
+/** The thread's status: a run in progress here, stopped by an error, stopped before its end (an interrupt), else idle. */
 export function threadStatus(s: PlatformStateSnapshot | undefined, busy: boolean): ThreadStatus {
   if (busy) return 'busy';
   const tasks = s?.tasks ?? [];
-  if (tasks.some((t) => (t.interrupts?.length ?? 0) > 0)) return 'interrupted';
   if (tasks.some((t) => t.error !== undefined && t.error !== null)) return 'error';
+  // Stopped before its end with nothing running: at an interrupt (interrupt_before/after, or interrupt()).
+  if (tasks.some((t) => (t.interrupts?.length ?? 0) > 0) || (s?.next.length ?? 0) > 0) return 'interrupted';
   return 'idle';
 }
 

@@ -210,6 +210,18 @@ describe('threads', () => {
     expect(await client.runs.wait(id, 'workflow', { input: null })).toMatchObject({ topic: 'again', by: 'dave' });
   });
 
+  it('stops a thread run at interrupt_before and continues it with input null', async () => {
+    const client = clientFor(h.token('dave'));
+    const { thread_id: id } = await client.threads.create();
+    const first = await client.runs.wait(id, 'workflow', { input: { topic: 'gate' }, interruptBefore: ['write'] });
+    expect(first).toEqual({ topic: 'gate', report: '', by: 'dave', __interrupt__: [] });
+    expect(await client.threads.get(id)).toMatchObject({ status: 'interrupted' });
+    expect((await client.threads.getState(id)).next).toEqual(['write']);
+    expect(await client.runs.wait(id, 'workflow', { input: null })).toMatchObject({ report: 'Report on gate.' });
+    expect(await client.threads.get(id)).toMatchObject({ status: 'idle' });
+    expect((await status(client.runs.wait(null, 'workflow', { input: { topic: 'x' }, interruptBefore: ['write'] }))).status).toBe(422);
+  });
+
   it('cancels the caller’s own run on a thread; another user’s cancel is 404', async () => {
     const client = clientFor(h.token('frank'));
     const { thread_id: id } = await client.threads.create();
