@@ -63,6 +63,25 @@ describe('auth', () => {
   });
 });
 
+describe('auth per request', () => {
+  it('takes the token from the Client’s onRequest hook (the React page’s pattern: a refreshed token each call)', async () => {
+    let calls = 0;
+    const client = new Client({
+      apiUrl: h.url,
+      apiKey: null,
+      callerOptions: { maxRetries: 0 },
+      onRequest: async (_url, init) => {
+        calls += 1;
+        return { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${h.token('alice')}` } };
+      },
+    });
+    expect(await client.runs.wait(null, 'workflow', { input: { topic: 'hook' } })).toMatchObject({ by: 'alice' });
+    const events = await collect(client.runs.stream(null, 'workflow', { input: { topic: 'hook' }, streamMode: 'messages-tuple' }));
+    expect(events.some((e) => e.event === 'messages')).toBe(true);
+    expect(calls).toBe(2);
+  });
+});
+
 describe('runs', () => {
   it('runs.wait returns the final values, with the caller from the token in the run context', async () => {
     const values = (await clientFor(h.token('alice')).runs.wait(null, 'workflow', { input: { topic: 'relay' } })) as Record<
