@@ -11,7 +11,8 @@ let stack: Stack;
 let alice: string;
 
 beforeAll(async () => {
-  stack = await startStack();
+  // A writer slow enough that a run is still streaming while a test stops it.
+  stack = await startStack({ WRITER_CHUNK_DELAY_MS: '20' });
   alice = await stack.token('alice');
 }, 90_000);
 
@@ -154,6 +155,67 @@ describe('the Platform API of the running workflow, through the official SDK', (
     const denied = await failure(eve.runs.wait(null, 'workflow', { input: { topic: 'x' } }));
     expect(denied.status).toBe(403);
     expect(denied.text).toContain('AUTH_INSUFFICIENT_SCOPE');
+  });
+
+  /** Writer calls the writer agent saw aborted (its own log line): the stop crossed the process boundary. */
+  const writerAborts = () =>
+    stack.logs().filter((l) => l.service === 'agent-writer' && l.code === 'REQUEST_ABORTED' && l.level === 'warn').length;
+
+  it('a stream whose client leaves (useStream’s Stop: on_disconnect cancel) stops the writer agent’s call', async () => {
+    const client = clientFor(alice);
+    const { thread_id: id } = await client.threads.create();
+    const before = writerAborts();
+    const stop = new AbortController();
+    let runId = '';
+    try {
+      for await (const e of client.runs.stream(id, 'workflow', {
+        input: { topic: 'stop me while writing' },
+        streamMode: ['values', 'messages-tuple'],
+        onDisconnect: 'cancel',
+        signal: stop.signal,
+        onRunCreated: (r) => void (runId = r.run_id),
+      })) {
+        if (e.event === 'messages') stop.abort();
+      }
+    } catch {
+      // the aborted fetch
+    }
+    await until('the writer’s aborted call', () => writerAborts() > before);
+    await until('the run record', () => runId !== '');
+    let run = await client.runs.get(id, runId);
+    for (let i = 0; i < 50 && run.status === 'running'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      run = await client.runs.get(id, runId);
+    }
+    expect(run.status).toBe('interrupted');
+  });
+
+  it('a background run: joinStream from -1, reconnect with Last-Event-ID, cancel reaches the writer', async () => {
+    const client = clientFor(alice);
+    const { thread_id: id } = await client.threads.create();
+    const run = await client.runs.create(id, 'workflow', { input: { topic: 'background runs' }, streamMode: ['updates', 'custom'] });
+    const first: Array<{ event: string; id?: string }> = [];
+    const stop = new AbortController();
+    try {
+      for await (const e of client.runs.joinStream(id, run.run_id, { lastEventId: '-1', signal: stop.signal })) {
+        first.push(e);
+        if (e.event === 'custom') stop.abort();
+      }
+    } catch {
+      // the aborted fetch
+    }
+    const before = writerAborts();
+    const rest: Array<{ event: string; id?: string; data: unknown }> = [];
+    for await (const e of client.runs.joinStream(id, run.run_id, { lastEventId: first.at(-1)!.id! })) {
+      rest.push(e);
+      if (rest.length === 2) await client.runs.cancel(id, run.run_id);
+    }
+    const seqs = [...first, ...rest].map((e) => Number(e.id!.split(':')[1]));
+    expect(seqs).toEqual(seqs.map((_, i) => i));
+    expect(rest.at(-1)).toMatchObject({ event: 'error', data: { error: 'RUNNABLE_RUN_CANCELLED' } });
+    await until('the writer’s aborted call', () => writerAborts() > before);
+    expect(await client.runs.get(id, run.run_id)).toMatchObject({ status: 'interrupted' });
+    expect((await failure(clientFor(await stack.token('bob')).runs.get(id, run.run_id))).status).toBe(404);
   });
 
   it('puts no raw token in any log line', () => {

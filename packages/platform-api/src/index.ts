@@ -15,3 +15,4 @@ export {
   type ThreadMetadataStore,
 } from './thread-metadata.js';
 export { STREAM_MODES, UNSUPPORTED_STREAM_MODES, type StreamMode } from './run-request.js';
+export type { RunStoreOptions } from './run-store.js';

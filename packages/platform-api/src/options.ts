@@ -4,6 +4,7 @@ import type { Caller } from '@baton/identity';
 import type { Logger } from '@baton/errors';
 import { ActiveRuns, type RunLimiter } from '@baton/runnable-server';
 import { MemoryThreadMetadata, type ThreadMetadataStore } from './thread-metadata.js';
+import type { RunStoreOptions } from './run-store.js';
 
 /**
  * The part of a compiled LangGraph graph (`StateGraph(...).compile()`) the routes use. Typed
@@ -91,6 +92,8 @@ export interface PlatformApiOptions {
   limiter?: RunLimiter;
   /** The live runs the LangServe routes use (cancel, graceful shutdown). Default: its own. */
   runs?: ActiveRuns;
+  /** Bounds of the run records (`runs.get`, `join`, `joinStream`), kept in this process. */
+  runRecords?: RunStoreOptions;
   /** 5xx and disconnects are logged here. */
   logger?: Pick<Logger, 'warn' | 'error'>;
   /** JSON body limit (default `'1mb'`). */
@@ -110,6 +113,7 @@ export interface ResolvedPlatformOptions {
   metadata: ThreadMetadataStore;
   limiter?: RunLimiter;
   runs: ActiveRuns;
+  runRecords: RunStoreOptions;
   logger?: Pick<Logger, 'warn' | 'error'>;
   bodyLimit: string | number;
   pingIntervalMs: number;
@@ -161,6 +165,7 @@ export function resolvePlatformOptions(options: PlatformApiOptions): ResolvedPla
     metadata: options.metadata ?? new MemoryThreadMetadata(),
     ...(options.limiter ? { limiter: options.limiter } : {}),
     runs: options.runs ?? new ActiveRuns(),
+    runRecords: { ...options.runRecords, ...(options.now ? { now: () => options.now!().getTime() } : {}) },
     ...(options.logger ? { logger: options.logger } : {}),
     bodyLimit: options.bodyLimit ?? '1mb',
     pingIntervalMs: positiveInt('pingIntervalMs', options.pingIntervalMs, 15_000),

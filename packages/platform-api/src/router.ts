@@ -4,8 +4,9 @@ import { resolvePlatformOptions, type PlatformApiOptions } from './options.js';
 import { assistantsRoutes } from './assistants-routes.js';
 import { threadsRoutes } from './threads-routes.js';
 import { runsRoutes } from './runs-routes.js';
+import { runRecordsRoutes } from './run-records-routes.js';
 import { BusyThreads } from './run-plan.js';
-import { LiveRuns } from './run-exec.js';
+import { PlatformRunStore } from './run-store.js';
 
 /**
  * The LangGraph Platform API (assistants, threads, runs: what `@langchain/langgraph-sdk`'s
@@ -20,10 +21,11 @@ export function platformApi(options: PlatformApiOptions): express.Router {
   const router = express.Router();
   const pre = [...opts.auth, express.json({ limit: opts.bodyLimit })];
   const busy = new BusyThreads();
-  const live = new LiveRuns(opts.runs);
+  const store = new PlatformRunStore(opts.runRecords);
   assistantsRoutes(router, opts, pre);
   threadsRoutes(router, { opts, busy }, pre);
-  runsRoutes(router, { opts, busy, live }, pre);
+  runsRoutes(router, { opts, busy, store }, pre);
+  runRecordsRoutes(router, { opts, busy, store }, pre);
   router.use(errorHandler({ ...(opts.logger ? { logger: opts.logger } : {}) }));
   return router;
 }

@@ -22,6 +22,10 @@ export interface RunRequest {
   interruptAfter?: string[] | '*';
   /** `create`: a thread that does not exist yet is made (RemoteGraph always sends it). */
   ifNotExists: 'create' | 'reject';
+  /** `continue`: the run goes on when its client leaves (it can be joined); default `cancel`. */
+  onDisconnect: 'cancel' | 'continue';
+  /** The stream can be rejoined (`Location` header; `joinStream` with `Last-Event-ID`). */
+  streamResumable: boolean;
 }
 
 const nodeList = z.union([z.literal('*'), z.array(z.string().max(200)).max(100)]);
@@ -98,8 +102,6 @@ function checkRefused(b: Body): void {
   if (present(b.checkpoint) || present(b.checkpoint_id))
     throw refuse('checkpoint', 'running from a chosen checkpoint is not supported yet');
   if (b.after_seconds) throw refuse('after_seconds', 'delayed runs are not supported');
-  if (b.stream_resumable === true) throw refuse('stream_resumable', 'resumable Platform API streams are not supported yet');
-  if (b.on_disconnect === 'continue') throw refuse('on_disconnect', 'continue: a run stops when its client leaves (cancel)');
   if (b.multitask_strategy && b.multitask_strategy !== 'reject') {
     throw refuse('multitask_strategy', `${b.multitask_strategy} is not supported yet (reject is)`);
   }
@@ -158,5 +160,7 @@ export function parseRunRequest(raw: unknown): RunRequest {
     ...(b.interrupt_before ? { interruptBefore: b.interrupt_before } : {}),
     ...(b.interrupt_after ? { interruptAfter: b.interrupt_after } : {}),
     ifNotExists: b.if_not_exists ?? 'reject',
+    onDisconnect: b.on_disconnect ?? 'cancel',
+    streamResumable: b.stream_resumable === true,
   };
 }

@@ -1,160 +1,121 @@
-// POST /runs/wait, /runs/stream, /threads/{id}/runs/wait, /threads/{id}/runs/stream, and cancel.
-import type { Request, Response, Router, RequestHandler } from 'express';
+// Starting runs: POST /runs/wait, /runs/stream, /runs and the same on /threads/{id}/runs. Each
+// run is executed apart from its request (run-exec.ts); these routes read its record.
+import type { Request, RequestHandler, Response, Router } from 'express';
 import { BatonError } from '@baton/errors';
-import { runOwnerKey, toldAbort } from '@baton/runnable-server';
+import { runOwnerKey } from '@baton/runnable-server';
 import type { ResolvedPlatformOptions } from './options.js';
-import { callerOf, planRun, threadRef, type BusyThreads, type RunPlan } from './run-plan.js';
+import { callerOf, planRun, type BusyThreads, type RunPlan } from './run-plan.js';
 import { parseRunRequest, type RunRequest } from './run-request.js';
-import { errorData, finishThread, runEvents, runFailure, type LiveRuns } from './run-exec.js';
+import { errorData, startRun } from './run-exec.js';
+import type { PlatformRunStore, RunRecord } from './run-store.js';
 import { PlatformSse } from './sse.js';
 import { toJson } from './stream-events.js';
 
-const clientClosed = () => new BatonError('REQUEST_ABORTED', 'The client closed the connection');
-
-interface RunsContext {
+export interface RunsContext {
   opts: ResolvedPlatformOptions;
   busy: BusyThreads;
-  live: LiveRuns;
+  store: PlatformRunStore;
 }
 
-/** The run stops as soon as its client leaves (`on_disconnect: "cancel"`, the only behaviour here). */
-function abortOnClose(res: Response, plan: RunPlan): void {
-  res.on('close', () => {
-    if (!res.writableFinished && !plan.abort.signal.aborted) plan.abort.abort(clientClosed());
-  });
-}
+const clientClosed = () => new BatonError('REQUEST_ABORTED', 'The client closed the connection');
 
-async function streamRun(ctx: RunsContext, req: Request, res: Response, threadId: string | undefined): Promise<void> {
-  const request = parseRunRequest(req.body);
-  const plan = await planRun(ctx.opts, ctx.busy, req, request, threadId);
-  const { opts } = ctx;
-  const sse = new PlatformSse(res, {
-    pingIntervalMs: opts.pingIntervalMs,
-    writeDeadlineMs: opts.writeDeadlineMs,
-    headers: { 'content-location': plan.location },
-  });
-  abortOnClose(res, plan);
-  let seq = 0;
-  let ended = false;
-  const hide = plan.thread?.hide;
-  const emit = async (event: string, data: unknown) => {
-    if (ended) return;
-    if (event === 'error') ended = true;
-    await sse.send(event, toJson(data, hide), `${plan.runId}:${seq++}`);
+/** The SDK's `Run`. */
+export function runShape(r: RunRecord) {
+  return {
+    run_id: r.runId,
+    thread_id: r.threadId ?? null,
+    assistant_id: r.assistantId,
+    created_at: r.createdAt.toISOString(),
+    updated_at: r.updatedAt.toISOString(),
+    status: r.status,
+    metadata: {},
+    multitask_strategy: 'reject',
   };
-  const unregister = ctx.live.register(plan, runOwnerKey(callerOf(req)), () => {
-    const reason = new BatonError('SERVER_SHUTTING_DOWN', 'The service is shutting down', { expose: true });
-    void emit('error', errorData(reason)).finally(() => sse.end());
-    plan.abort.abort(reason);
+}
+
+/** A signal that fires when the response's client leaves before it is finished. */
+function closed(res: Response): AbortSignal {
+  const c = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) c.abort();
   });
+  return c.signal;
+}
+
+/** With `on_disconnect: "cancel"` (the default here) the run stops when the client that started it leaves. */
+function cancelOnClose(res: Response, plan: RunPlan, request: Pick<RunRequest, 'onDisconnect'>): void {
+  if (request.onDisconnect === 'continue') return;
+  closed(res).addEventListener('abort', () => {
+    if (!plan.abort.signal.aborted) plan.abort.abort(clientClosed());
+  });
+}
+
+async function begin(ctx: RunsContext, req: Request, threadId: string | undefined, request: RunRequest) {
+  const plan = await planRun(ctx.opts, ctx.busy, req, request, threadId);
+  return { plan, record: startRun(ctx, plan, request, runOwnerKey(callerOf(req))) };
+}
+
+/** The record's events onto an SSE response, from after `afterSeq`, until the run ends or the client leaves. */
+export async function streamRecord(ctx: RunsContext, res: Response, record: RunRecord, afterSeq: number, headers: Record<string, string>) {
+  const sse = new PlatformSse(res, { pingIntervalMs: ctx.opts.pingIntervalMs, writeDeadlineMs: ctx.opts.writeDeadlineMs, headers });
+  const signal = closed(res);
   try {
-    await pumpRun(ctx, plan, request, sse, emit);
+    for await (const e of ctx.store.follow(record, afterSeq, signal)) {
+      if (sse.isClosed) break;
+      await sse.send(e.event, e.data, `${record.runId}:${e.seq}`);
+    }
   } finally {
-    unregister();
-    await finishThread(opts, plan);
-    await plan.release();
     sse.end();
   }
 }
 
-async function pumpRun(
-  ctx: RunsContext,
-  plan: RunPlan,
-  request: RunRequest,
-  sse: PlatformSse,
-  emit: (event: string, data: unknown) => Promise<void>,
-): Promise<void> {
-  try {
-    await emit('metadata', { run_id: plan.runId, attempt: 1 });
-    for await (const e of runEvents(plan, request)) {
-      if (sse.isClosed || plan.abort.signal.aborted) break;
-      await emit(e.event, e.data);
-    }
-    const told = toldAbort(plan.abort.signal.reason);
-    if (told) await emit('error', errorData(told));
-  } catch (err) {
-    const told = toldAbort(plan.abort.signal.reason);
-    const be = runFailure(err, told);
-    if (!told && (sse.isClosed || plan.abort.signal.aborted)) {
-      ctx.opts.logger?.warn({ route: 'platform/runs/stream', code: 'REQUEST_ABORTED' }, 'client disconnected; run aborted');
-      return;
-    }
-    if (be.status >= 500) ctx.opts.logger?.error({ route: 'platform/runs/stream', code: be.code }, 'run failed');
-    await emit('error', errorData(be));
-  }
+async function streamRun(ctx: RunsContext, req: Request, res: Response, threadId: string | undefined): Promise<void> {
+  const request = parseRunRequest(req.body);
+  const { plan, record } = await begin(ctx, req, threadId, request);
+  cancelOnClose(res, plan, request);
+  // A resumable stream tells the SDK where to reconnect (`Last-Event-ID`) if the connection drops.
+  const location: Record<string, string> = request.streamResumable ? { location: `${plan.location}/stream` } : {};
+  await streamRecord(ctx, res, record, -1, { 'content-location': plan.location, ...location });
 }
 
-/**
- * LangGraph streams a run stopped at an interrupt as a last `values` chunk holding only
- * `__interrupt__`: `runs.wait` answers the state's values with it (LangGraph Platform's shape).
- */
-function mergeValues(last: unknown, next: unknown): unknown {
-  const onlyInterrupt = typeof next === 'object' && next !== null && Object.keys(next).length === 1 && '__interrupt__' in next;
-  return onlyInterrupt && typeof last === 'object' && last !== null ? { ...last, ...next } : next;
+/** The run's final values, or `{__error__}` for a run that failed (a 200: the shape the SDK raises from). */
+export function outcome(record: RunRecord): unknown {
+  return record.failure ? { __error__: errorData(record.failure) } : record.values;
 }
 
 /**
  * `runs.wait`: the run's final values. Everything refused before the graph starts is an HTTP
- * status; a failure of the run itself is a 200 `{__error__: {error, message}}`, the shape the
- * SDK raises from (as LangGraph Platform answers it).
+ * status; a failure of the run itself is a 200 `{__error__: {error, message}}` (LangGraph
+ * Platform's shape, which the SDK raises from).
  */
 async function waitRun(ctx: RunsContext, req: Request, res: Response, threadId: string | undefined): Promise<void> {
   const request: RunRequest = { ...parseRunRequest(req.body), streamModes: ['values'], subgraphs: false };
-  const plan = await planRun(ctx.opts, ctx.busy, req, request, threadId);
-  abortOnClose(res, plan);
-  const unregister = ctx.live.register(plan, runOwnerKey(callerOf(req)));
-  let last: unknown = null;
-  let failure: BatonError | undefined;
-  try {
-    for await (const e of runEvents(plan, request)) if (e.event === 'values') last = mergeValues(last, e.data);
-  } catch (err) {
-    failure = runFailure(err, toldAbort(plan.abort.signal.reason));
-  } finally {
-    unregister();
-    await finishThread(ctx.opts, plan);
-    await plan.release();
-  }
-  if (res.destroyed || (plan.abort.signal.aborted && !toldAbort(plan.abort.signal.reason))) return;
+  const { plan, record } = await begin(ctx, req, threadId, request);
+  cancelOnClose(res, plan, request);
+  await record.done;
+  if (res.destroyed || res.writableEnded) return;
   res.status(200).setHeader('content-location', plan.location);
-  res.type('application/json').send(toJson(failure ? { __error__: errorData(failure) } : last, plan.thread?.hide));
+  res.type('application/json').send(toJson(outcome(record), plan.thread?.hide));
 }
 
-/**
- * `POST /threads/{id}/runs/{run_id}/cancel`: the caller's own live run on that thread (in this
- * process), aborted with every agent call it has open: 202, or 204 once it stopped (`wait=1`).
- * An unknown, finished, foreign or other-thread run is the same 404.
- */
-async function cancelRun(ctx: RunsContext, req: Request, res: Response): Promise<void> {
-  const caller = callerOf(req);
-  const ref = threadRef(ctx.opts, caller, String(req.params.thread_id));
-  const runId = String(req.params.run_id);
-  if (req.query.action !== undefined && req.query.action !== 'interrupt') {
-    throw new BatonError('PLATFORM_FIELD_UNSUPPORTED', 'action: only interrupt is supported (rollback is not yet)');
-  }
-  const live = ctx.live.get(runId);
-  if (!live || live.scoped !== ref.scoped || !ctx.opts.runs.cancel(runId, runOwnerKey(caller))) {
-    throw new BatonError('RUNNABLE_RUN_NOT_FOUND', 'No such run');
-  }
-  if (req.query.wait === '1' || req.query.wait === 'true') {
-    await live.done;
-    res.status(204).end();
-    return;
-  }
-  res.status(202).json({ run_id: runId, status: 'cancelling' });
+/** `runs.create`: a background run; its record answers at once (join it, stream it, cancel it). */
+async function createRun(ctx: RunsContext, req: Request, res: Response, threadId: string | undefined): Promise<void> {
+  const request: RunRequest = { ...parseRunRequest(req.body), onDisconnect: 'continue' };
+  const { plan, record } = await begin(ctx, req, threadId, request);
+  res.status(200).setHeader('content-location', plan.location);
+  res.json(runShape(record));
 }
 
-/** Mounts the run routes on `router`, each behind `pre` (auth, then the JSON body parser). */
+/** Mounts the routes that start runs on `router`, each behind `pre` (auth, then the JSON body parser). */
 export function runsRoutes(router: Router, ctx: RunsContext, pre: RequestHandler[]): void {
   const thread = (req: Request) => String(req.params.thread_id);
   router.post('/runs/wait', ...pre, (req, res) => waitRun(ctx, req, res, undefined));
   router.post('/runs/stream', ...pre, (req, res) => streamRun(ctx, req, res, undefined));
+  router.post('/runs', ...pre, (req, res) => createRun(ctx, req, res, undefined));
   router.post('/threads/:thread_id/runs/wait', ...pre, (req, res) => waitRun(ctx, req, res, thread(req)));
   router.post('/threads/:thread_id/runs/stream', ...pre, (req, res) => streamRun(ctx, req, res, thread(req)));
-  router.post('/threads/:thread_id/runs/:run_id/cancel', ...pre, (req, res) => cancelRun(ctx, req, res));
-  const notYet: RequestHandler = () => {
-    throw new BatonError('PLATFORM_FIELD_UNSUPPORTED', 'background runs are not supported yet: use runs.wait or runs.stream');
-  };
-  router.post(['/runs', '/threads/:thread_id/runs', '/runs/batch'], ...pre, notYet);
+  router.post('/threads/:thread_id/runs', ...pre, (req, res) => createRun(ctx, req, res, thread(req)));
+  router.post('/runs/batch', ...pre, () => {
+    throw new BatonError('PLATFORM_FIELD_UNSUPPORTED', 'batches of runs are not supported yet');
+  });
 }
-
-export type { RunsContext };

@@ -29,6 +29,28 @@ export interface Seen {
   subs: string[];
   /** Runs that saw their abort signal fire. */
   aborted: number;
+  /** Runs whose topic is `hold:<name>` wait in research until `release(name)` (or their abort). */
+  holds: Map<string, () => void>;
+}
+
+/** Lets the run with topic `hold:<name>` go on. */
+export function release(seen: Seen, name: string): void {
+  seen.holds.get(name)?.();
+}
+
+function waitOrAbort(seen: Seen, signal: AbortSignal | undefined, register: (resume: () => void) => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 20_000);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    register(done);
+    signal?.addEventListener('abort', () => {
+      seen.aborted += 1;
+      done();
+    });
+  });
 }
 
 /** research (records the caller; `slow` waits for its abort) → write (streams its text as `{delta}` chunks). */
@@ -36,15 +58,9 @@ export function buildGraph(seen: Seen, checkpointer?: MemorySaver) {
   const research = async (state: typeof State.State, config: LangGraphRunnableConfig) => {
     const caller = callerOf(config);
     seen.subs.push(caller?.sub ?? 'nobody');
-    if (state.topic === 'slow') {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 20_000);
-        config.signal?.addEventListener('abort', () => {
-          seen.aborted += 1;
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+    if (state.topic === 'slow' || state.topic.startsWith('hold:')) {
+      const name = state.topic.slice('hold:'.length);
+      await waitOrAbort(seen, config.signal, (resume) => void (state.topic === 'slow' || seen.holds.set(name, resume)));
       config.signal?.throwIfAborted();
     }
     return { by: caller?.sub ?? 'nobody' };
@@ -131,7 +147,7 @@ export async function startHarness(options: { quota?: number } = {}): Promise<Ha
   };
   const verifier = createVerifier({ issuer: issuer.issuer, audience: AUD, keys: createJwksKeyStore({ jwksUri: issuer.jwksUri }) });
   const auth = requireAuth({ verifier, scopes: [SCOPE], auditor: createAuditor({ logger, service: 'workflow' }) });
-  const seen: Seen = { subs: [], aborted: 0 };
+  const seen: Seen = { subs: [], aborted: 0, holds: new Map() };
   const saver = new MemorySaver();
   const threads = new MemoryThreads(saver, options.quota ?? 50);
   const app = express();

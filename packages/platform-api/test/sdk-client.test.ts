@@ -2,7 +2,7 @@
 // real listener, behind the real requireAuth.
 import { Client } from '@langchain/langgraph-sdk';
 import { RemoteGraph } from '@langchain/langgraph/remote';
-import { startHarness, type Harness } from './harness.js';
+import { release, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
 
@@ -257,6 +257,91 @@ describe('threads', () => {
     }
     expect(events.at(-1)).toMatchObject({ event: 'error', data: { error: 'RUNNABLE_RUN_CANCELLED' } });
     expect(h.seen.aborted).toBe(aborted + 1);
+  });
+});
+
+async function until(what: string, check: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+  if (!check()) throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('background runs and run records', () => {
+  it('creates a run, lists and gets it, joins it, and replays its events from -1', async () => {
+    const client = clientFor(h.token('alice'));
+    const { thread_id: id } = await client.threads.create();
+    const run = await client.runs.create(id, 'workflow', { input: { topic: 'background' }, streamMode: ['values', 'custom'] });
+    expect(run).toMatchObject({ thread_id: id, assistant_id: 'workflow', status: 'running' });
+    expect(await client.runs.join(id, run.run_id)).toEqual({ topic: 'background', report: 'Report on background.', by: 'alice' });
+    expect(await client.runs.get(id, run.run_id)).toMatchObject({ run_id: run.run_id, status: 'success' });
+    expect((await client.runs.list(id)).map((r) => r.run_id)).toContain(run.run_id);
+    const replay = await collect(client.runs.joinStream(id, run.run_id, { lastEventId: '-1' }));
+    expect(replay[0]).toMatchObject({ event: 'metadata', data: { run_id: run.run_id } });
+    expect(
+      replay
+        .filter((e) => e.event === 'custom')
+        .map((e) => (e.data as { delta: string }).delta)
+        .join(''),
+    ).toBe('Report on background.');
+    const bob = clientFor(h.token('bob'));
+    expect((await status(bob.runs.get(id, run.run_id))).status).toBe(404);
+    expect((await status(collect(bob.runs.joinStream(id, run.run_id)))).status).toBe(404);
+    expect((await status(client.runs.get(id, '00000000-0000-4000-8000-000000000000'))).status).toBe(404);
+  });
+
+  it('joinStream reconnects with Last-Event-ID: every event once, none lost', async () => {
+    const client = clientFor(h.token('alice'));
+    const { thread_id: id } = await client.threads.create();
+    const run = await client.runs.create(id, 'workflow', { input: { topic: 'hold:rejoin' }, streamMode: ['values', 'updates', 'custom'] });
+    await until('the held run', () => h.seen.holds.has('rejoin'));
+    const first: Array<{ event: string; id?: string }> = [];
+    const stop = new AbortController();
+    for await (const e of client.runs.joinStream(id, run.run_id, { lastEventId: '-1', signal: stop.signal })) {
+      first.push(e);
+      if (first.length === 2) stop.abort();
+    }
+    release(h.seen, 'rejoin');
+    const rest = await collect(client.runs.joinStream(id, run.run_id, { lastEventId: first.at(-1)!.id! }));
+    const all = [...first, ...rest] as Array<{ event: string; id?: string; data: unknown }>;
+    const seqs = all.map((e) => Number(e.id!.split(':')[1]));
+    expect(seqs).toEqual(seqs.map((_, i) => i));
+    expect(all.at(-1)).toMatchObject({ event: 'values', data: { report: 'Report on hold:rejoin.' } });
+    h.seen.holds.delete('rejoin');
+  });
+
+  it('on_disconnect continue keeps a streamed run going after its client leaves; the default cancels it', async () => {
+    const client = clientFor(h.token('alice'));
+    const { thread_id: id } = await client.threads.create();
+    let runId = '';
+    const stop = new AbortController();
+    const started = collect(
+      client.runs.stream(id, 'workflow', {
+        input: { topic: 'hold:continue' },
+        onDisconnect: 'continue',
+        signal: stop.signal,
+        onRunCreated: (r) => void (runId = r.run_id),
+      }),
+    ).catch(() => []);
+    await until('the held run', () => h.seen.holds.has('continue') && runId !== '');
+    stop.abort();
+    await started;
+    release(h.seen, 'continue');
+    expect(await client.runs.join(id, runId)).toMatchObject({ report: 'Report on hold:continue.' });
+    const aborted = h.seen.aborted;
+    const stop2 = new AbortController();
+    let runId2 = '';
+    const second = collect(
+      client.runs.stream(id, 'workflow', {
+        input: { topic: 'hold:cancel' },
+        signal: stop2.signal,
+        onRunCreated: (r) => void (runId2 = r.run_id),
+      }),
+    ).catch(() => []);
+    await until('the second held run', () => h.seen.holds.has('cancel') && runId2 !== '');
+    stop2.abort();
+    await second;
+    await until('the abort', () => h.seen.aborted === aborted + 1);
+    expect(await client.runs.join(id, runId2)).toMatchObject({ __error__: { error: 'REQUEST_ABORTED' } });
+    expect(await client.runs.get(id, runId2)).toMatchObject({ status: 'interrupted' });
   });
 });
 

@@ -5,14 +5,14 @@ export interface CorsOptions {
   allowedOrigins: readonly string[];
   /** Request headers a page may send. Default: what Baton's routes read. */
   allowedHeaders?: readonly string[];
-  /** Response headers a page may read. Default: `x-request-id`, `www-authenticate`, `content-location` (the Platform API's run location). */
+  /** Response headers a page may read. Default: `x-request-id`, `www-authenticate`, `content-location`, `location` (the Platform API's run and reconnect locations). */
   exposedHeaders?: readonly string[];
   /** How long a browser may cache a preflight answer, seconds. Default 600. */
   maxAgeSec?: number;
 }
 
 const DEFAULT_ALLOWED_HEADERS = ['authorization', 'content-type', 'accept', 'last-event-id', 'x-request-id', 'traceparent'];
-const DEFAULT_EXPOSED_HEADERS = ['x-request-id', 'www-authenticate', 'content-location'];
+const DEFAULT_EXPOSED_HEADERS = ['x-request-id', 'www-authenticate', 'content-location', 'location'];
 
 /**
  * CORS for an allow-list of exact origins, closed by default. A request from a listed origin gets
