@@ -16,6 +16,8 @@ export interface PlatformGraphRunnable {
   getState(config: unknown): Promise<PlatformStateSnapshot>;
   getStateHistory(config: unknown, options?: unknown): AsyncIterable<PlatformStateSnapshot>;
   getGraphAsync(config?: unknown): Promise<{ toJSON(): unknown }>;
+  /** `threads.updateState`: writes `values` as if `asNode` had returned them; the new checkpoint's config. */
+  updateState(config: unknown, values: unknown, asNode?: string): Promise<{ configurable?: Record<string, unknown> }>;
 }
 
 /** LangGraph's `StateSnapshot`, the fields the routes read. */

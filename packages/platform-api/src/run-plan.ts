@@ -2,6 +2,7 @@
 // scoped to them), the input, the config with the server-set context, and the admission.
 import { randomUUID } from 'node:crypto';
 import type { Request } from 'express';
+import { Command } from '@langchain/langgraph';
 import { BatonError } from '@baton/errors';
 import { isCaller, type Caller } from '@baton/identity';
 import { admit, runOwnerKey, type Release } from '@baton/runnable-server';
@@ -121,7 +122,11 @@ export async function planRun(
       'interrupt_before / interrupt_after need a thread (a stateless run cannot be resumed)',
     );
   }
-  const input = validInput(assistant, request.input, ref !== undefined);
+  if (request.command && !ref) {
+    throw new BatonError('PLATFORM_FIELD_UNSUPPORTED', 'command: a command continues a thread (a stateless run has nothing to resume)');
+  }
+  // A command acts on the caller's own thread only (its checkpoint key is theirs): resume, goto, update.
+  const input = request.command ? new Command(request.command) : validInput(assistant, request.input, ref !== undefined);
   if (ref) await prepareThread(opts, graph, ref, request);
   const free = ref ? busy.take(ref.scoped) : () => {};
   let admitted: Release;

@@ -1,7 +1,7 @@
 // A run request (`POST /runs/wait`, `/runs/stream`, `/threads/{id}/runs/...`) as the SDK sends it:
 // every field is supported, ignored or refused here, in one place (docs/PLATFORM-API.md lists them).
 import { z } from 'zod';
-import { BatonError } from '@baton/errors';
+import { BatonError, scrubSecrets } from '@baton/errors';
 
 /** The stream modes this server streams, as the SDK names them. */
 export const STREAM_MODES = ['values', 'updates', 'custom', 'events', 'debug', 'messages-tuple'] as const;
@@ -10,10 +10,19 @@ export type StreamMode = (typeof STREAM_MODES)[number];
 /** Stream modes the SDK can ask for that are not streamed (yet): 422, never silence. */
 export const UNSUPPORTED_STREAM_MODES = ['messages', 'tasks', 'checkpoints', 'tools', 'lifecycle'] as const;
 
+/** A LangGraph `Command` as the SDK sends it: resume an interrupt, go to nodes, update the state. */
+export interface RunCommand {
+  resume?: unknown;
+  goto?: string[];
+  update?: Record<string, unknown>;
+}
+
 export interface RunRequest {
   assistantId: string;
   /** The graph input; `null` continues a thread from its last checkpoint. */
   input: unknown;
+  /** Instead of an input, on a thread: resume / goto / update (human in the loop). */
+  command?: RunCommand;
   streamModes: StreamMode[];
   subgraphs: boolean;
   tags?: string[];
@@ -33,7 +42,16 @@ const nodeList = z.union([z.literal('*'), z.array(z.string().max(200)).max(100)]
 const body = z.object({
   assistant_id: z.string().min(1).max(200),
   input: z.unknown().optional(),
-  command: z.unknown().optional(),
+  command: z
+    .object({
+      resume: z.unknown().optional(),
+      goto: z.union([z.string().max(200), z.array(z.string().max(200)).max(20)]).nullish(),
+      update: z.record(z.string(), z.unknown()).nullish(),
+      // What a serialized LangGraph Command carries besides (RemoteGraph sends `command.toJSON()`).
+      lg_name: z.literal('Command').optional(),
+    })
+    .strict()
+    .nullish(),
   config: z
     .object({
       tags: z.array(z.string().max(200)).max(50).optional(),
@@ -91,14 +109,15 @@ function checkContext(context: unknown): void {
     );
   }
   if (keys.length > 0) {
-    throw new BatonError('PLATFORM_CONTEXT_REFUSED', `context keys are not accepted from clients: ${keys.slice(0, 5).join(', ')}`);
+    const named = scrubSecrets(keys.slice(0, 5).join(', ').slice(0, 200));
+    throw new BatonError('PLATFORM_CONTEXT_REFUSED', `context keys are not accepted from clients: ${named}`);
   }
 }
 
 /** The fields refused outright (a server-side request to a caller-chosen URL) or not built yet. */
 function checkRefused(b: Body): void {
   if (present(b.webhook)) throw refuse('webhook', 'refused: the server makes no request to a caller-chosen URL');
-  if (present(b.command)) throw refuse('command', 'not supported yet (resume a thread with input null)');
+  if (b.command && present(b.input)) throw refuse('command', 'send either input or command, not both');
   if (present(b.checkpoint) || present(b.checkpoint_id))
     throw refuse('checkpoint', 'running from a chosen checkpoint is not supported yet');
   if (b.after_seconds) throw refuse('after_seconds', 'delayed runs are not supported');
@@ -122,7 +141,8 @@ export function parseStreamModes(raw: unknown): StreamMode[] {
   const out: StreamMode[] = [];
   for (const mode of modes) {
     if (!(STREAM_MODES as readonly unknown[]).includes(mode)) {
-      const name = typeof mode === 'string' ? mode.slice(0, 40) : typeof mode;
+      // The caller's own text, bounded and scrubbed of anything token-shaped before it is echoed.
+      const name = typeof mode === 'string' ? scrubSecrets(mode.slice(0, 40)) : typeof mode;
       throw new BatonError(
         'PLATFORM_STREAM_MODE_UNSUPPORTED',
         `stream mode "${name}" is not streamed; supported: ${STREAM_MODES.join(', ')}`,
@@ -134,6 +154,11 @@ export function parseStreamModes(raw: unknown): StreamMode[] {
     if (!out.includes(mode as StreamMode)) out.push(mode as StreamMode);
   }
   return out;
+}
+
+function commandOf(c: NonNullable<Body['command']>): RunCommand {
+  const goto = typeof c.goto === 'string' ? [c.goto] : c.goto?.length ? c.goto : undefined;
+  return { ...(c.resume !== undefined ? { resume: c.resume } : {}), ...(goto ? { goto } : {}), ...(c.update ? { update: c.update } : {}) };
 }
 
 function issuesOf(error: z.ZodError): Array<{ path: string; message: string }> {
@@ -153,6 +178,7 @@ export function parseRunRequest(raw: unknown): RunRequest {
   return {
     assistantId: b.assistant_id,
     input: b.input ?? null,
+    ...(b.command ? { command: commandOf(b.command) } : {}),
     streamModes: parseStreamModes(b.stream_mode),
     subgraphs: b.stream_subgraphs === true,
     ...(b.config?.tags ? { tags: b.config.tags } : {}),

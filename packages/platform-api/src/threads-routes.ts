@@ -53,6 +53,13 @@ const checkpointSchema = z
   .passthrough()
   .nullish();
 
+const updateBody = z.object({
+  values: z.union([z.record(z.string(), z.unknown()), z.array(z.unknown()).max(100)]).nullish(),
+  as_node: z.string().max(200).nullish(),
+  checkpoint: checkpointSchema,
+  checkpoint_id: z.string().max(200).nullish(),
+});
+
 const historyBody = z.object({
   limit: z.number().int().min(1).max(100).nullish(),
   before: z
@@ -211,6 +218,33 @@ class ThreadHandlers {
     send(res, threadState(ref.threadId, snapshot), ref.hide);
   };
 
+  /**
+   * `threads.updateState`: the caller's own thread only, at its latest checkpoint (or one of its
+   * own, by id); refused while a run is in progress on it. As LangGraph's `updateState`, it can
+   * change anything in the state: the owner's own gate, not a security control.
+   */
+  updateState: RequestHandler = async (req, res) => {
+    const body = parse(updateBody, req.body);
+    const ref = this.ref(req);
+    await this.row(ref);
+    if (this.ctx.busy.has(ref.scoped)) throw new BatonError('PLATFORM_THREAD_BUSY', 'The thread has a run in progress');
+    const checkpointId = body.checkpoint_id ?? body.checkpoint?.checkpoint_id ?? undefined;
+    const configurable = { thread_id: ref.scoped, ...(checkpointId ? { checkpoint_id: checkpointId } : {}) };
+    if (checkpointId && !(await this.graph.getState({ configurable })).createdAt) {
+      throw new BatonError('WORKFLOW_THREAD_NOT_FOUND', 'No such checkpoint on this thread');
+    }
+    const next = await this.graph.updateState({ configurable }, body.values ?? null, body.as_node ?? undefined);
+    await this.threads.manager.finish(ref.scoped);
+    const c = next.configurable ?? {};
+    const checkpoint = {
+      thread_id: ref.threadId,
+      checkpoint_ns: String(c.checkpoint_ns ?? ''),
+      checkpoint_id: c.checkpoint_id ?? null,
+      checkpoint_map: null,
+    };
+    send(res, { checkpoint }, ref.hide);
+  };
+
   history: RequestHandler = async (req, res) => {
     const body = parse(historyBody, req.body);
     const ref = this.ref(req);
@@ -244,7 +278,5 @@ export function threadsRoutes(router: Router, ctx: ThreadsContext, pre: RequestH
   router.get('/threads/:thread_id/state/:checkpoint_id', ...pre, h.state);
   router.post('/threads/:thread_id/history', ...pre, h.history);
   router.post('/threads/:thread_id/state/checkpoint', ...pre, h.state);
-  router.post('/threads/:thread_id/state', ...pre, () => {
-    throw new BatonError('PLATFORM_FIELD_UNSUPPORTED', 'updating a thread state is not supported yet');
-  });
+  router.post('/threads/:thread_id/state', ...pre, h.updateState);
 }

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { Annotation, END, MemorySaver, START, StateGraph, type LangGraphRunnableConfig } from '@langchain/langgraph';
+import { Annotation, END, interrupt, MemorySaver, START, StateGraph, type LangGraphRunnableConfig } from '@langchain/langgraph';
 import { createAuditor, createJwksKeyStore, createVerifier } from '@baton/auth';
 import { requireAuth } from '@baton/auth/express';
 import { BatonError } from '@baton/errors';
@@ -68,7 +68,9 @@ export function buildGraph(seen: Seen, checkpointer?: MemorySaver) {
   const write = async (state: typeof State.State, config: LangGraphRunnableConfig) => {
     if (state.topic === 'fail')
       throw new BatonError('WORKFLOW_NODE_FAILED', 'workflow node "write" failed: REMOTE_UNAVAILABLE', { status: 502, expose: true });
-    const parts = ['Report on ', state.topic, '.'];
+    // `ask:` topics stop for the user's answer (LangGraph interrupt(), resumed with a command).
+    const answer = state.topic.startsWith('ask:') ? String(interrupt({ question: `approve ${state.topic}?` })) : '';
+    const parts = ['Report on ', state.topic, '.', ...(answer ? [` (${answer})`] : [])];
     for (const delta of parts) config.writer?.({ node: 'write', revision: 0, delta });
     return { report: parts.join('') };
   };

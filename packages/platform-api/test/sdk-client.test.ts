@@ -1,6 +1,7 @@
 // The official @langchain/langgraph-sdk Client and RemoteGraph against the Platform API router on a
 // real listener, behind the real requireAuth.
 import { Client } from '@langchain/langgraph-sdk';
+import { Command } from '@langchain/langgraph';
 import { RemoteGraph } from '@langchain/langgraph/remote';
 import { release, startHarness, type Harness } from './harness.js';
 
@@ -241,6 +242,48 @@ describe('threads', () => {
     expect((await status(client.runs.wait(null, 'workflow', { input: { topic: 'x' }, interruptBefore: ['write'] }))).status).toBe(422);
   });
 
+  it('stops at interrupt() and resumes with command.resume; a command needs a thread with state', async () => {
+    const client = clientFor(h.token('dave'));
+    const { thread_id: id } = await client.threads.create();
+    expect((await status(client.runs.wait(id, 'workflow', { command: { resume: 'yes' } }))).status).toBe(422);
+    const first = (await client.runs.wait(id, 'workflow', { input: { topic: 'ask:a' } })) as Record<string, unknown>;
+    expect(first).toMatchObject({ topic: 'ask:a', report: '', __interrupt__: [{ value: { question: 'approve ask:a?' } }] });
+    const thread = await client.threads.get(id);
+    expect(thread.status).toBe('interrupted');
+    expect(Object.values(thread.interrupts).flat()).toEqual([expect.objectContaining({ value: { question: 'approve ask:a?' } })]);
+    const state = await client.threads.getState(id);
+    expect(state.tasks[0]).toMatchObject({
+      name: 'write',
+      interrupts: [expect.objectContaining({ value: { question: 'approve ask:a?' } })],
+    });
+    const events = await collect(client.runs.stream(id, 'workflow', { command: { resume: 'yes' }, streamMode: ['values'] }));
+    expect(events.at(-1)).toMatchObject({ event: 'values', data: { report: 'Report on ask:a. (yes)' } });
+    expect((await client.threads.get(id)).status).toBe('idle');
+    expect((await status(client.runs.wait(null, 'workflow', { command: { resume: 'x' } }))).status).toBe(422);
+    expect((await status(client.runs.wait(id, 'workflow', { input: { topic: 'x' }, command: { resume: 'x' } }))).status).toBe(422);
+  });
+
+  it('a command update and goto act on the caller’s own thread only', async () => {
+    const alice = clientFor(h.token('alice'));
+    const bob = clientFor(h.token('bob'));
+    const { thread_id: id } = await alice.threads.create();
+    await alice.runs.wait(id, 'workflow', { input: { topic: 'mine' } });
+    expect((await status(bob.runs.wait(id, 'workflow', { command: { update: { topic: 'hijack' }, goto: 'write' } }))).status).toBe(404);
+    const redone = await alice.runs.wait(id, 'workflow', { command: { update: { topic: 'edited' }, goto: 'write' } });
+    expect(redone).toMatchObject({ topic: 'edited', report: 'Report on edited.', by: 'alice' });
+  });
+
+  it('updateState writes the caller’s own thread only', async () => {
+    const alice = clientFor(h.token('alice'));
+    const { thread_id: id } = await alice.threads.create();
+    await alice.runs.wait(id, 'workflow', { input: { topic: 'state' } });
+    expect((await status(clientFor(h.token('bob')).threads.updateState(id, { values: { report: 'hijacked' } }))).status).toBe(404);
+    const { checkpoint } = await alice.threads.updateState(id, { values: { report: 'edited by hand' }, asNode: 'write' });
+    expect(checkpoint).toMatchObject({ thread_id: id, checkpoint_id: expect.any(String) });
+    expect((await alice.threads.getState(id)).values).toMatchObject({ report: 'edited by hand', by: 'alice' });
+    expect(JSON.stringify(checkpoint)).not.toContain(h.ownerKey({ iss: h.issuer.issuer, sub: 'alice' }));
+  });
+
   it('cancels the caller’s own run on a thread; another user’s cancel is 404', async () => {
     const client = clientFor(h.token('frank'));
     const { thread_id: id } = await client.threads.create();
@@ -267,11 +310,11 @@ async function until(what: string, check: () => boolean): Promise<void> {
 
 describe('background runs and run records', () => {
   it('creates a run, lists and gets it, joins it, and replays its events from -1', async () => {
-    const client = clientFor(h.token('alice'));
+    const client = clientFor(h.token('erin'));
     const { thread_id: id } = await client.threads.create();
     const run = await client.runs.create(id, 'workflow', { input: { topic: 'background' }, streamMode: ['values', 'custom'] });
     expect(run).toMatchObject({ thread_id: id, assistant_id: 'workflow', status: 'running' });
-    expect(await client.runs.join(id, run.run_id)).toEqual({ topic: 'background', report: 'Report on background.', by: 'alice' });
+    expect(await client.runs.join(id, run.run_id)).toEqual({ topic: 'background', report: 'Report on background.', by: 'erin' });
     expect(await client.runs.get(id, run.run_id)).toMatchObject({ run_id: run.run_id, status: 'success' });
     expect((await client.runs.list(id)).map((r) => r.run_id)).toContain(run.run_id);
     const replay = await collect(client.runs.joinStream(id, run.run_id, { lastEventId: '-1' }));
@@ -289,7 +332,7 @@ describe('background runs and run records', () => {
   });
 
   it('joinStream reconnects with Last-Event-ID: every event once, none lost', async () => {
-    const client = clientFor(h.token('alice'));
+    const client = clientFor(h.token('erin'));
     const { thread_id: id } = await client.threads.create();
     const run = await client.runs.create(id, 'workflow', { input: { topic: 'hold:rejoin' }, streamMode: ['values', 'updates', 'custom'] });
     await until('the held run', () => h.seen.holds.has('rejoin'));
@@ -309,7 +352,7 @@ describe('background runs and run records', () => {
   });
 
   it('on_disconnect continue keeps a streamed run going after its client leaves; the default cancels it', async () => {
-    const client = clientFor(h.token('alice'));
+    const client = clientFor(h.token('erin'));
     const { thread_id: id } = await client.threads.create();
     let runId = '';
     const stop = new AbortController();
@@ -347,16 +390,24 @@ describe('background runs and run records', () => {
 
 describe('RemoteGraph', () => {
   it('invokes and streams on a thread (if_not_exists create), as the caller', async () => {
-    const client = clientFor(h.token('alice'));
+    const client = clientFor(h.token('rg'));
     const remote = new RemoteGraph({ graphId: 'workflow', client: client as never });
     const config = { configurable: { thread_id: 'remote-1' } };
     const out = (await remote.invoke({ topic: 'remote' }, config)) as Record<string, unknown>;
-    expect(out).toEqual({ topic: 'remote', report: 'Report on remote.', by: 'alice' });
+    expect(out).toEqual({ topic: 'remote', report: 'Report on remote.', by: 'rg' });
     const chunks: unknown[] = [];
     for await (const c of await remote.stream({ topic: 'again' }, { ...config, streamMode: 'updates' })) chunks.push(c);
-    expect(chunks).toEqual([{ research: { by: 'alice' } }, { write: { report: 'Report on again.' } }]);
+    expect(chunks).toEqual([{ research: { by: 'rg' } }, { write: { report: 'Report on again.' } }]);
     const state = await remote.getState(config);
     expect(state.values).toMatchObject({ topic: 'again' });
     expect(state.config.configurable?.thread_id).toBe('remote-1');
+  });
+
+  it('raises GraphInterrupt at interrupt() and resumes with a Command', async () => {
+    const remote = new RemoteGraph({ graphId: 'workflow', client: clientFor(h.token('rg')) as never });
+    const config = { configurable: { thread_id: 'remote-ask' } };
+    await expect(remote.invoke({ topic: 'ask:remote' }, config)).rejects.toMatchObject({ name: 'GraphInterrupt' });
+    const out = (await remote.invoke(new Command({ resume: 'approved' }), config)) as Record<string, unknown>;
+    expect(out).toMatchObject({ report: 'Report on ask:remote. (approved)' });
   });
 });
