@@ -145,12 +145,21 @@ describe('the Platform API of the running workflow, through the official SDK', (
     expect((await remote.getState(config)).values).toMatchObject({ topic: 'second run' });
   });
 
-  it('refuses a forged context caller (422), no token (401) and eve without the scope (403)', async () => {
+  it('refuses a forged context caller (422), no token and hostile tokens (401), eve without the scope (403)', async () => {
     const forged = { caller: { sub: 'bob', iss: stack.urls.issuer } };
     const r = await failure(clientFor(alice).runs.wait(null, 'workflow', { input: { topic: 'x' }, context: forged }));
     expect(r.status).toBe(422);
     expect(r.text).toContain('PLATFORM_CONTEXT_REFUSED');
     expect((await failure(clientFor(undefined).assistants.search())).status).toBe(401);
+    // A sample of hostile tokens: unsigned, another service's audience, expired-shaped garbage.
+    const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const unsigned = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'alice', aud: 'baton-workflow', scope: 'workflow:invoke', exp: 4e9 })}.`;
+    const research = await stack.token('alice', { audience: 'agent-research' });
+    for (const hostile of [unsigned, research, `${alice.slice(0, -4)}AAAA`, 'x'.repeat(5000)]) {
+      const r = await failure(clientFor(hostile).runs.wait(null, 'workflow', { input: { topic: 'x' } }));
+      expect(r.status).toBe(401);
+      expect(r.text).not.toContain(hostile.slice(0, 40));
+    }
     const eve = clientFor(await stack.token('eve'));
     const denied = await failure(eve.runs.wait(null, 'workflow', { input: { topic: 'x' } }));
     expect(denied.status).toBe(403);
