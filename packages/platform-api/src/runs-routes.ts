@@ -36,6 +36,8 @@ export function runShape(r: RunRecord) {
 /** A signal that fires when the response's client leaves before it is finished. */
 function closed(res: Response): AbortSignal {
   const c = new AbortController();
+  // The client may have left while the run was being planned: its `close` has fired already.
+  if (!res.socket || res.socket.destroyed) c.abort();
   res.on('close', () => {
     if (!res.writableFinished) c.abort();
   });

@@ -60,11 +60,25 @@ const updateBody = z.object({
   checkpoint_id: z.string().max(200).nullish(),
 });
 
+/** Most states one history page answers (a larger `limit` is lowered to it). */
+export const MAX_HISTORY_PAGE = 100;
+
 const historyBody = z.object({
-  limit: z.number().int().min(1).max(100).nullish(),
+  limit: z.number().int().min(1).nullish(),
+  // A checkpoint id, a checkpoint (RemoteGraph: `{thread_id, checkpoint_id, ...}`) or a config (the SDK's `{configurable}`).
   before: z
-    .object({ checkpoint_id: z.string().max(200).optional() })
-    .passthrough()
+    .union([
+      z.string().max(200),
+      z
+        .object({
+          checkpoint_id: z.string().max(200).optional(),
+          configurable: z
+            .object({ checkpoint_id: z.string().max(200).optional() })
+            .passthrough()
+            .optional(),
+        })
+        .passthrough(),
+    ])
     .nullish(),
   metadata: z.record(z.string(), z.unknown()).nullish(),
   checkpoint: checkpointSchema,
@@ -242,7 +256,9 @@ class ThreadHandlers {
       checkpoint_id: c.checkpoint_id ?? null,
       checkpoint_map: null,
     };
-    send(res, { checkpoint }, ref.hide);
+    // `checkpoint` is what RemoteGraph reads; the SDK's type names the new config's `configurable`.
+    const { checkpoint_map: _map, ...nextConfigurable } = checkpoint;
+    send(res, { checkpoint, configurable: nextConfigurable }, ref.hide);
   };
 
   history: RequestHandler = async (req, res) => {
@@ -254,11 +270,11 @@ class ThreadHandlers {
       ...(typeof body.checkpoint?.checkpoint_ns === 'string' ? { checkpoint_ns: body.checkpoint.checkpoint_ns } : {}),
       ...(body.checkpoint?.checkpoint_id ? { checkpoint_id: body.checkpoint.checkpoint_id } : {}),
     };
+    const beforeId =
+      typeof body.before === 'string' ? body.before : (body.before?.checkpoint_id ?? body.before?.configurable?.checkpoint_id);
     const options = {
-      limit: body.limit ?? 10,
-      ...(body.before?.checkpoint_id
-        ? { before: { configurable: { thread_id: ref.scoped, checkpoint_id: body.before.checkpoint_id } } }
-        : {}),
+      limit: Math.min(body.limit ?? 10, MAX_HISTORY_PAGE),
+      ...(beforeId ? { before: { configurable: { thread_id: ref.scoped, checkpoint_id: beforeId } } } : {}),
       ...(body.metadata ? { filter: body.metadata } : {}),
     };
     const out = [];

@@ -165,8 +165,13 @@ describe('threads', () => {
     const state = await client.threads.getState(id);
     expect(state.checkpoint.thread_id).toBe(id);
     expect(state.next).toEqual([]);
-    const history = await client.threads.getHistory(id, { limit: 10 });
+    const history = await client.threads.getHistory(id, { limit: 1000 });
     expect(history.length).toBeGreaterThan(2);
+    const older = await client.threads.getHistory(id, {
+      limit: 2,
+      before: { configurable: { checkpoint_id: history[0]!.checkpoint.checkpoint_id } } as never,
+    });
+    expect(older[0]!.checkpoint.checkpoint_id).toBe(history[1]!.checkpoint.checkpoint_id);
     expect(history.every((s) => s.checkpoint.thread_id === id)).toBe(true);
     expect(JSON.stringify([got, state, history])).not.toContain(h.ownerKey({ iss: h.issuer.issuer, sub: 'alice' }));
     const patched = await client.threads.update(id, { metadata: { more: 1 } });
@@ -278,7 +283,9 @@ describe('threads', () => {
     const { thread_id: id } = await alice.threads.create();
     await alice.runs.wait(id, 'workflow', { input: { topic: 'state' } });
     expect((await status(clientFor(h.token('bob')).threads.updateState(id, { values: { report: 'hijacked' } }))).status).toBe(404);
-    const { checkpoint } = await alice.threads.updateState(id, { values: { report: 'edited by hand' }, asNode: 'write' });
+    const updated = await alice.threads.updateState(id, { values: { report: 'edited by hand' }, asNode: 'write' });
+    const { checkpoint } = updated as unknown as { checkpoint: { thread_id: string } };
+    expect(updated.configurable).toMatchObject({ thread_id: id });
     expect(checkpoint).toMatchObject({ thread_id: id, checkpoint_id: expect.any(String) });
     expect((await alice.threads.getState(id)).values).toMatchObject({ report: 'edited by hand', by: 'alice' });
     expect(JSON.stringify(checkpoint)).not.toContain(h.ownerKey({ iss: h.issuer.issuer, sub: 'alice' }));
