@@ -83,6 +83,23 @@ export function buildGraph(seen: Seen, checkpointer?: MemorySaver) {
     .compile(checkpointer ? { checkpointer } : {});
 }
 
+/** An outer graph whose one node is a compiled subgraph (for `stream_subgraphs`). */
+export function buildNested() {
+  const Inner = Annotation.Root({
+    topic: Annotation<string>(),
+    report: Annotation<string>({ reducer: (_a: string, b: string) => b, default: () => '' }),
+  });
+  const inner = new StateGraph(Inner)
+    .addNode('step', async (state: typeof Inner.State, config: LangGraphRunnableConfig) => {
+      config.writer?.({ node: 'step', revision: 0, delta: `inner ${state.topic}` });
+      return { report: `inner ${state.topic}` };
+    })
+    .addEdge(START, 'step')
+    .addEdge('step', END)
+    .compile();
+  return new StateGraph(Inner).addNode('inner', inner).addEdge(START, 'inner').addEdge('inner', END).compile();
+}
+
 /** A thread index in memory, with a quota (what the workflow server's `ThreadManager` does over its stores). */
 class MemoryThreads implements PlatformThreadManager {
   readonly rows = new Map<string, PlatformThreadRecord & { owner: string }>();
@@ -165,6 +182,7 @@ export async function startHarness(options: { quota?: number } = {}): Promise<Ha
           inputSchema: z.object({ topic: z.string().min(1).max(200) }).strict(),
           schemas: { input: { type: 'object', properties: { topic: { type: 'string' } } } },
         },
+        { graphId: 'nested', graph: buildNested() as never },
       ],
       threads: { manager: threads, ownerKey, scopedThreadId },
       limiter: new MemoryRunLimiter({ maxPerUser: 4, maxTotal: 16 }),

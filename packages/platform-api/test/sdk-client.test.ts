@@ -136,6 +136,20 @@ describe('runs', () => {
     expect(text).toBe('Report on modes.');
   });
 
+  it('names subgraph events mode|namespace with stream_subgraphs', async () => {
+    const client = clientFor(h.token('alice'));
+    const events = await collect(
+      client.runs.stream(null, 'nested', { input: { topic: 'ns' }, streamMode: ['updates', 'custom'], streamSubgraphs: true }),
+    );
+    const names = events.map((e) => e.event);
+    expect(names).toContain('updates');
+    expect(names.some((n) => /^updates\|inner:/.test(n))).toBe(true);
+    expect(names.some((n) => /^custom\|inner:/.test(n))).toBe(true);
+    const flat = await collect(client.runs.stream(null, 'nested', { input: { topic: 'ns' }, streamMode: ['updates', 'custom'] }));
+    expect(flat.every((e) => !e.event.includes('|'))).toBe(true);
+    expect((await client.assistants.search()).map((a) => a.assistant_id)).toEqual(['workflow', 'nested']);
+  });
+
   it('streams LangChain events in mode events', async () => {
     const events = await collect(
       clientFor(h.token('alice')).runs.stream(null, 'workflow', { input: { topic: 'ev' }, streamMode: 'events' }),
