@@ -107,6 +107,8 @@ async function prepareThread(opts: ResolvedPlatformOptions, graph: PlatformGraph
 export async function planRun(
   opts: ResolvedPlatformOptions,
   busy: BusyThreads,
+  /** Cancels the run in progress on a thread and resolves once it stopped (multitask `interrupt`). */
+  interruptRunning: (scoped: string) => Promise<void>,
   req: Request,
   request: RunRequest,
   threadId: string | undefined,
@@ -128,6 +130,7 @@ export async function planRun(
   // A command acts on the caller's own thread only (its checkpoint key is theirs): resume, goto, update.
   const input = request.command ? new Command(request.command) : validInput(assistant, request.input, ref !== undefined);
   if (ref) await prepareThread(opts, graph, ref, request);
+  if (ref && request.multitaskStrategy === 'interrupt' && busy.has(ref.scoped)) await interruptRunning(ref.scoped);
   const free = ref ? busy.take(ref.scoped) : () => {};
   let admitted: Release;
   try {

@@ -31,6 +31,8 @@ export interface RunRequest {
   interruptAfter?: string[] | '*';
   /** `create`: a thread that does not exist yet is made (RemoteGraph always sends it). */
   ifNotExists: 'create' | 'reject';
+  /** `interrupt`: a run in progress on the thread (this replica) is cancelled first; `reject` (default): 409. */
+  multitaskStrategy: 'reject' | 'interrupt';
   /** `continue`: the run goes on when its client leaves (it can be joined); default `cancel`. */
   onDisconnect: 'cancel' | 'continue';
   /** The stream can be rejoined (`Location` header; `joinStream` with `Last-Event-ID`). */
@@ -121,8 +123,8 @@ function checkRefused(b: Body): void {
   if (present(b.checkpoint) || present(b.checkpoint_id))
     throw refuse('checkpoint', 'running from a chosen checkpoint is not supported yet');
   if (b.after_seconds) throw refuse('after_seconds', 'delayed runs are not supported');
-  if (b.multitask_strategy && b.multitask_strategy !== 'reject') {
-    throw refuse('multitask_strategy', `${b.multitask_strategy} is not supported yet (reject is)`);
+  if (b.multitask_strategy === 'rollback' || b.multitask_strategy === 'enqueue') {
+    throw refuse('multitask_strategy', `${b.multitask_strategy} is not supported yet (reject and interrupt are)`);
   }
   if (b.strict_resume === true) throw refuse('strict_resume', 'not supported yet');
   const configurable = b.config?.configurable ?? {};
@@ -186,6 +188,7 @@ export function parseRunRequest(raw: unknown): RunRequest {
     ...(b.interrupt_before ? { interruptBefore: b.interrupt_before } : {}),
     ...(b.interrupt_after ? { interruptAfter: b.interrupt_after } : {}),
     ifNotExists: b.if_not_exists ?? 'reject',
+    multitaskStrategy: b.multitask_strategy === 'interrupt' ? 'interrupt' : 'reject',
     onDisconnect: b.on_disconnect ?? 'cancel',
     streamResumable: b.stream_resumable === true,
   };

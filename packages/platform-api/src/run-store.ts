@@ -131,6 +131,11 @@ export class PlatformRunStore {
     return (this.entries.get(record.runId)?.nextSeq ?? 0) - 1;
   }
 
+  /** The thread's pending or running runs. */
+  active(scoped: string): RunRecord[] {
+    return [...this.entries.values()].map((e) => e.record).filter((r) => r.scoped === scoped && ACTIVE.has(r.status));
+  }
+
   /** Whether the thread has a pending or running run. */
   busy(scoped: string): boolean {
     return [...this.entries.values()].some((e) => e.record.scoped === scoped && ACTIVE.has(e.record.status));

@@ -52,8 +52,15 @@ function cancelOnClose(res: Response, plan: RunPlan, request: Pick<RunRequest, '
   });
 }
 
+/** Multitask `interrupt`: the runs in progress on the thread are cancelled (as by their owner, who this caller is) and awaited. */
+async function interruptRunning(ctx: RunsContext, scoped: string): Promise<void> {
+  const running = ctx.store.active(scoped);
+  for (const r of running) ctx.opts.runs.cancel(r.runId, r.owner);
+  await Promise.all(running.map((r) => r.done));
+}
+
 async function begin(ctx: RunsContext, req: Request, threadId: string | undefined, request: RunRequest) {
-  const plan = await planRun(ctx.opts, ctx.busy, req, request, threadId);
+  const plan = await planRun(ctx.opts, ctx.busy, (scoped) => interruptRunning(ctx, scoped), req, request, threadId);
   return { plan, record: startRun(ctx, plan, request, runOwnerKey(callerOf(req))) };
 }
 

@@ -409,6 +409,27 @@ describe('background runs and run records', () => {
   });
 });
 
+describe('multitask strategies', () => {
+  it('reject (default) is 409 while a run is in progress; interrupt cancels it first; enqueue and rollback are 422', async () => {
+    const client = clientFor(h.token('erin'));
+    const { thread_id: id } = await client.threads.create();
+    const first = await client.runs.create(id, 'workflow', { input: { topic: 'hold:mt' } });
+    await until('the held run', () => h.seen.holds.has('mt'));
+    const busy = await status(client.runs.wait(id, 'workflow', { input: { topic: 'second' } }));
+    expect(busy.status).toBe(409);
+    expect(busy.text).toContain('PLATFORM_THREAD_BUSY');
+    for (const strategy of ['enqueue', 'rollback'] as const) {
+      expect((await status(client.runs.wait(id, 'workflow', { input: { topic: 'x' }, multitaskStrategy: strategy }))).status).toBe(422);
+    }
+    const aborted = h.seen.aborted;
+    const second = await client.runs.wait(id, 'workflow', { input: { topic: 'second' }, multitaskStrategy: 'interrupt' });
+    expect(second).toMatchObject({ topic: 'second', report: 'Report on second.' });
+    expect(h.seen.aborted).toBe(aborted + 1);
+    expect(await client.runs.get(id, first.run_id)).toMatchObject({ status: 'interrupted' });
+    h.seen.holds.delete('mt');
+  });
+});
+
 describe('RemoteGraph', () => {
   it('invokes and streams on a thread (if_not_exists create), as the caller', async () => {
     const client = clientFor(h.token('rg'));
