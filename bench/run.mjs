@@ -10,9 +10,9 @@ const dir = path.dirname(fileURLToPath(import.meta.url));
 // --quick: a tenth of the work per benchmark (same baselines, noisier ratios), for a check after a change.
 const quick = process.argv.includes('--quick');
 const rest = process.argv.slice(2).filter((a) => a !== '--quick');
-const quickArgs = { 'verify.mjs': ['--n', '2000'], 'remote-client.mjs': ['--calls', '300'] };
+const quickArgs = { 'verify.mjs': ['--n', '2000'], 'remote-client.mjs': ['--calls', '300'], 'platform-api.mjs': ['--runs', '3'] };
 let status = 0;
-for (const file of ['verify.mjs', 'remote-client.mjs']) {
+for (const file of ['verify.mjs', 'remote-client.mjs', 'platform-api.mjs']) {
   console.log(`\n## ${file}`);
   const args = [path.join(dir, file), ...(quick ? quickArgs[file] : []), ...rest];
   status ||= spawnSync(process.execPath, args, { stdio: 'inherit' }).status ?? 1;

@@ -15,7 +15,7 @@
  */
 
 /** Domains a code may start with (`AUTH_TOKEN_EXPIRED` is in `AUTH`). */
-export const ERROR_DOMAINS = ['AUTH', 'REMOTE', 'RUNNABLE', 'REQUEST', 'WORKFLOW', 'CONFIG', 'SERVER'] as const;
+export const ERROR_DOMAINS = ['AUTH', 'REMOTE', 'RUNNABLE', 'REQUEST', 'WORKFLOW', 'PLATFORM', 'CONFIG', 'SERVER'] as const;
 
 export type ErrorDomain = (typeof ERROR_DOMAINS)[number];
 
@@ -127,6 +127,21 @@ export const ERROR_CODES = {
     meaning: 'A workflow node failed; detail names the node and the cause’s code (504 on a timeout, 403 on a refused caller)',
     variable: true,
   },
+
+  // @baton/platform-api: the LangGraph Platform API routes (assistants, threads, runs).
+  PLATFORM_ASSISTANT_NOT_FOUND: { status: 404, meaning: 'No assistant (served graph) with this id or graph id' },
+  PLATFORM_REQUEST_INVALID: { status: 422, meaning: 'The request body or query does not have the shape the Platform API route takes' },
+  PLATFORM_FIELD_UNSUPPORTED: {
+    status: 422,
+    meaning: 'The request names a field or value this server refuses or does not implement (webhook, an after_seconds delay, ...)',
+  },
+  PLATFORM_STREAM_MODE_UNSUPPORTED: { status: 422, meaning: 'A requested stream mode is not one this server streams' },
+  PLATFORM_CONTEXT_REFUSED: {
+    status: 422,
+    meaning: 'The request sends a run context key the server sets itself (caller) or does not accept',
+  },
+  PLATFORM_THREAD_EXISTS: { status: 409, meaning: 'The thread already exists (create with if_exists raise)' },
+  PLATFORM_THREAD_BUSY: { status: 409, meaning: 'The thread already has a run in progress (multitask_strategy reject)' },
 
   // @baton/errors, @baton/service: start-up and the last resort.
   SERVER_SHUTTING_DOWN: {

@@ -26,6 +26,7 @@ describe('cors', () => {
     expect(res.status).toBe(204);
     expect(res.headers['access-control-allow-origin']).toBe('http://127.0.0.1:5173');
     expect(res.headers['access-control-allow-headers']).toContain('last-event-id');
+    expect(res.headers['access-control-allow-methods']).toBe('GET, POST, PATCH, DELETE');
     expect(res.headers['access-control-allow-credentials']).toBeUndefined();
     expect(res.headers.vary).toContain('Origin');
   });
@@ -36,6 +37,7 @@ describe('cors', () => {
     expect(ok.status).toBe(401);
     expect(ok.headers['access-control-allow-origin']).toBe('http://127.0.0.1:5173');
     expect(ok.headers['access-control-expose-headers']).toContain('www-authenticate');
+    expect(ok.headers['access-control-expose-headers']).toContain('content-location');
     const other = await request(a).post('/run').set('origin', 'http://127.0.0.1:5174');
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
     expect(other.headers.vary).toContain('Origin');

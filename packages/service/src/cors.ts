@@ -5,15 +5,15 @@ export interface CorsOptions {
   allowedOrigins: readonly string[];
   /** Request headers a page may send. Default: what Baton's routes read. */
   allowedHeaders?: readonly string[];
-  /** Response headers a page may read. Default: `x-request-id`, `www-authenticate`, `content-location`, `retry-after`. */
+  /** Response headers a page may read. Default: `x-request-id`, `www-authenticate`, `content-location`, `location` (the Platform API's run and reconnect locations), `retry-after`. */
   exposedHeaders?: readonly string[];
   /** How long a browser may cache a preflight answer, seconds. Default 600. */
   maxAgeSec?: number;
 }
 
 const DEFAULT_ALLOWED_HEADERS = ['authorization', 'content-type', 'accept', 'last-event-id', 'x-request-id', 'traceparent'];
-// content-location: the LangGraph SDK reads the run id of a created run from it; retry-after: a 429/503 says when to come back.
-const DEFAULT_EXPOSED_HEADERS = ['x-request-id', 'www-authenticate', 'content-location', 'retry-after'];
+// content-location, location: the LangGraph SDK reads a created run's id and its reconnect location from them; retry-after: a 429/503 says when to come back.
+const DEFAULT_EXPOSED_HEADERS = ['x-request-id', 'www-authenticate', 'content-location', 'location', 'retry-after'];
 /** Every method a route answers: a browser app deletes threads (DELETE) and the LangGraph SDK updates them (PATCH). */
 const ALLOWED_METHODS = 'GET, POST, PATCH, DELETE';
 

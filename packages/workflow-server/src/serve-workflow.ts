@@ -3,7 +3,8 @@
 // listen → graceful shutdown. A team passes its graph and the agents it calls.
 import path from 'node:path';
 import type { BaseCheckpointSaver } from '@langchain/langgraph';
-import type { z } from 'zod';
+import { z } from 'zod';
+import { platformApi, type PlatformGraph, type PlatformGraphRunnable } from '@baton/platform-api';
 import { createAuditor, createTokenExchangeClient, createVerifier, relaxations } from '@baton/auth';
 import { parseConfig, type Env, type LogDestination, type Logger, type RunningService } from '@baton/service';
 import { runService, httpLimits } from '@baton/service';
@@ -20,7 +21,7 @@ import type { NodeRetryOptions } from './node.js';
 import { createWorkflowRuns } from './runs.js';
 import { createSharedStores } from './shared-stores.js';
 import { ThreadManager } from './thread-manager.js';
-import { createCheckpointer } from './threads.js';
+import { createCheckpointer, ownerKey, scopedThreadId } from './threads.js';
 import type { RemoteRetry } from '@baton/remote';
 import type { AnyRunnable } from '@baton/runnable-server';
 
@@ -243,7 +244,7 @@ async function createDeps<S extends WorkflowServerEnvSchema, I, O>(
         }
       : {}),
   });
-  return { ...auth, checkpointer, workflow, threadedGraph: graphs.threadedGraph, threads, stopSweeper, shared, runs };
+  return { ...auth, checkpointer, workflow, graph: graphs.graph, threadedGraph: graphs.threadedGraph, threads, stopSweeper, shared, runs };
 }
 
 function mappingOf<I, O>(m: GraphMapping<I, O>): GraphMapping<I, O> {
@@ -257,6 +258,40 @@ function mappingOf<I, O>(m: GraphMapping<I, O>): GraphMapping<I, O> {
 
 type Deps = Awaited<ReturnType<typeof createDeps>>;
 
+/** `@baton/platform-api` for the served graph: its assistant id is the service's name (`workflow`). */
+function platformMount<S extends WorkflowServerEnvSchema, I, O>(
+  options: ServeWorkflowOptions<S, I, O>,
+  deps: Deps,
+  maxRecursionLimit: number,
+  logger: Logger,
+): NonNullable<WorkflowAppDeps['mount']> {
+  const { graph, threadedGraph, threads, runs } = deps;
+  const schemas = {
+    ...(options.inputSchema ? { input: z.toJSONSchema(options.inputSchema) } : {}),
+    ...(options.outputSchema ? { output: z.toJSONSchema(options.outputSchema) } : {}),
+  };
+  const served: PlatformGraph = {
+    graphId: options.name ?? 'workflow',
+    graph: graph as unknown as PlatformGraphRunnable,
+    ...(threadedGraph ? { threadedGraph: threadedGraph as unknown as PlatformGraphRunnable } : {}),
+    ...(options.inputSchema ? { inputSchema: options.inputSchema } : {}),
+    schemas,
+    maxRecursionLimit,
+  };
+  return (app, { auth }) =>
+    app.use(
+      platformApi({
+        auth,
+        graphs: [served],
+        ...(threads ? { threads: { manager: threads, ownerKey, scopedThreadId } } : {}),
+        limiter: runs.limiter,
+        runs: runs.runs,
+        writeDeadlineMs: runs.routeOptions.writeDeadlineMs ?? 30_000,
+        logger,
+      }),
+    );
+}
+
 function createApp<S extends WorkflowServerEnvSchema, I, O>(
   options: ServeWorkflowOptions<S, I, O>,
   deps: Deps,
@@ -265,6 +300,9 @@ function createApp<S extends WorkflowServerEnvSchema, I, O>(
 ) {
   const { verifier, auditor, workflow, threadedGraph, threads, runs, shared, keys } = deps;
   const limit = options.maxRecursionLimit;
+  const maxRecursionLimit = typeof limit === 'function' ? limit(config) : (limit ?? DEFAULT_MAX_RECURSION_LIMIT);
+  // The LangGraph Platform API at the root, over the same graphs, stores, limits and live runs.
+  const platform = platformMount(options, deps, maxRecursionLimit, logger);
   return createWorkflowApp({
     logger,
     // /readyz: false while shutting down, until the workflow holds keys it can verify with, and while Redis (if any) is unreachable
@@ -280,12 +318,15 @@ function createApp<S extends WorkflowServerEnvSchema, I, O>(
     ...(options.path ? { path: options.path } : {}),
     ...(options.inputSchema ? { inputSchema: options.inputSchema } : {}),
     ...(options.outputSchema ? { outputSchema: options.outputSchema } : {}),
-    ...(options.mount ? { mount: options.mount } : {}),
+    mount: (app, context) => {
+      platform(app, context);
+      options.mount?.(app, context);
+    },
     ...(options.output ? { threadValues: options.output as (s: Record<string, unknown>) => unknown } : {}),
     scope: config.WORKFLOW_SCOPE,
     minTokenLifetimeSec: config.MIN_TOKEN_LIFETIME_SEC,
     corsAllowedOrigins: config.CORS_ALLOWED_ORIGINS,
-    maxRecursionLimit: typeof limit === 'function' ? limit(config) : (limit ?? DEFAULT_MAX_RECURSION_LIMIT),
+    maxRecursionLimit,
     ...(threadedGraph ? { threadedGraph } : {}),
     ...(threads ? { threads } : {}),
   });
