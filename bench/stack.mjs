@@ -25,7 +25,6 @@ import { cpuMs, devToken, rssKiB, sleep, startSystem, stopSystem } from './syste
 const dir = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(dir, '..');
 const { request, Agent } = createRequire(path.join(root, 'packages/remote/package.json'))('undici');
-const SERVICES = ['workflow', 'agent-research', 'agent-writer', 'agent-reviewer', 'issuer'];
 const TOPIC = 'oauth token exchange';
 
 function parseArgs(argv) {
@@ -103,6 +102,16 @@ async function load(call, concurrency, seconds) {
   };
 }
 
+/** Runs a() and b() one after the other, b first in odd rounds (a drift in the machine's load favours neither); [a's, b's]. */
+async function alternate(round, a, b) {
+  if (round % 2 === 0) {
+    const x = await a();
+    return [x, await b()];
+  }
+  const y = await b();
+  return [await a(), y];
+}
+
 /** CPU ms each of `pids` spent while `fn` ran, divided by the calls it completed. */
 async function withCpu(pids, fn) {
   const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMs(pid)]));
@@ -167,9 +176,9 @@ async function stackVsBaseline(sys, p) {
         const runStack = () =>
           withCpu({ workflow: sys.pids.workflow, issuer: sys.pids.issuer, ...agents }, () => load(stackCall, c, p.seconds));
         const runBase = () => withCpu({ caller: base.child.pid, ...agents }, () => load(baseCall, c, p.seconds));
-        // Alternate which side goes first, so a drift in the machine's load favours neither.
-        if (r % 2 === 0) (s.push(await runStack()), b.push(await runBase()));
-        else (b.push(await runBase()), s.push(await runStack()));
+        const [x, y] = await alternate(r, runStack, runBase);
+        s.push(x);
+        b.push(y);
       }
       rows.push(summarizeRounds(c, s, b));
     }
@@ -256,8 +265,9 @@ async function threadedVsUnthreaded(sys, p) {
   for (let r = 0; r < p.rounds; r++) {
     const a = () => withCpu({ workflow: sys.pids.workflow }, () => seq(call(true)));
     const b = () => withCpu({ workflow: sys.pids.workflow }, () => seq(call(false)));
-    if (r % 2 === 0) (t.push(await a()), u.push(await b()));
-    else (u.push(await b()), t.push(await a()));
+    const [x, y] = await alternate(r, a, b);
+    t.push(x);
+    u.push(y);
   }
   const cpuT = t.map((x) => x.cpu.workflow);
   const cpuU = u.map((x) => x.cpu.workflow);
@@ -337,8 +347,9 @@ async function firstToken(sys, p) {
   const w = [];
   const d = [];
   for (let i = 0; i < p.ttftRuns; i++) {
-    if (i % 2 === 0) (w.push(await viaWorkflow()), d.push(await direct()));
-    else (d.push(await direct()), w.push(await viaWorkflow()));
+    const [x, y] = await alternate(i, viaWorkflow, direct);
+    w.push(x);
+    d.push(y);
   }
   const diffs = w.map((x, i) => x - d[i]);
   return { workflow: median(w), direct: median(d), extra: median(diffs) };
@@ -438,7 +449,7 @@ async function profileSection(p) {
     BENCH_PROFILE_MATCH: `${path.sep}apps${path.sep}workflow${path.sep}`,
   });
   const pid = sys.pids.workflow;
-  let runs = 0;
+  let runs;
   try {
     const token = await devToken(sys, 'alice', 3600);
     const call = () => postJson(`${sys.url('workflow')}/workflow/invoke`, token, { input: { topic: TOPIC } });
