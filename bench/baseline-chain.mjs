@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { request, Agent } = createRequire(path.join(root, 'packages/remote/package.json'))('undici');
-const dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 256 });
+const dispatcher = new Agent({ keepAliveTimeout: 4_000, connections: 256 });
 
 async function post(url, token, body) {
   const res = await request(url, {

@@ -57,7 +57,7 @@ async function startBench(env) {
   return sys;
 }
 
-const dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 512 });
+const dispatcher = new Agent({ keepAliveTimeout: 4_000, connections: 512 });
 
 async function postJson(url, token, body) {
   const res = await request(url, {

@@ -51,6 +51,7 @@ export function createAgentClients(
       ...common('writer'),
       url: config.WRITER_URL,
       name: 'writer agent',
+      coalesceStrings: true, // the deltas that arrived together go through the graph as one (issue 18)
       credentials: credentials(config.WRITER_AUDIENCE, config.WRITER_SCOPE, config.WRITER_RESOURCE),
     }),
     reviewer: new RemoteRunnable<ReviewInput, ReviewOutput>({
