@@ -52,7 +52,13 @@ const plan = (quick) =>
  * would otherwise hold them all in this process).
  */
 async function startBench(env) {
-  const sys = await startSystem({ MAX_RUNS_PER_USER: '10000', MAX_RUNS_TOTAL: '100000', LOG_LEVEL: 'info', ...env });
+  const sys = await startSystem({
+    MAX_RUNS_PER_USER: '10000',
+    MAX_RUNS_TOTAL: '100000',
+    THREAD_QUOTA_PER_USER: '1000000', // section (5) makes a thread per run
+    LOG_LEVEL: 'info',
+    ...env,
+  });
   sys.child.stdout.on('data', () => (sys.logs.length = 0));
   return sys;
 }
