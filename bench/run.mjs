@@ -30,15 +30,15 @@ if (soakAt >= 0) {
   status = run('stack.mjs', ['--soak', String(argv[soakAt + 1])]);
 } else {
   const stackSections = sections.filter((s) => ['1', '4', '5', '6', '7'].includes(s));
-  if (stackSections.length) status ||= run('stack.mjs', [...(quick ? ['--quick'] : []), '--sections', stackSections.join(',')]);
+  if (stackSections.length) status = run('stack.mjs', [...(quick ? ['--quick'] : []), '--sections', stackSections.join(',')]) || status;
   if (sections.includes('2')) console.log('\n## (2) auth off vs on\n\nnot built yet (an auth-free server in bench/ code: issue 18)');
   if (sections.includes('3')) {
     console.log('\n## (3) remote client: @baton/remote vs the official RemoteRunnable vs bare undici, echo server\n');
-    status ||= run('remote-client.mjs', quick ? ['--calls', '300', '--rounds', '3'] : []);
+    status = run('remote-client.mjs', quick ? ['--calls', '300', '--rounds', '3'] : []) || status;
   }
   if (sections.includes('verify')) {
     console.log('\n## token verification: full RS256 vs a verified-token cache hit\n');
-    status ||= run('verify.mjs', quick ? ['--n', '2000'] : []);
+    status = run('verify.mjs', quick ? ['--n', '2000'] : []) || status;
   }
 }
 process.exit(status);
