@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Client-side cost of one agent call, measured in one run against one server so the figures are
 // ratios, not absolute claims: @baton/remote's RemoteRunnable (undici, keep-alive Agent) versus
-// the official @langchain/core 0.3.80 RemoteRunnable (fetch) and a bare fetch client.
+// the official @langchain/core 0.3.80 RemoteRunnable (fetch), a bare `undici.request` client (the
+// issue's yardstick: the goal is @baton/remote within 1.3x its CPU per call) and a bare fetch client.
 //
-//   pnpm build && node bench/remote-client.mjs [--calls 3000] [--concurrency 16]
+//   pnpm build && node bench/remote-client.mjs [--calls 3000] [--concurrency 16] [--rounds 5]
 //
 // The server is @baton/runnable-server's addRoutes with an echo RunnableLambda, no auth (this
 // measures the client and the protocol, not JWT verification: see bench/verify.mjs).
@@ -11,6 +12,7 @@ import { fork } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fmt, formatTable, median, medianRatio } from './stats.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, fallback) => {
@@ -19,6 +21,7 @@ const arg = (name, fallback) => {
 };
 const CALLS = arg('calls', 3000);
 const CONCURRENCY = arg('concurrency', 16);
+const ROUNDS = arg('rounds', 5);
 
 const fromPkg = (pkg) => createRequire(path.join(root, 'packages', pkg, 'package.json'));
 const express = fromPkg('runnable-server')('express');
@@ -26,6 +29,7 @@ const { RunnableLambda } = await import(fromPkg('remote').resolve('@langchain/co
 const { addRoutes } = await import(path.join(root, 'packages/runnable-server/dist/index.js'));
 const { RemoteRunnable: BatonRemote } = await import(path.join(root, 'packages/remote/dist/index.js'));
 const { Caller } = await import(path.join(root, 'packages/identity/dist/index.js'));
+const { request: undiciRequest, Agent: UndiciAgent } = fromPkg('remote')('undici');
 const { RemoteRunnable: OfficialRemote } = await import(fromPkg('conformance').resolve('langchain-core-legacy/runnables/remote'));
 
 if (process.argv.includes('--server')) {
@@ -62,6 +66,18 @@ async function client() {
           ).json()
         ).output,
     },
+    'bare undici.request': {
+      dispatcher: new UndiciAgent({ keepAliveTimeout: 30_000 }),
+      async invoke(input) {
+        const res = await undiciRequest(`${url}/invoke`, {
+          method: 'POST',
+          dispatcher: this.dispatcher,
+          headers: { 'content-type': 'application/json', authorization: 'Bearer bench-token' },
+          body: JSON.stringify({ input, config: {}, kwargs: {} }),
+        });
+        return (await res.body.json()).output;
+      },
+    },
     'official RemoteRunnable (fetch)': new OfficialRemote({ url, options: { headers: { Authorization: 'Bearer bench-token' } } }),
     '@baton/remote (undici)': new BatonRemote({ url, credentials: { strategy: 'passthrough' } }),
   };
@@ -85,16 +101,32 @@ async function client() {
   }
 
   for (const c of Object.values(clients)) await measure({ invoke: (i, cfg) => c.invoke(i, cfg) }); // warm-up
-  const results = {};
-  for (const [name, c] of Object.entries(clients)) results[name] = await measure({ invoke: (i, cfg) => c.invoke(i, cfg) });
+  // Interleaved rounds, the order rotated each round; per client the medians, and the median of the
+  // per-round ratios (each taken under the same machine load).
+  const names = Object.keys(clients);
+  const rounds = Object.fromEntries(names.map((n) => [n, []]));
+  for (let r = 0; r < ROUNDS; r++) {
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(k + r) % names.length];
+      rounds[name].push(await measure({ invoke: (i, cfg) => clients[name].invoke(i, cfg) }));
+    }
+  }
   child.disconnect();
 
-  const base = results['official RemoteRunnable (fetch)'];
-  console.log(`${CALLS} invokes, ${CONCURRENCY} concurrent, server in a separate process; CPU is the client's`);
-  for (const [name, r] of Object.entries(results)) {
-    console.log(
-      `${name.padEnd(34)} ${r.perSec.toFixed(0).padStart(6)} calls/s  ${r.cpuUsPerCall.toFixed(0).padStart(5)} µs CPU/call  ` +
-        `x${(r.perSec / base.perSec).toFixed(2)} throughput vs official`,
-    );
-  }
+  const col = (name, key) => rounds[name].map((x) => x[key]);
+  console.log(
+    `${CALLS} invokes, ${CONCURRENCY} concurrent, ${ROUNDS} interleaved rounds, server in a separate process; CPU is the client's`,
+  );
+  console.log(
+    formatTable(
+      ['client', 'calls/s', 'µs CPU/call', 'throughput vs official', 'CPU vs bare undici'],
+      names.map((name) => [
+        name,
+        fmt(median(col(name, 'perSec')), 0),
+        fmt(median(col(name, 'cpuUsPerCall')), 0),
+        `x${fmt(medianRatio(col(name, 'perSec'), col('official RemoteRunnable (fetch)', 'perSec')), 2)}`,
+        `x${fmt(medianRatio(col(name, 'cpuUsPerCall'), col('bare undici.request', 'cpuUsPerCall')), 2)}`,
+      ]),
+    ),
+  );
 }

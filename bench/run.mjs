@@ -1,20 +1,48 @@
 #!/usr/bin/env node
-// `pnpm bench [--quick]`: every benchmark in this folder, one after the other (build first: `pnpm build`).
-// Each prints ratios against a baseline measured in the same run; no absolute targets, since
-// these machines are shared and noisy.
+// `pnpm bench [--quick] [--sections 1,2,3,4,5,6,7]` / `pnpm bench --soak 600` (build first:
+// `pnpm build`): every benchmark in this folder, one after the other, each printing ratios against
+// a baseline measured in the same run in interleaved rounds; never an absolute target or an
+// assertion, since these machines are shared and noisy. bench/README.md says what each row means.
+//
+//   (1) whole stack vs hand-written undici chain   (4) first token, idle-stream RSS   (stack.mjs)
+//   (5) threaded vs unthreaded                     (6) Platform API (hook)            (stack.mjs)
+//   (7) CPU profile of the workflow by layer                                          (stack.mjs)
+//   (2) auth off vs on: not built yet              (3) remote client vs official vs bare undici
+//   token verification (verify.mjs)
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const dir = path.dirname(fileURLToPath(import.meta.url));
-// --quick: a tenth of the work per benchmark (same baselines, noisier ratios), for a check after a change.
-const quick = process.argv.includes('--quick');
-const rest = process.argv.slice(2).filter((a) => a !== '--quick');
-const quickArgs = { 'verify.mjs': ['--n', '2000'], 'remote-client.mjs': ['--calls', '300'], 'platform-api.mjs': ['--runs', '3'] };
+const argv = process.argv.slice(2);
+// --quick: fewer rounds and shorter ones (same baselines, noisier ratios): under three minutes, run in CI.
+const quick = argv.includes('--quick');
+const soakAt = argv.indexOf('--soak');
+const sectionsAt = argv.indexOf('--sections');
+const sections = sectionsAt >= 0 ? String(argv[sectionsAt + 1]).split(',') : ['1', '2', '3', '4', '5', '6', '7', 'verify'];
+const run = (file, args) => {
+  console.log(`\n# ${file} ${args.join(' ')}`.trimEnd());
+  return spawnSync(process.execPath, [path.join(dir, file), ...args], { stdio: 'inherit' }).status ?? 1;
+};
+
 let status = 0;
-for (const file of ['verify.mjs', 'remote-client.mjs', 'platform-api.mjs']) {
-  console.log(`\n## ${file}`);
-  const args = [path.join(dir, file), ...(quick ? quickArgs[file] : []), ...rest];
-  status ||= spawnSync(process.execPath, args, { stdio: 'inherit' }).status ?? 1;
+if (soakAt >= 0) {
+  status = run('stack.mjs', ['--soak', String(argv[soakAt + 1])]);
+} else {
+  const stackSections = sections.filter((s) => ['1', '4', '5', '7'].includes(s));
+  if (stackSections.length) status = run('stack.mjs', [...(quick ? ['--quick'] : []), '--sections', stackSections.join(',')]) || status;
+  if (sections.includes('6')) {
+    console.log('\n## (6) the LangGraph Platform API: runs.wait / runs.stream beside /workflow/invoke and /workflow/stream\n');
+    status = run('platform-api.mjs', quick ? ['--runs', '3'] : []) || status;
+  }
+  if (sections.includes('2')) console.log('\n## (2) auth off vs on\n\nnot built yet (an auth-free server in bench/ code: issue 18)');
+  if (sections.includes('3')) {
+    console.log('\n## (3) remote client: @baton/remote vs the official RemoteRunnable vs bare undici, echo server\n');
+    status = run('remote-client.mjs', quick ? ['--calls', '300', '--rounds', '3'] : []) || status;
+  }
+  if (sections.includes('verify')) {
+    console.log('\n## token verification: full RS256 vs a verified-token cache hit\n');
+    status = run('verify.mjs', quick ? ['--n', '2000'] : []) || status;
+  }
 }
 process.exit(status);

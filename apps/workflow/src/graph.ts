@@ -14,7 +14,9 @@ export { nodeError, nodeRetryPolicy, EXPIRY_SKEW_SEC, type NodeRetryOptions } fr
  * never once a request was sent): its node streams and has no retry policy. The others' clients
  * never retry: their nodes' `nodeRetryPolicy` is the one layer that does.
  */
-export const WORKFLOW_AGENTS: readonly WorkflowAgent[] = TOPOLOGY.agents.map((a) => (a.key === 'writer' ? { ...a, clientRetry: {} } : a));
+export const WORKFLOW_AGENTS: readonly WorkflowAgent[] = TOPOLOGY.agents.map((a) =>
+  a.key === 'writer' ? { ...a, clientRetry: {}, coalesceStrings: true } : a,
+);
 
 /**
  * The three remote agents, as Runnables typed by `@baton/contract`'s agent input and output (in

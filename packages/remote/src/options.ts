@@ -49,6 +49,12 @@ export interface RemoteRunnableOptions<O = unknown> {
   forwardConfig?: readonly ForwardableConfigKey[];
   /** Validates or converts each output (and each stream chunk). Default: the JSON as received. */
   parseOutput?: (value: unknown) => O;
+  /**
+   * `stream()`: string chunks that arrived in one network read are yielded as one chunk (their
+   * concatenation, in order; other chunks pass as they are). Fewer, larger chunks for a consumer
+   * that only needs the text, and never a wait: nothing is held past the read it came in. Default false.
+   */
+  coalesceStrings?: boolean;
 }
 
 export interface ResolvedOptions<O> {
@@ -65,6 +71,7 @@ export interface ResolvedOptions<O> {
   headers: Record<string, string>;
   forwardConfig: readonly ForwardableConfigKey[];
   parseOutput: ((value: unknown) => O) | undefined;
+  coalesceStrings: boolean;
 }
 
 const RESERVED_HEADERS = new Set([
@@ -220,6 +227,7 @@ export function resolveOptions<O>(options: RemoteRunnableOptions<O>): ResolvedOp
     fail("forwardConfig may only list 'tags', 'run_name' and 'recursion_limit'");
   }
   if (options.parseOutput !== undefined && typeof options.parseOutput !== 'function') fail('parseOutput must be a function');
+  if (options.coalesceStrings !== undefined && typeof options.coalesceStrings !== 'boolean') fail('coalesceStrings must be a boolean');
 
   return {
     url,
@@ -235,5 +243,6 @@ export function resolveOptions<O>(options: RemoteRunnableOptions<O>): ResolvedOp
     headers,
     forwardConfig: [...forwardConfig],
     parseOutput: options.parseOutput,
+    coalesceStrings: options.coalesceStrings ?? false,
   };
 }

@@ -201,7 +201,8 @@ export class RemoteRunnable<I = unknown, O = unknown> extends Runnable<I, O, Rem
     const config = ensureConfig(options) as RemoteCallOptions;
     const runManager = await this.#startRun(input, config);
     let final: unknown;
-    let concatenable = true;
+    // The aggregate is only for the callbacks' chain end: none listening, none built.
+    let concatenable = runManager !== undefined;
     try {
       for await (const chunk of this.#streamRemote(input, config, stop)) {
         yield chunk;
@@ -223,7 +224,24 @@ export class RemoteRunnable<I = unknown, O = unknown> extends Runnable<I, O, Rem
 
   async *#streamRemote(input: I, config: RemoteCallOptions, stop: AbortSignal): AsyncGenerator<O> {
     const body = JSON.stringify({ input, config: this.#configBody(config), kwargs: {} });
-    for await (const value of this.#sse('/stream', body, config, stop)) yield this.#parse(value);
+    if (!this.#o.coalesceStrings) {
+      for await (const value of this.#sse('/stream', body, config, stop)) yield this.#parse(value);
+      return;
+    }
+    for await (const batch of this.#sseBatches('/stream', body, config, stop)) {
+      let text: string | undefined;
+      for (const value of batch) {
+        const chunk = this.#parse(value);
+        if (typeof chunk === 'string') {
+          text = text === undefined ? chunk : text + chunk;
+          continue;
+        }
+        if (text !== undefined) yield text as O;
+        text = undefined;
+        yield chunk;
+      }
+      if (text !== undefined) yield text as O;
+    }
   }
 
   /**
@@ -276,6 +294,11 @@ export class RemoteRunnable<I = unknown, O = unknown> extends Runnable<I, O, Rem
 
   /** POSTs and yields each `data` event's JSON as it arrives; `error` events throw. */
   async *#sse(path: string, body: string, config: RemoteCallOptions, stop: AbortSignal): AsyncGenerator<unknown> {
+    for await (const batch of this.#sseBatches(path, body, config, stop)) yield* batch;
+  }
+
+  /** POSTs and yields, per network read, the JSON of the `data` events it completed; `error` events throw (after what came before them). */
+  async *#sseBatches(path: string, body: string, config: RemoteCallOptions, stop: AbortSignal): AsyncGenerator<unknown[]> {
     const caller = callerFor(config, this.#o.credentials, this.#o.name);
     // Never retried once the request may have reached the agent: no 503 retry for streams.
     const { res, scope } = await this.#post(path, body, config, caller, 'text/event-stream', false, stop);
@@ -302,22 +325,24 @@ export class RemoteRunnable<I = unknown, O = unknown> extends Runnable<I, O, Rem
         } catch {
           throw this.#protocol('invalid event stream');
         }
+        const batch: unknown[] = [];
         for (const event of events) {
           if (event.event === 'data' || event.event === 'message') {
-            let value: unknown;
             try {
-              value = JSON.parse(event.data);
+              batch.push(JSON.parse(event.data));
             } catch {
+              if (batch.length > 0) yield batch;
               throw this.#protocol('stream data event is not JSON');
             }
-            yield value;
           } else if (event.event === 'error') {
+            if (batch.length > 0) yield batch;
             throw this.#streamError(event.data);
           } else if (event.event === 'end') {
             done = true;
           }
           // `metadata` and unknown events are ignored.
         }
+        if (batch.length > 0) yield batch;
         if (done) break;
       }
       done = true;
@@ -360,7 +385,9 @@ export class RemoteRunnable<I = unknown, O = unknown> extends Runnable<I, O, Rem
   /** Opens this call's traced run (callbacks from the config), as LangChain's own runnables do. */
   async #startRun(input: I, config: RemoteCallOptions) {
     const callbacks = await getCallbackManagerForConfig(config);
-    return callbacks?.handleChainStart(
+    // No handler (no tracer, no callback): no run to open, no ids to draw, nothing to aggregate.
+    if (!callbacks || callbacks.handlers.length === 0) return undefined;
+    return callbacks.handleChainStart(
       this.toJSON(),
       toDict(input, 'input'),
       config.runId,

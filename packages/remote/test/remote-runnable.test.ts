@@ -1,4 +1,6 @@
 import { Agent, buildConnector } from 'undici';
+import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
+import { CallbackManager } from '@langchain/core/callbacks/manager';
 import { isBatonError } from '@baton/errors';
 import { parseTraceparent } from '@baton/identity';
 import { RemoteRunnable, type RemoteRunnableOptions } from '../src/index.js';
@@ -473,6 +475,7 @@ describe('options', () => {
     ['a zero timeout', { timeouts: { firstByteMs: 0 } }],
     ['a negative retry count', { retry: { attempts: 0 } }],
     ['an unknown forwarded config key', { forwardConfig: ['configurable'] }],
+    ['a non-boolean coalesceStrings', { coalesceStrings: 'yes' }],
   ])('rejects %s with a TypeError', (_what, bad) => {
     expect(() => new RemoteRunnable({ ...base, ...(bad as any) })).toThrow(TypeError);
   });
@@ -538,6 +541,69 @@ describe('streamRemoteEvents', () => {
     expect(bearerOf(r)).toBe(`exchanged.agent-test.${ALICE_TOKEN}`);
     expect(JSON.parse(r.rawBody)).toMatchObject({ input: 'x', config: {}, include_names: ['agent'] });
     expect(r.rawBody).not.toContain(ALICE_TOKEN);
+  });
+});
+
+describe('coalesceStrings', () => {
+  /** Two network writes: "a", "b", {x: 1}, "c" in the first, "d" in the second (then, optionally, an error). */
+  function twoWrites(error = false) {
+    server.handle('/agent/stream', async (_req, res) => {
+      res.status(200).setHeader('content-type', 'text/event-stream');
+      res.flushHeaders();
+      const data = (v: unknown) => `event: data\r\ndata: ${JSON.stringify(v)}\r\n\r\n`;
+      res.write(data('a') + data('b') + data({ x: 1 }) + data('c'));
+      await new Promise((r) => setTimeout(r, 50));
+      res.write(data('d') + (error ? 'event: error\r\ndata: {"status_code":500,"message":"boom"}\r\n\r\n' : 'event: end\r\n\r\n'));
+      res.end();
+    });
+  }
+  async function read(c: RemoteRunnable): Promise<{ seen: unknown[]; error: any }> {
+    const seen: unknown[] = [];
+    try {
+      for await (const chunk of await c.stream('x', { context: { caller: alice } })) seen.push(chunk);
+      return { seen, error: null };
+    } catch (error) {
+      return { seen, error };
+    }
+  }
+
+  it('yields the strings of one network read as one chunk, other chunks in place, nothing held across reads', async () => {
+    twoWrites();
+    expect(await read(client({ coalesceStrings: true }))).toEqual({ seen: ['ab', { x: 1 }, 'c', 'd'], error: null });
+  });
+
+  it('is off by default: every data event is its own chunk', async () => {
+    twoWrites();
+    expect(await read(client())).toEqual({ seen: ['a', 'b', { x: 1 }, 'c', 'd'], error: null });
+  });
+
+  it('yields what came before an error event of the same read, then throws', async () => {
+    twoWrites(true);
+    const { seen, error } = await read(client({ coalesceStrings: true }));
+    expect(seen).toEqual(['ab', { x: 1 }, 'c', 'd']);
+    expect(error.code).toBe('REMOTE_UNAVAILABLE');
+  });
+});
+
+describe('callbacks', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('opens no chain run when no callback handler is configured (no tracer: no run ids, no aggregate)', async () => {
+    const start = jest.spyOn(CallbackManager.prototype, 'handleChainStart');
+    // A manager without handlers, as a graph node's config carries when nobody traces or listens.
+    const config = { context: { caller: alice }, callbacks: new CallbackManager() };
+    await client().invoke('x', config);
+    for await (const _ of await client().stream({ chunks: ['a', 'b'] }, config));
+    expect(start).not.toHaveBeenCalled();
+  });
+
+  it("reports each call to a configured handler, a stream's chunks aggregated in its chain end", async () => {
+    const ends: unknown[] = [];
+    const handler = BaseCallbackHandler.fromMethods({ handleChainEnd: (outputs) => void ends.push(outputs) });
+    const c = client({ name: 'research' });
+    await c.invoke('x', { context: { caller: alice }, callbacks: [handler] });
+    for await (const _ of await c.stream({ chunks: ['a', 'b'] }, { context: { caller: alice }, callbacks: [handler] }));
+    expect(ends).toEqual([expect.objectContaining({ echo: 'x' }), { output: 'ab' }]);
   });
 });
 

@@ -14,11 +14,12 @@ export type AgentDispatcher =
  * mode each trades the caller's token for a token minted for that agent alone (its `<PREFIX>_AUDIENCE`,
  * `_SCOPE`, `_RESOURCE`); passthrough forwards it unchanged and is only ever chosen explicitly
  * (TOKEN_FORWARDING=passthrough). Each client retries only as `clientRetry` says (default: never,
- * `{ attempts: 1 }`: the graph's `nodeRetryPolicy` is the one layer that retries a node's call).
+ * `{ attempts: 1 }`: the graph's `nodeRetryPolicy` is the one layer that retries a node's call);
+ * `coalesceStrings` passes to `@baton/remote` (string chunks of one network read as one chunk).
  */
 export function createAgentClients(
   config: WorkflowServerConfig,
-  agents: readonly (WorkflowAgentDefinition & { clientRetry?: RemoteRetry })[],
+  agents: readonly (WorkflowAgentDefinition & { clientRetry?: RemoteRetry; coalesceStrings?: boolean })[],
   exchanger: TokenExchanger | undefined,
   dispatcher?: AgentDispatcher,
 ): AgentClients {
@@ -41,6 +42,8 @@ export function createAgentClients(
       timeouts,
       ...(dispatcher ? { dispatcher: typeof dispatcher === 'function' ? dispatcher(agent) : dispatcher } : {}),
       retry: agent.clientRetry ?? { attempts: 1 },
+      // A streaming agent's string chunks that arrive in one read go through the graph as one.
+      ...(agent.coalesceStrings ? { coalesceStrings: true } : {}),
       url: endpoint.url,
       name: `${agent.key} agent`,
       credentials: credentials(endpoint.audience, endpoint.scope, endpoint.resource),
