@@ -13,6 +13,7 @@ import { toWire } from './serialize.js';
 import { acceptsEventStream, SseWriter } from './sse.js';
 import { eventId, ownerKey, parseEventId, type RunEventLog } from './run-registry.js';
 import { admit, toldAbort } from './admission.js';
+import { runLogPatchToWire, streamEventsVersion, streamFilters, wantsMetadataEvent } from './stream-params.js';
 
 export type AnyRunnable = Runnable<any, any, any>;
 
@@ -131,25 +132,6 @@ async function runBounded<T>(
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
   return failed || signal.aborted ? undefined : outputs;
-}
-
-const STREAM_EVENT_FILTERS = {
-  include_names: 'includeNames',
-  include_types: 'includeTypes',
-  include_tags: 'includeTags',
-  exclude_names: 'excludeNames',
-  exclude_types: 'excludeTypes',
-  exclude_tags: 'excludeTags',
-} as const;
-
-function streamEventFilters(body: unknown): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  if (typeof body !== 'object' || body === null) return out;
-  for (const [snake, camel] of Object.entries(STREAM_EVENT_FILTERS)) {
-    const v = (body as Record<string, unknown>)[snake];
-    if (Array.isArray(v) && v.every((x) => typeof x === 'string')) out[camel] = v as string[];
-  }
-  return out;
 }
 
 /** A LangChain stream event as LangServe sends it: internal (`__`) metadata keys stripped. */
@@ -332,6 +314,7 @@ class RouteHandlers {
     route: string,
     iterate: (input: unknown, config: ServerRunConfig) => Promise<AsyncIterable<unknown>>,
     frame: (item: unknown) => unknown,
+    metadataEvent = true,
   ): Promise<void> {
     if (req.headers['last-event-id'] !== undefined) return this.resumeSse(req, res, route);
     const body = parseInvokeBody(req.body);
@@ -343,7 +326,7 @@ class RouteHandlers {
       const config = await this.runConfig(req, body.config, lifetime.abort.signal);
       const run = this.openStream(req, res, route, owner, config.runId, lifetime);
       try {
-        await this.pump(run, route, () => iterate(input, config), frame);
+        await this.pump(run, route, () => iterate(input, config), frame, metadataEvent);
       } finally {
         run.unregister();
         lifetime.finish();
@@ -401,16 +384,17 @@ class RouteHandlers {
     return { runId, sse, emit, lifetime, unregister };
   }
 
-  /** The run's events onto the stream: metadata, data per item, then `end` or `error`. */
+  /** The run's events onto the stream: metadata (when asked), data per item, then `end` or `error`. */
   private async pump(
     run: OpenStream,
     route: string,
     iterate: () => Promise<AsyncIterable<unknown>>,
     frame: (item: unknown) => unknown,
+    metadataEvent: boolean,
   ): Promise<void> {
     const { sse, emit, lifetime } = run;
     try {
-      await emit('metadata', JSON.stringify({ run_id: run.runId }));
+      if (metadataEvent) await emit('metadata', JSON.stringify({ run_id: run.runId }));
       const stream = await iterate();
       for await (const item of stream) {
         if (lifetime.stopped(sse)) break;
@@ -481,15 +465,39 @@ class RouteHandlers {
 
   stream: RequestHandler = (req, res) => this.sse(req, res, 'stream', (input, config) => this.runnable.stream(input, config), toWire);
 
-  streamEvents: RequestHandler = (req, res) =>
-    this.sse(
+  /**
+   * LangChain's stream events, v2 unless the request asks for `version: "v1"` (see
+   * `streamEventsVersion`); a `metadata` event first only when the body has `metadata_event: true`.
+   */
+  streamEvents: RequestHandler = (req, res) => {
+    const version = streamEventsVersion(req.body);
+    const filters = streamFilters(req.body);
+    return this.sse(
       req,
       res,
       'stream_events',
-      async (input, config) =>
-        this.runnable.streamEvents(input, { ...config, version: 'v2' }, streamEventFilters(req.body)) as AsyncIterable<unknown>,
+      async (input, config) => this.runnable.streamEvents(input, { ...config, version }, filters) as AsyncIterable<unknown>,
       eventToWire,
+      wantsMetadataEvent(req.body),
     );
+  };
+
+  /**
+   * LangChain's own `Runnable.streamLog` (always as diffs: LangServe ignores the client's `diff`,
+   * and the official clients rebuild the run with `RunLog.concat`), one `{ops}` data event per
+   * `RunLogPatch`; no `metadata` event unless the body has `metadata_event: true`.
+   */
+  streamLog: RequestHandler = (req, res) => {
+    const filters = streamFilters(req.body);
+    return this.sse(
+      req,
+      res,
+      'stream_log',
+      async (input, config) => this.runnable.streamLog(input, config, filters) as AsyncIterable<unknown>,
+      runLogPatchToWire,
+      wantsMetadataEvent(req.body),
+    );
+  };
 
   inputSchema: RequestHandler = (_req, res) => void res.json(this.schemas.input);
   outputSchema: RequestHandler = (_req, res) => void res.json(this.schemas.output);
@@ -506,7 +514,7 @@ const markSse: RequestHandler = (_req, res, next) => {
 
 /**
  * Serves `runnable` over the LangServe wire protocol under `options.path`:
- * `POST invoke | batch | stream | stream_events`, `GET input_schema | output_schema | config_schema`.
+ * `POST invoke | batch | stream | stream_log | stream_events`, `GET input_schema | output_schema | config_schema`.
  * Options are checked now (a bad one is a TypeError); `options.auth` runs before every route,
  * then the JSON body parser (`bodyLimit`). The caller's identity reaches the runnable as
  * `config.context` (LangGraph's per-run context), never through `configurable`.
@@ -527,6 +535,7 @@ export function addRoutes(app: IRouter, runnable: AnyRunnable, options: AddRoute
   router.post('/invoke', ...opts.auth, json, h.invoke);
   router.post('/batch', ...opts.auth, json, h.batch);
   router.post('/stream', markSse, ...opts.auth, json, h.stream);
+  router.post('/stream_log', markSse, ...opts.auth, json, h.streamLog);
   router.post('/stream_events', markSse, ...opts.auth, json, h.streamEvents);
   router.post('/runs/:run_id/cancel', ...opts.auth, h.cancel);
   router.get('/input_schema', ...opts.auth, h.inputSchema);
