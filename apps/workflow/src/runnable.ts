@@ -1,4 +1,4 @@
-import { Runnable, type RunnableConfig } from '@langchain/core/runnables';
+import { getCallbackManagerForConfig, Runnable, type RunnableConfig } from '@langchain/core/runnables';
 import { BatonError } from '@baton/errors';
 import type { WorkflowGraph } from './graph.js';
 import type { WorkflowInput, WorkflowOutput } from '@baton/contract/wire';
@@ -113,16 +113,41 @@ export class WorkflowRunnable extends Runnable<WorkflowRunInput, WorkflowOutput 
     return toOutput(state as WorkflowStateType);
   }
 
+  /**
+   * The stream is the workflow's own run (the graph's is its child), ending with the same output
+   * as invoke: what `streamLog` reports as the root run's `final_output` (LangServe's stream_log).
+   */
   override async *_streamIterator(input: WorkflowRunInput, options?: Partial<RunnableConfig>): AsyncGenerator<WorkflowChunk> {
     const { thread } = this.plan(options, {});
     const graphInput = this.graphInput(input, thread);
+    const callbacks = await getCallbackManagerForConfig(options);
+    const run = await callbacks?.handleChainStart(
+      this.toJSON(),
+      { input },
+      options?.runId,
+      undefined,
+      undefined,
+      undefined,
+      options?.runName ?? 'workflow',
+    );
     let failed = true;
+    let output: WorkflowOutput | undefined;
     try {
-      yield* this.streamGraph(graphInput, options);
+      for await (const chunk of this.streamGraph(
+        graphInput,
+        run ? { ...options, runId: undefined, runName: undefined, callbacks: run.getChild() } : options,
+      )) {
+        if (chunk.event === 'output') output = chunk.output;
+        yield chunk;
+      }
       failed = false;
+    } catch (err) {
+      await run?.handleChainError(err);
+      throw err;
     } finally {
       await this.settle(thread, failed);
     }
+    await run?.handleChainEnd(output ?? {});
   }
 
   private async *streamGraph(input: { topic: string } | null, options?: Partial<RunnableConfig>): AsyncGenerator<WorkflowChunk> {
