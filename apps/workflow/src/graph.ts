@@ -5,7 +5,7 @@ import { BatonError, isBatonError, type ErrorCode } from '@baton/errors';
 import { callerOf, isCallerRefusal, type Caller } from '@baton/identity';
 import { isRetryableRemoteError } from '@baton/remote';
 import type { ResearchInput, ResearchOutput, ReviewInput, ReviewOutput, WriterInput, WriterOutput } from '@baton/contract/wire';
-import { WorkflowContext, WorkflowState, type WorkflowStateType } from './state.js';
+import { currentVerdict, WorkflowContext, WorkflowState, type WorkflowStateType } from './state.js';
 
 /**
  * The three remote agents, as Runnables typed by `@baton/contract`'s agent input and output (in
@@ -166,7 +166,11 @@ export function createWorkflowGraph(options: WorkflowGraphOptions) {
 
   const write = guarded('write', now, async (state, config) => {
     const revision = state.verdict ? state.revisions + 1 : 0;
-    const request = { topic: state.topic, sources: state.sources, ...(state.verdict ? { notes: state.verdict.notes, revision } : {}) };
+    const request = {
+      topic: state.topic,
+      sources: state.sources,
+      ...(state.verdict ? { notes: currentVerdict(state.verdict)!.notes, revision } : {}),
+    };
     let report = '';
     for await (const chunk of await agents.writer.stream(request, config as RunnableConfig)) {
       const delta = typeof chunk === 'string' ? chunk : String(chunk ?? '');
