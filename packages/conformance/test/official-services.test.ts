@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { RemoteRunnable } from 'langchain-core-legacy/runnables/remote';
+import { RunLog } from 'langchain-core-legacy/tracers/log_stream';
 import { collectLines, freePorts } from '@baton/testkit';
 import { devIssuerToken } from '@baton/testkit/oauth';
 
@@ -90,7 +91,7 @@ async function rebuiltLog(remote: RemoteRunnable<unknown, any, any>, input: unkn
   const patches: unknown[] = [];
   for await (const patch of remote.streamLog(input, undefined, filters)) {
     patches.push(patch);
-    log = log === undefined ? patch : log.concat(patch);
+    log = log === undefined ? RunLog.fromRunLogPatch(patch) : log.concat(patch);
   }
   return { state: log.state as { final_output: unknown; streamed_output: unknown[]; logs: Record<string, any> }, patches };
 }
@@ -118,5 +119,25 @@ describe('the official RemoteRunnable streamLog against the real services', () =
     const invoked = await reviewer.invoke(REVIEW_INPUT);
     const { state } = await rebuiltLog(reviewer, REVIEW_INPUT);
     expect(state.final_output).toEqual(invoked);
+  }, 60_000);
+
+  it("hands the official client's user the reviewer's structured notes, not bare strings", async () => {
+    const out = (await reviewer.invoke(REVIEW_INPUT)) as { notes: unknown[] };
+    expect(out.notes.length).toBeGreaterThanOrEqual(2);
+    for (const note of out.notes) {
+      expect(Object.getPrototypeOf(note)).toBe(Object.prototype);
+      expect(note).toEqual(expect.objectContaining({ kind: expect.any(String), message: expect.any(String) }));
+    }
+    expect(out.notes).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'cite', source: 7, problem: 'outside' })]));
+  }, 60_000);
+
+  it("keeps the notes of the workflow's streamed review updates structured", async () => {
+    const chunks: any[] = [];
+    for await (const c of await workflow.stream({ topic: 'tidal energy' })) chunks.push(c);
+    const reviews = chunks.filter((c) => c?.event === 'update' && c.node === 'review').map((c) => c.update.review);
+    expect(reviews.length).toBeGreaterThan(0);
+    const notes = reviews.flatMap((r) => r.notes as unknown[]);
+    expect(notes.length).toBeGreaterThan(0);
+    for (const note of notes) expect(note).toEqual(expect.objectContaining({ kind: expect.any(String), message: expect.any(String) }));
   }, 60_000);
 });
