@@ -13,6 +13,7 @@ import { toWire } from './serialize.js';
 import { acceptsEventStream, SseWriter } from './sse.js';
 import { eventId, ownerKey, parseEventId, type RunEventLog } from './run-registry.js';
 import { admit, toldAbort } from './admission.js';
+import { openApiDocument, type RouteSpec } from './openapi.js';
 import { runLogPatchToWire, streamEventsVersion, streamFilters, wantsMetadataEvent } from './stream-params.js';
 
 export type AnyRunnable = Runnable<any, any, any>;
@@ -159,6 +160,8 @@ interface OpenStream {
 
 class RouteHandlers {
   private readonly schemas: { input: JsonSchema; output: JsonSchema; config: JsonSchema };
+  private readonly name: string;
+  private openApiDoc: JsonSchema | undefined;
   /**
    * The one error handler (`@baton/errors/express`): `{error: {code, message, detail?}}` with the
    * error's headers (RFC 6750 for auth). On the SSE routes the body also carries a top-level
@@ -171,6 +174,7 @@ class RouteHandlers {
     private readonly opts: ResolvedOptions,
   ) {
     const name = typeof runnable.getName === 'function' ? runnable.getName() : 'Runnable';
+    this.name = name;
     this.schemas = {
       input: opts.inputSchema ? jsonSchemaOf(opts.inputSchema, 'input') : { title: `${name}Input` },
       output: opts.outputSchema ? jsonSchemaOf(opts.outputSchema, 'output') : { title: `${name}Output` },
@@ -499,6 +503,18 @@ class RouteHandlers {
     );
   };
 
+  /** `GET {path}/openapi.json`, built once from the route table (`ROUTES`) and the schemas. */
+  openApi: RequestHandler = (_req, res) => {
+    this.openApiDoc ??= openApiDocument({
+      path: this.opts.path,
+      title: `${this.name} (LangServe routes)`,
+      schemas: this.schemas,
+      routes: ROUTES,
+      bearer: this.opts.auth.length > 0,
+    });
+    res.json(this.openApiDoc);
+  };
+
   inputSchema: RequestHandler = (_req, res) => void res.json(this.schemas.input);
   outputSchema: RequestHandler = (_req, res) => void res.json(this.schemas.output);
   configSchema: RequestHandler = (_req, res) => void res.json(this.schemas.config);
@@ -512,9 +528,63 @@ const markSse: RequestHandler = (_req, res, next) => {
   next();
 };
 
+/** The routes `addRoutes` mounts, in one table: the router and `openapi.json` are both built from it. */
+const ROUTES: readonly RouteSpec[] = [
+  { method: 'post', route: '/invoke', summary: 'Run once', body: 'invoke', reply: 'invoke' },
+  { method: 'post', route: '/batch', summary: 'Run once per input', body: 'batch', reply: 'batch' },
+  {
+    method: 'post',
+    route: '/stream',
+    summary: 'Stream the output chunks (SSE: metadata, data per chunk, end)',
+    body: 'invoke',
+    reply: 'sse',
+  },
+  {
+    method: 'post',
+    route: '/stream_log',
+    summary: 'Stream the run log as JSON-patch operations (SSE: data {ops} per patch, end)',
+    body: 'stream_log',
+    reply: 'sse',
+  },
+  { method: 'post', route: '/stream_events', summary: 'Stream LangChain stream events (SSE)', body: 'stream_events', reply: 'sse' },
+  { method: 'post', route: '/runs/:run_id/cancel', summary: "Cancel the caller's own live run", reply: 'cancel' },
+  { method: 'get', route: '/input_schema', summary: 'The input JSON Schema', reply: 'input_schema' },
+  { method: 'get', route: '/output_schema', summary: 'The output JSON Schema', reply: 'output_schema' },
+  { method: 'get', route: '/config_schema', summary: 'The config JSON Schema', reply: 'config_schema' },
+  { method: 'get', route: '/openapi.json', summary: 'This OpenAPI document', reply: 'openapi' },
+];
+
+/** Which handler of `RouteHandlers` serves a route: by its reply, or for SSE by its body (`invoke`: `/stream`). */
+const ROUTE_HANDLERS: Record<string, keyof RouteHandlers> = {
+  invoke: 'invoke',
+  batch: 'batch',
+  stream: 'stream',
+  stream_log: 'streamLog',
+  stream_events: 'streamEvents',
+  cancel: 'cancel',
+  input_schema: 'inputSchema',
+  output_schema: 'outputSchema',
+  config_schema: 'configSchema',
+  openapi: 'openApi',
+};
+
+function methodNotAllowed(allow: string[]): RequestHandler {
+  const header = allow.join(', ');
+  return (req, _res, next) =>
+    next(
+      new BatonError('REQUEST_INVALID', `${req.method} is not allowed here; use ${header}`, {
+        status: 405,
+        expose: true,
+        headers: { Allow: header },
+      }),
+    );
+}
+
 /**
  * Serves `runnable` over the LangServe wire protocol under `options.path`:
- * `POST invoke | batch | stream | stream_log | stream_events`, `GET input_schema | output_schema | config_schema`.
+ * `POST invoke | batch | stream | stream_log | stream_events | runs/:run_id/cancel`,
+ * `GET input_schema | output_schema | config_schema | openapi.json` (the table `ROUTES`); another
+ * method on one of them is 405 with `Allow`.
  * Options are checked now (a bad one is a TypeError); `options.auth` runs before every route,
  * then the JSON body parser (`bodyLimit`). The caller's identity reaches the runnable as
  * `config.context` (LangGraph's per-run context), never through `configurable`.
@@ -532,15 +602,17 @@ export function addRoutes(app: IRouter, runnable: AnyRunnable, options: AddRoute
     (req as unknown as Record<symbol, string>)[MOUNT_PATH] = opts.path;
     next();
   });
-  router.post('/invoke', ...opts.auth, json, h.invoke);
-  router.post('/batch', ...opts.auth, json, h.batch);
-  router.post('/stream', markSse, ...opts.auth, json, h.stream);
-  router.post('/stream_log', markSse, ...opts.auth, json, h.streamLog);
-  router.post('/stream_events', markSse, ...opts.auth, json, h.streamEvents);
-  router.post('/runs/:run_id/cancel', ...opts.auth, h.cancel);
-  router.get('/input_schema', ...opts.auth, h.inputSchema);
-  router.get('/output_schema', ...opts.auth, h.outputSchema);
-  router.get('/config_schema', ...opts.auth, h.configSchema);
+  for (const spec of ROUTES) {
+    const key = spec.reply !== 'sse' ? spec.reply : spec.body === 'invoke' ? 'stream' : spec.body!;
+    const handler = h[ROUTE_HANDLERS[key]!] as RequestHandler;
+    const pre = spec.reply === 'sse' ? [markSse] : [];
+    router[spec.method](spec.route, ...pre, ...opts.auth, ...(spec.body ? [json] : []), handler);
+  }
+  // Another method on a known route: 405 with `Allow` (before auth: it reveals nothing the document does not).
+  for (const route of new Set(ROUTES.map((r) => r.route))) {
+    const allow = ROUTES.filter((r) => r.route === route).flatMap((r) => (r.method === 'get' ? ['GET', 'HEAD'] : ['POST']));
+    router.all(route, methodNotAllowed(allow));
+  }
   router.use(h.errors);
   app.use(opts.path, router);
 }
