@@ -116,10 +116,12 @@ describe('POST /stream_log', () => {
     expect(JSON.parse(fs[0]!.data!)).toEqual({ run_id: fs[0]!.id!.split(':')[0] });
   });
 
-  it('refuses a malformed filter with 422 RUNNABLE_REQUEST_INVALID and no stream', async () => {
-    const res = await post('stream_log', { input: { topic: 'owls' }, include_names: 'review' });
-    expect(res.status).toBe(422);
-    expect(JSON.parse(res.text).error.code).toBe('RUNNABLE_REQUEST_INVALID');
+  it('refuses a malformed or oversized filter with 422 RUNNABLE_REQUEST_INVALID and no stream', async () => {
+    for (const include_names of ['review', [1], Array(101).fill('a'), ['x'.repeat(257)]]) {
+      const res = await post('stream_log', { input: { topic: 'owls' }, include_names });
+      expect(res.status).toBe(422);
+      expect(JSON.parse(res.text).error).toMatchObject({ code: 'RUNNABLE_REQUEST_INVALID', detail: [{ path: ['include_names'] }] });
+    }
   });
 
   it('runs auth first', async () => {

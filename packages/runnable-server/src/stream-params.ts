@@ -10,6 +10,10 @@ const FILTERS = {
   exclude_tags: 'excludeTags',
 } as const;
 
+/** Most entries of one filter, and longest entry: LangChain checks every run against every entry. */
+const MAX_FILTER_ENTRIES = 100;
+const MAX_FILTER_ENTRY = 256;
+
 export type StreamFilters = Partial<Record<(typeof FILTERS)[keyof typeof FILTERS], string[]>>;
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -23,7 +27,7 @@ function invalid(field: string, message: string): BatonError {
 /**
  * The include/exclude filters of `/stream_log` and `/stream_events` (snake_case, as both official
  * clients send them) in LangChain's camelCase. A missing or `null` filter is no filter; anything
- * but an array of strings is 422 `RUNNABLE_REQUEST_INVALID`.
+ * but an array of at most 100 strings of at most 256 characters is 422 `RUNNABLE_REQUEST_INVALID`.
  */
 export function streamFilters(body: unknown): StreamFilters {
   const out: Record<string, string[]> = {};
@@ -31,7 +35,9 @@ export function streamFilters(body: unknown): StreamFilters {
   for (const [snake, camel] of Object.entries(FILTERS)) {
     const v = body[snake];
     if (v === undefined || v === null) continue;
-    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw invalid(snake, `${snake} must be an array of strings`);
+    if (!Array.isArray(v) || v.length > MAX_FILTER_ENTRIES || !v.every((x) => typeof x === 'string' && x.length <= MAX_FILTER_ENTRY)) {
+      throw invalid(snake, `${snake} must be an array of at most ${MAX_FILTER_ENTRIES} strings of at most ${MAX_FILTER_ENTRY} characters`);
+    }
     out[camel] = v as string[];
   }
   return out;
