@@ -28,7 +28,7 @@ describe('reviewer rules', () => {
     expect(out.approved).toBe(false);
     expect(out.checks).toEqual({ citations: false, length: true, coverage: true });
     expect(out.notes).toEqual([
-      { kind: 'cite', source: 2, problem: 'missing', text: 'Cite source [2] ("Delegation versus impersonation") at least once.' },
+      { kind: 'cite', source: 2, problem: 'missing', message: 'Cite source [2] ("Delegation versus impersonation") at least once.' },
     ]);
   });
 
@@ -36,7 +36,7 @@ describe('reviewer rules', () => {
     const out = await reviewer.invoke({ topic, report: good.replace('[3] says', '[3] and [7] say'), sources: SOURCES });
     expect(out.checks.citations).toBe(false);
     expect(out.notes).toEqual([
-      { kind: 'cite', source: 7, problem: 'outside', text: 'Remove citation [7]: it points outside the 3 sources (valid: [1]-[3]).' },
+      { kind: 'cite', source: 7, problem: 'outside', message: 'Remove citation [7]: it points outside the 3 sources (valid: [1]-[3]).' },
     ]);
   });
 
@@ -44,7 +44,7 @@ describe('reviewer rules', () => {
     const short = await reviewer.invoke({ topic, report: 'Token exchange for agents [1][2][3].', sources: SOURCES });
     expect(short.checks).toEqual({ citations: true, length: false, coverage: true });
     expect(short.notes).toEqual([
-      { kind: 'length', minChars: 400, actualChars: 36, text: 'Expand the report to at least 400 characters (it has 36).' },
+      { kind: 'length', minChars: 400, actualChars: 36, message: 'Expand the report to at least 400 characters (it has 36).' },
     ]);
     const long = good + 'x'.repeat(DEFAULT_RULES.maxChars);
     const out = await reviewer.invoke({ topic, report: long, sources: SOURCES });
@@ -53,7 +53,7 @@ describe('reviewer rules', () => {
         kind: 'length',
         maxChars: 6000,
         actualChars: long.length,
-        text: `Shorten the report to at most 6000 characters (it has ${long.length}).`,
+        message: `Shorten the report to at most 6000 characters (it has ${long.length}).`,
       },
     ]);
   });
@@ -72,9 +72,9 @@ describe('reviewer rules', () => {
     });
     expect(out.checks.coverage).toBe(false);
     expect(out.notes).toEqual([
-      { kind: 'cover', term: 'mtls', text: 'Cover the topic term "mtls", which the report never mentions.' },
-      { kind: 'cover', term: 'service', text: 'Cover the topic term "service", which the report never mentions.' },
-      { kind: 'cover', term: 'meshes', text: 'Cover the topic term "meshes", which the report never mentions.' },
+      { kind: 'cover', term: 'mtls', message: 'Cover the topic term "mtls", which the report never mentions.' },
+      { kind: 'cover', term: 'service', message: 'Cover the topic term "service", which the report never mentions.' },
+      { kind: 'cover', term: 'meshes', message: 'Cover the topic term "meshes", which the report never mentions.' },
     ]);
     const plural = await reviewer.invoke({
       topic: 'agents and meshes',
@@ -112,8 +112,8 @@ describe('LLM notes', () => {
     expect(out.approved).toBe(true);
     expect(out.checks).toEqual({ citations: true, length: true, coverage: true });
     expect(out.notes).toEqual([
-      { kind: 'other', text: 'Suggestion: Define RFC 8693 before using it.' },
-      { kind: 'other', text: 'Suggestion: Merge the second and third paragraphs.' },
+      { kind: 'other', message: 'Suggestion: Define RFC 8693 before using it.' },
+      { kind: 'other', message: 'Suggestion: Merge the second and third paragraphs.' },
     ]);
   });
 
@@ -121,7 +121,7 @@ describe('LLM notes', () => {
     const model = new FakeListChatModel({ responses: ['NONE'] });
     const out = await createReviewerRunnable({ model }).invoke({ topic, report: 'too short', sources: SOURCES });
     expect(out.approved).toBe(false);
-    expect(out.notes.every((n) => n.kind !== 'other' && !n.text.startsWith('Suggestion:'))).toBe(true);
+    expect(out.notes.every((n) => n.kind !== 'other' && !n.message.startsWith('Suggestion:'))).toBe(true);
   });
 
   it('falls back to the rules alone when the model fails, and reports the failure', async () => {

@@ -50,8 +50,8 @@ describe('reviewer agent over HTTP', () => {
     const { output } = (await res.json()) as { output: { approved: boolean; notes: unknown[] } };
     expect(output.approved).toBe(false);
     expect(output.notes).toEqual([
-      { kind: 'cite', source: 2, problem: 'missing', text: 'Cite source [2] ("Delegation versus impersonation") at least once.' },
-      { kind: 'cover', term: 'mtls', text: 'Cover the topic term "mtls", which the report never mentions.' },
+      { kind: 'cite', source: 2, problem: 'missing', message: 'Cite source [2] ("Delegation versus impersonation") at least once.' },
+      { kind: 'cover', term: 'mtls', message: 'Cover the topic term "mtls", which the report never mentions.' },
     ]);
   });
 

@@ -103,7 +103,7 @@ describe('writer parsers on hostile input grow at most linearly', () => {
     ['n notes of "at most 5 characters"', (n: number) => Array.from({ length: n / 20 }, () => shortenNote(5, 10))],
     [
       'n cover notes of long terms',
-      (n: number) => Array.from({ length: n / 20 }, (_, i) => ({ kind: 'cover' as const, term: `t${i}`.repeat(40), text: 'cover' })),
+      (n: number) => Array.from({ length: n / 20 }, (_, i) => ({ kind: 'cover' as const, term: `t${i}`.repeat(40), message: 'cover' })),
     ],
   ])('revisionPlan: %s', (_name, make) => {
     expect(measureGrowth(make, (notes: ReviewNote[]) => revisionPlan(notes), 2_000, { settleBelow: LINEAR }).ratio).toBeLessThan(LINEAR);

@@ -18,7 +18,7 @@ function buildWriterMessages(input: ParsedWriterInput): BaseMessage[] {
   const parts = [`Topic: ${input.topic}`, `Sources:\n${sources}`];
   if (input.notes && input.notes.length > 0) {
     parts.push(
-      `This is revision ${input.revision ?? 1}. A reviewer asked for these changes; address every one:\n${input.notes.map((n) => `- ${n.text}`).join('\n')}`,
+      `This is revision ${input.revision ?? 1}. A reviewer asked for these changes; address every one:\n${input.notes.map((n) => `- ${n.message}`).join('\n')}`,
     );
   }
   return [new SystemMessage(SYSTEM), new HumanMessage(parts.join('\n\n'))];

@@ -36,10 +36,10 @@ export function revisionPlan(notes: readonly ReviewNote[] = []): RevisionPlan {
         break;
       case 'cover':
         if (note.term.length <= MAX_TERM_CHARS) mentionTerms.push(note.term.toLowerCase());
-        else other.push(note.text);
+        else other.push(note.message);
         break;
       case 'other':
-        other.push(note.text);
+        other.push(note.message);
         break;
     }
   }

@@ -86,6 +86,7 @@ describe('revisions', () => {
   it('mentions a missing topic term named in a note, from a source sentence when one has it', async () => {
     const report = await writer.invoke({ ...input, notes: [coverNote('allow-list')] });
     expect(report).toContain('allow-list');
+    // a note saved before the rename (`text`, not `message`: an old checkpoint) is still read
     const plain = await writer.invoke({ ...input, notes: [{ kind: 'cover', term: 'mtls', text: 'Cover the topic term "mtls".' }] });
     expect(plain).toContain('Mtls is part of the topic, but none of the sources discusses it directly');
   });

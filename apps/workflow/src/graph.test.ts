@@ -73,9 +73,9 @@ describe('workflow graph', () => {
 
   it("carries the reviewer's structured notes to the writer and into the output unchanged", async () => {
     const notes = [
-      { kind: 'cite', source: 2, problem: 'missing', text: 'Cite source [2] ("T b") at least once.' },
-      { kind: 'length', minChars: 400, actualChars: 30, text: 'Expand the report to at least 400 characters (it has 30).' },
-      { kind: 'other', text: 'Suggestion: fewer adjectives.' },
+      { kind: 'cite', source: 2, problem: 'missing', message: 'Cite source [2] ("T b") at least once.' },
+      { kind: 'length', minChars: 400, actualChars: 30, message: 'Expand the report to at least 400 characters (it has 30).' },
+      { kind: 'other', message: 'Suggestion: fewer adjectives.' },
     ];
     const received: unknown[] = [];
     const writer = RunnableLambda.from(async function* (input: { notes?: unknown[] }) {
@@ -91,6 +91,55 @@ describe('workflow graph', () => {
     const out = await new WorkflowRunnable({ graph }).invoke({ topic: 'tokens' }, ctx);
     expect(received).toEqual([undefined, notes]);
     expect(out.review).toEqual({ approved: false, notes, checks: { citations: false, length: false, coverage: true } });
+  });
+
+  it('reads a checkpoint saved when notes had `text`: the writer and the output get `message`', async () => {
+    const saver = new MemorySaver();
+    const received: unknown[] = [];
+    const writer = RunnableLambda.from(async function* (input: { notes?: unknown[] }) {
+      received.push(input.notes);
+      yield 'Report [1]';
+    });
+    const reviewer = RunnableLambda.from(async () => ({
+      approved: true,
+      notes: [],
+      checks: { citations: true, length: true, coverage: true },
+    }));
+    const threadedGraph = createWorkflowGraph({
+      agents: agents({ writer: writer as never, reviewer: reviewer as never }),
+      checkpointer: saver,
+    });
+    const wf = new WorkflowRunnable({ graph: createWorkflowGraph({ agents: agents() }), threadedGraph });
+    const saved = (approved: boolean) => ({
+      topic: 'tokens',
+      sources: [source('a')],
+      report: 'Old report',
+      // the shape an older release checkpointed: `text`, not `message`
+      verdict: {
+        approved,
+        notes: [
+          { kind: 'cover', term: 'mtls', text: 'Cover the topic term "mtls".' },
+          { kind: 'other', text: 'Shorter.' },
+        ],
+      },
+      revisions: 0,
+    });
+    const current = [
+      { kind: 'cover', term: 'mtls', message: 'Cover the topic term "mtls".' },
+      { kind: 'other', message: 'Shorter.' },
+    ];
+    const run = async (thread: string, approved: boolean) => {
+      const config = { configurable: { thread_id: thread } };
+      await threadedGraph.updateState(config, saved(approved), 'review');
+      return wf.invoke(null as never, { ...(ctx as object), ...config } as never);
+    };
+    // sent back for changes: the writer gets the saved notes in the current shape
+    await run('k/sent-back', false);
+    expect(received).toEqual([current]);
+    // a finished thread answers its saved state again: the output's notes are current too
+    const done = await run('k/finished', true);
+    expect(done.review?.notes).toEqual(current);
+    expect(JSON.stringify(done)).not.toContain('"text"');
   });
 
   it('passes the per-run context to every agent call without mixing concurrent runs', async () => {

@@ -4,7 +4,7 @@ import { BatonError } from '@baton/errors';
 import { agentNode, guarded, nodeRetryPolicy, type NodeRetryOptions, type WorkflowAgent } from '@baton/workflow-server';
 import { TOPOLOGY } from '@baton/contract/topology';
 import type { ResearchInput, ResearchOutput, ReviewInput, ReviewOutput, WriterInput, WriterOutput } from '@baton/contract/wire';
-import { WorkflowContext, WorkflowState, type WorkflowStateType } from './state.js';
+import { currentVerdict, WorkflowContext, WorkflowState, type WorkflowStateType } from './state.js';
 
 export { nodeError, nodeRetryPolicy, EXPIRY_SKEW_SEC, type NodeRetryOptions } from '@baton/workflow-server';
 
@@ -79,7 +79,11 @@ export function createWorkflowGraph(options: WorkflowGraphOptions) {
     'write',
     async (state, config) => {
       const revision = state.verdict ? state.revisions + 1 : 0;
-      const request = { topic: state.topic, sources: state.sources, ...(state.verdict ? { notes: state.verdict.notes, revision } : {}) };
+      const request = {
+        topic: state.topic,
+        sources: state.sources,
+        ...(state.verdict ? { notes: currentVerdict(state.verdict)!.notes, revision } : {}),
+      };
       let report = '';
       for await (const chunk of await agents.writer.stream(request, config as RunnableConfig)) {
         const delta = typeof chunk === 'string' ? chunk : String(chunk ?? '');

@@ -116,7 +116,7 @@ describe('WorkflowRunnable stream', () => {
   });
 
   it('summarises each node update instead of repeating the state', async () => {
-    const review = { approved: false, notes: [{ kind: 'other', text: 'more' }] };
+    const review = { approved: false, notes: [{ kind: 'other', message: 'more' }] };
     const { graph } = fakeGraph({}, [
       ['updates', { research: { sources: [source('a'), source('b')] } }],
       ['updates', { write: { report: 'x'.repeat(42), revisions: 1 } }],

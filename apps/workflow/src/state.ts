@@ -1,6 +1,6 @@
 import { Annotation } from '@langchain/langgraph';
 import { RunContext } from '@baton/identity';
-import type { Review, Source, WorkflowOutput } from '@baton/contract/wire';
+import { upgradeReviewNote, type Review, type Source, type WorkflowOutput } from '@baton/contract/wire';
 
 /** The shapes the workflow keeps: `@baton/contract`'s wire schemas (`Source`, `Review` with structured notes). */
 export type { Review, Source };
@@ -26,12 +26,17 @@ export type WorkflowStateType = typeof WorkflowState.State;
  */
 export const WorkflowContext = RunContext;
 
+/** The verdict with its notes in the current shape (a checkpoint saved before notes had `message` has `text`). */
+export function currentVerdict(verdict: Review | null | undefined): Review | null {
+  return verdict ? { ...verdict, notes: verdict.notes.map(upgradeReviewNote) } : null;
+}
+
 export function toOutput(state: Partial<WorkflowStateType>): WorkflowOutput {
   return {
     topic: state.topic ?? '',
     report: state.report ?? '',
     sources: state.sources ?? [],
-    review: state.verdict ?? null,
+    review: currentVerdict(state.verdict),
     revisions: state.revisions ?? 0,
   };
 }

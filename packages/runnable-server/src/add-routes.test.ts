@@ -202,6 +202,7 @@ describe('request errors', () => {
       ['post', 'invoke'],
       ['post', 'batch'],
       ['post', 'stream'],
+      ['post', 'stream_log'],
       ['post', 'stream_events'],
       ['get', 'input_schema'],
       ['get', 'output_schema'],

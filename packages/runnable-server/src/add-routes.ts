@@ -13,6 +13,8 @@ import { toWire } from './serialize.js';
 import { acceptsEventStream, SseWriter } from './sse.js';
 import { eventId, ownerKey, parseEventId, type RunEventLog } from './run-registry.js';
 import { admit, toldAbort } from './admission.js';
+import { openApiDocument, type RouteSpec } from './openapi.js';
+import { runLogPatchToWire, streamEventsVersion, streamFilters, wantsMetadataEvent } from './stream-params.js';
 
 export type AnyRunnable = Runnable<any, any, any>;
 
@@ -133,25 +135,6 @@ async function runBounded<T>(
   return failed || signal.aborted ? undefined : outputs;
 }
 
-const STREAM_EVENT_FILTERS = {
-  include_names: 'includeNames',
-  include_types: 'includeTypes',
-  include_tags: 'includeTags',
-  exclude_names: 'excludeNames',
-  exclude_types: 'excludeTypes',
-  exclude_tags: 'excludeTags',
-} as const;
-
-function streamEventFilters(body: unknown): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  if (typeof body !== 'object' || body === null) return out;
-  for (const [snake, camel] of Object.entries(STREAM_EVENT_FILTERS)) {
-    const v = (body as Record<string, unknown>)[snake];
-    if (Array.isArray(v) && v.every((x) => typeof x === 'string')) out[camel] = v as string[];
-  }
-  return out;
-}
-
 /** A LangChain stream event as LangServe sends it: internal (`__`) metadata keys stripped. */
 function eventToWire(event: unknown): unknown {
   const wire = toWire(event) as Record<string, unknown> | null;
@@ -177,6 +160,8 @@ interface OpenStream {
 
 class RouteHandlers {
   private readonly schemas: { input: JsonSchema; output: JsonSchema; config: JsonSchema };
+  private readonly name: string;
+  private openApiDoc: JsonSchema | undefined;
   /**
    * The one error handler (`@baton/errors/express`): `{error: {code, message, detail?}}` with the
    * error's headers (RFC 6750 for auth). On the SSE routes the body also carries a top-level
@@ -189,6 +174,7 @@ class RouteHandlers {
     private readonly opts: ResolvedOptions,
   ) {
     const name = typeof runnable.getName === 'function' ? runnable.getName() : 'Runnable';
+    this.name = name;
     this.schemas = {
       input: opts.inputSchema ? jsonSchemaOf(opts.inputSchema, 'input') : { title: `${name}Input` },
       output: opts.outputSchema ? jsonSchemaOf(opts.outputSchema, 'output') : { title: `${name}Output` },
@@ -333,6 +319,7 @@ class RouteHandlers {
     route: string,
     iterate: (input: unknown, config: ServerRunConfig) => Promise<AsyncIterable<unknown>>,
     frame: (item: unknown) => unknown,
+    metadataEvent = true,
   ): Promise<void> {
     if (req.headers['last-event-id'] !== undefined) return this.resumeSse(req, res, route);
     const body = parseInvokeBody(req.body);
@@ -344,7 +331,7 @@ class RouteHandlers {
       const config = await this.runConfig(req, body.config, lifetime.abort.signal);
       const run = this.openStream(req, res, route, owner, config.runId, lifetime);
       try {
-        await this.pump(run, route, () => iterate(input, config), frame);
+        await this.pump(run, route, () => iterate(input, config), frame, metadataEvent);
       } finally {
         run.unregister();
         lifetime.finish();
@@ -402,16 +389,17 @@ class RouteHandlers {
     return { runId, sse, emit, lifetime, unregister };
   }
 
-  /** The run's events onto the stream: metadata, data per item, then `end` or `error`. */
+  /** The run's events onto the stream: metadata (when asked), data per item, then `end` or `error`. */
   private async pump(
     run: OpenStream,
     route: string,
     iterate: () => Promise<AsyncIterable<unknown>>,
     frame: (item: unknown) => unknown,
+    metadataEvent: boolean,
   ): Promise<void> {
     const { sse, emit, lifetime } = run;
     try {
-      await emit('metadata', JSON.stringify({ run_id: run.runId }));
+      if (metadataEvent) await emit('metadata', JSON.stringify({ run_id: run.runId }));
       const stream = await iterate();
       for await (const item of stream) {
         if (lifetime.stopped(sse)) break;
@@ -482,15 +470,51 @@ class RouteHandlers {
 
   stream: RequestHandler = (req, res) => this.sse(req, res, 'stream', (input, config) => this.runnable.stream(input, config), toWire);
 
-  streamEvents: RequestHandler = (req, res) =>
-    this.sse(
+  /**
+   * LangChain's stream events, v2 unless the request asks for `version: "v1"` (see
+   * `streamEventsVersion`); a `metadata` event first only when the body has `metadata_event: true`.
+   */
+  streamEvents: RequestHandler = (req, res) => {
+    const version = streamEventsVersion(req.body);
+    const filters = streamFilters(req.body);
+    return this.sse(
       req,
       res,
       'stream_events',
-      async (input, config) =>
-        this.runnable.streamEvents(input, { ...config, version: 'v2' }, streamEventFilters(req.body)) as AsyncIterable<unknown>,
+      async (input, config) => this.runnable.streamEvents(input, { ...config, version }, filters) as AsyncIterable<unknown>,
       eventToWire,
+      wantsMetadataEvent(req.body),
     );
+  };
+
+  /**
+   * LangChain's own `Runnable.streamLog` (always as diffs: LangServe ignores the client's `diff`,
+   * and the official clients rebuild the run with `RunLog.concat`), one `{ops}` data event per
+   * `RunLogPatch`; no `metadata` event unless the body has `metadata_event: true`.
+   */
+  streamLog: RequestHandler = (req, res) => {
+    const filters = streamFilters(req.body);
+    return this.sse(
+      req,
+      res,
+      'stream_log',
+      async (input, config) => this.runnable.streamLog(input, config, filters) as AsyncIterable<unknown>,
+      runLogPatchToWire,
+      wantsMetadataEvent(req.body),
+    );
+  };
+
+  /** `GET {path}/openapi.json`, built once from the route table (`ROUTES`) and the schemas. */
+  openApi: RequestHandler = (_req, res) => {
+    this.openApiDoc ??= openApiDocument({
+      path: this.opts.path,
+      title: `${this.name} (LangServe routes)`,
+      schemas: this.schemas,
+      routes: ROUTES,
+      bearer: this.opts.auth.length > 0,
+    });
+    res.json(this.openApiDoc);
+  };
 
   inputSchema: RequestHandler = (_req, res) => void res.json(this.schemas.input);
   outputSchema: RequestHandler = (_req, res) => void res.json(this.schemas.output);
@@ -505,9 +529,63 @@ const markSse: RequestHandler = (_req, res, next) => {
   next();
 };
 
+/** The routes `addRoutes` mounts, in one table: the router and `openapi.json` are both built from it. */
+const ROUTES: readonly RouteSpec[] = [
+  { method: 'post', route: '/invoke', summary: 'Run once', body: 'invoke', reply: 'invoke' },
+  { method: 'post', route: '/batch', summary: 'Run once per input', body: 'batch', reply: 'batch' },
+  {
+    method: 'post',
+    route: '/stream',
+    summary: 'Stream the output chunks (SSE: metadata, data per chunk, end)',
+    body: 'invoke',
+    reply: 'sse',
+  },
+  {
+    method: 'post',
+    route: '/stream_log',
+    summary: 'Stream the run log as JSON-patch operations (SSE: data {ops} per patch, end)',
+    body: 'stream_log',
+    reply: 'sse',
+  },
+  { method: 'post', route: '/stream_events', summary: 'Stream LangChain stream events (SSE)', body: 'stream_events', reply: 'sse' },
+  { method: 'post', route: '/runs/:run_id/cancel', summary: "Cancel the caller's own live run", reply: 'cancel' },
+  { method: 'get', route: '/input_schema', summary: 'The input JSON Schema', reply: 'input_schema' },
+  { method: 'get', route: '/output_schema', summary: 'The output JSON Schema', reply: 'output_schema' },
+  { method: 'get', route: '/config_schema', summary: 'The config JSON Schema', reply: 'config_schema' },
+  { method: 'get', route: '/openapi.json', summary: 'This OpenAPI document', reply: 'openapi' },
+];
+
+/** Which handler of `RouteHandlers` serves a route: by its reply, or for SSE by its body (`invoke`: `/stream`). */
+const ROUTE_HANDLERS: Record<string, keyof RouteHandlers> = {
+  invoke: 'invoke',
+  batch: 'batch',
+  stream: 'stream',
+  stream_log: 'streamLog',
+  stream_events: 'streamEvents',
+  cancel: 'cancel',
+  input_schema: 'inputSchema',
+  output_schema: 'outputSchema',
+  config_schema: 'configSchema',
+  openapi: 'openApi',
+};
+
+function methodNotAllowed(allow: string[]): RequestHandler {
+  const header = allow.join(', ');
+  return (req, _res, next) =>
+    next(
+      new BatonError('REQUEST_INVALID', `${req.method} is not allowed here; use ${header}`, {
+        status: 405,
+        expose: true,
+        headers: { Allow: header },
+      }),
+    );
+}
+
 /**
  * Serves `runnable` over the LangServe wire protocol under `options.path`:
- * `POST invoke | batch | stream | stream_events`, `GET input_schema | output_schema | config_schema`.
+ * `POST invoke | batch | stream | stream_log | stream_events | runs/:run_id/cancel`,
+ * `GET input_schema | output_schema | config_schema | openapi.json` (the table `ROUTES`); another
+ * method on one of them is 405 with `Allow`.
  * Options are checked now (a bad one is a TypeError); `options.auth` runs before every route,
  * then the JSON body parser (`bodyLimit`). The caller's identity reaches the runnable as
  * `config.context` (LangGraph's per-run context), never through `configurable`.
@@ -525,14 +603,17 @@ export function addRoutes(app: IRouter, runnable: AnyRunnable, options: AddRoute
     (req as unknown as Record<symbol, string>)[MOUNT_PATH] = opts.path;
     next();
   });
-  router.post('/invoke', ...opts.auth, json, h.invoke);
-  router.post('/batch', ...opts.auth, json, h.batch);
-  router.post('/stream', markSse, ...opts.auth, json, h.stream);
-  router.post('/stream_events', markSse, ...opts.auth, json, h.streamEvents);
-  router.post('/runs/:run_id/cancel', ...opts.auth, h.cancel);
-  router.get('/input_schema', ...opts.auth, h.inputSchema);
-  router.get('/output_schema', ...opts.auth, h.outputSchema);
-  router.get('/config_schema', ...opts.auth, h.configSchema);
+  for (const spec of ROUTES) {
+    const key = spec.reply !== 'sse' ? spec.reply : spec.body === 'invoke' ? 'stream' : spec.body!;
+    const handler = h[ROUTE_HANDLERS[key]!] as RequestHandler;
+    const pre = spec.reply === 'sse' ? [markSse] : [];
+    router[spec.method](spec.route, ...pre, ...opts.auth, ...(spec.body ? [json] : []), handler);
+  }
+  // Another method on a known route: 405 with `Allow` (before auth: it reveals nothing the document does not).
+  for (const route of new Set(ROUTES.map((r) => r.route))) {
+    const allow = ROUTES.filter((r) => r.route === route).flatMap((r) => (r.method === 'get' ? ['GET', 'HEAD'] : ['POST']));
+    router.all(route, methodNotAllowed(allow));
+  }
   router.use(h.errors);
   app.use(opts.path, router);
 }

@@ -19,7 +19,7 @@ export type ServerRunConfig = RunnableConfig & { context?: ServerRunContext };
 export interface AddRoutesOptions {
   /** Mount path, e.g. `/research`: routes are `{path}/invoke`, `{path}/stream`, ... */
   path: string;
-  /** Middleware run before every route (invoke, batch, stream, stream_events and the schema GETs). */
+  /** Middleware run before every route (invoke, batch, stream, stream_log, stream_events and the schema GETs). */
   auth?: RequestHandler | RequestHandler[];
   /** Validates `input` (and each of `inputs`); failure is 422 `RUNNABLE_INPUT_INVALID`. Also served at `/input_schema`. */
   inputSchema?: ZodType;
@@ -67,8 +67,8 @@ export interface AddRoutesOptions {
    */
   resume?: false | SseResumeOptions;
   /**
-   * Concurrent-run admission (default none: unlimited). Consulted by invoke, batch, stream and
-   * stream_events with the verified caller's `ownerKey`; a refusal is 429
+   * Concurrent-run admission (default none: unlimited). Consulted by invoke, batch, stream,
+   * stream_log and stream_events with the verified caller's `ownerKey`; a refusal is 429
    * `RUNNABLE_RUN_LIMIT_USER` / `RUNNABLE_RUN_LIMIT_GLOBAL` with `Retry-After`. A batch takes
    * `min(items, batchConcurrency)` slots, all or nothing (what it really runs at once).
    */

@@ -2,7 +2,7 @@
  * Concurrent-run admission. The in-process limiter is the default; a shared store (Redis, for
  * replicas) implements the same interface so a per-user limit holds across processes.
  *
- * `addRoutes` consults it (option `limiter`) for invoke, batch, stream and stream_events; the
+ * `addRoutes` consults it (option `limiter`) for invoke, batch, stream, stream_log and stream_events; the
  * in-process one is `MemoryRunLimiter`. The interface is unchanged from the seam.
  */
 

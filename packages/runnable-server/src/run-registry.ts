@@ -29,7 +29,7 @@ export interface RunResumeQuery {
   runId: string;
   /** The verified caller's key (`ownerKey`): only the run's owner may resume it. */
   owner: string;
-  /** The route the run was started on (`stream` or `stream_events`). */
+  /** The route the run was started on (`stream`, `stream_log` or `stream_events`). */
   route: string;
   /** The sequence number of the last event the client has (from `Last-Event-ID`). */
   after: number;

@@ -186,19 +186,53 @@ describe('POST /invoke abort', () => {
 });
 
 describe('POST /stream_events', () => {
-  it('streams v2 events as data events, then end', async () => {
+  const dataOf = (f: string) => {
+    expect(f.startsWith('event: data\r\ndata: ')).toBe(true);
+    return JSON.parse(f.slice('event: data\r\ndata: '.length).replace(/\r\nid: .*$/, ''));
+  };
+
+  it('streams v2 events as data events, then end, with no metadata event', async () => {
     const url = await serve(RunnableLambda.from((x: string) => `${x}!`).withConfig({ runName: 'Shout' }));
     const { text } = await post(`${url}/stream_events`, { input: 'hi' });
     const frames = text.split('\r\n\r\n').filter(Boolean);
-    expect(frames[0]).toMatch(/^event: metadata\r\ndata: /);
     expect(frames.at(-1)).toMatch(/^event: end\r\nid: [0-9a-f-]{36}:\d+$/);
-    const events = frames.slice(1, -1).map((f) => {
-      expect(f.startsWith('event: data\r\ndata: ')).toBe(true);
-      return JSON.parse(f.slice('event: data\r\ndata: '.length).replace(/\r\nid: .*$/, ''));
-    });
+    const events = frames.slice(0, -1).map(dataOf);
     expect(events.map((e) => e.event)).toEqual(['on_chain_start', 'on_chain_stream', 'on_chain_end']);
     expect(events[0]).toMatchObject({ name: 'Shout', data: { input: 'hi' } });
     expect(events[2].data.output).toBe('hi!');
     expect(JSON.stringify(events)).not.toContain('alice');
+  });
+
+  it('sends the metadata event first when the body has metadata_event: true', async () => {
+    const url = await serve(RunnableLambda.from((x: string) => `${x}!`));
+    const { text } = await post(`${url}/stream_events`, { input: 'hi', metadata_event: true });
+    expect(text).toMatch(/^event: metadata\r\ndata: \{"run_id":"[0-9a-f-]{36}"\}\r\n/);
+  });
+
+  it('honours version "v1", at the top of the body or in kwargs (where the official JS client puts it)', async () => {
+    const runnable = RunnableLambda.from((x: string) => `${x}!`).withConfig({ runName: 'Shout' });
+    const asked: unknown[] = [];
+    const original = runnable.streamEvents.bind(runnable) as (...a: unknown[]) => unknown;
+    (runnable as unknown as { streamEvents: unknown }).streamEvents = (input: unknown, options: { version?: string }, filters: unknown) => {
+      asked.push(options.version);
+      return original(input, options, filters);
+    };
+    const url = await serve(runnable);
+    for (const body of [{ input: 'hi', version: 'v1' }, { input: 'hi', kwargs: { version: 'v1' } }, { input: 'hi' }]) {
+      const { text } = await post(`${url}/stream_events`, body);
+      const events = text.split('\r\n\r\n').filter(Boolean).slice(0, -1).map(dataOf);
+      expect(events.map((e) => e.event)).toEqual(['on_chain_start', 'on_chain_stream', 'on_chain_end']);
+      expect(events[2].data.output).toBe('hi!');
+    }
+    expect(asked).toEqual(['v1', 'v1', 'v2']);
+  });
+
+  it('refuses an unknown version with 422 RUNNABLE_REQUEST_INVALID before any run', async () => {
+    let runs = 0;
+    const url = await serve(RunnableLambda.from((x: string) => (runs++, x)));
+    const { res, text } = await post(`${url}/stream_events`, { input: 'hi', version: 'v3' });
+    expect(res.statusCode).toBe(422);
+    expect(JSON.parse(text).error).toMatchObject({ code: 'RUNNABLE_REQUEST_INVALID', detail: [{ path: ['version'] }] });
+    expect(runs).toBe(0);
   });
 });

@@ -1,4 +1,4 @@
-import { Runnable, type RunnableConfig } from '@langchain/core/runnables';
+import { getCallbackManagerForConfig, Runnable, type RunnableConfig } from '@langchain/core/runnables';
 import { BatonError } from '@baton/errors';
 
 /**
@@ -118,16 +118,39 @@ export class GraphRunnable<I = unknown, O = unknown> extends Runnable<I | null, 
     return this.output(state as Record<string, unknown>);
   }
 
+  /**
+   * The stream is the service's own run (the graph's is its child), ending with the same output as
+   * invoke: what `streamLog` reports as the root run's `final_output` (LangServe's stream_log).
+   */
   override async *_streamIterator(input: I | null, options?: Partial<RunnableConfig>): AsyncGenerator<GraphChunk<O>> {
     const { thread } = this.plan(options, {});
     const graphInput = this.graphInput(input, thread);
+    const callbacks = await getCallbackManagerForConfig(options);
+    const run = await callbacks?.handleChainStart(
+      this.toJSON(),
+      { input },
+      options?.runId,
+      undefined,
+      undefined,
+      undefined,
+      options?.runName ?? this.name,
+    );
     let failed = true;
+    let output: O | undefined;
     try {
-      yield* this.streamGraph(graphInput, options);
+      const childOptions = run ? { ...options, runId: undefined, runName: undefined, callbacks: run.getChild() } : options;
+      for await (const chunk of this.streamGraph(graphInput, childOptions)) {
+        if (chunk.event === 'output') output = chunk.output as O;
+        yield chunk;
+      }
       failed = false;
+    } catch (err) {
+      await run?.handleChainError(err);
+      throw err;
     } finally {
       await this.settle(thread, failed);
     }
+    await run?.handleChainEnd((output ?? {}) as Record<string, unknown>);
   }
 
   private async *streamGraph(input: unknown, options?: Partial<RunnableConfig>): AsyncGenerator<GraphChunk<O>> {

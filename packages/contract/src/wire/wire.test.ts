@@ -7,6 +7,7 @@ import {
   otherNote,
   reviewNoteSchema,
   revisionNoteSchema,
+  upgradeReviewNote,
   shortenNote,
 } from './review-notes.js';
 import { sourceInputSchema, sourceSchema, writerSourceSchema } from './source.js';
@@ -31,27 +32,27 @@ describe('review notes', () => {
       kind: 'cite',
       source: 2,
       problem: 'missing',
-      text: 'Cite source [2] ("Delegation") at least once.',
+      message: 'Cite source [2] ("Delegation") at least once.',
     });
-    expect(citeOutsideNote(7, 3).text).toBe('Remove citation [7]: it points outside the 3 sources (valid: [1]-[3]).');
-    expect(citeOutsideNote(2, 1).text).toBe('Remove citation [2]: it points outside the single source (valid: [1]-[1]).');
-    expect(citeOutsideNote(1, 0).text).toBe('Remove citation [1]: it points outside the 0 sources (valid: none).');
+    expect(citeOutsideNote(7, 3).message).toBe('Remove citation [7]: it points outside the 3 sources (valid: [1]-[3]).');
+    expect(citeOutsideNote(2, 1).message).toBe('Remove citation [2]: it points outside the single source (valid: [1]-[1]).');
+    expect(citeOutsideNote(1, 0).message).toBe('Remove citation [1]: it points outside the 0 sources (valid: none).');
     expect(expandNote(400, 36)).toEqual({
       kind: 'length',
       minChars: 400,
       actualChars: 36,
-      text: 'Expand the report to at least 400 characters (it has 36).',
+      message: 'Expand the report to at least 400 characters (it has 36).',
     });
     expect(shortenNote(6000, 7000)).toEqual({
       kind: 'length',
       maxChars: 6000,
       actualChars: 7000,
-      text: 'Shorten the report to at most 6000 characters (it has 7000).',
+      message: 'Shorten the report to at most 6000 characters (it has 7000).',
     });
     expect(coverNote('mtls')).toEqual({
       kind: 'cover',
       term: 'mtls',
-      text: 'Cover the topic term "mtls", which the report never mentions.',
+      message: 'Cover the topic term "mtls", which the report never mentions.',
     });
     for (const note of [
       citeMissingNote(1, 't'),
@@ -66,21 +67,37 @@ describe('review notes', () => {
 
   it('refuses notes without text, of an unknown kind, or a length note with no bound or both', () => {
     expect(reviewNoteSchema.safeParse({ kind: 'other' }).success).toBe(false);
-    expect(reviewNoteSchema.safeParse({ kind: 'tone', text: 'friendlier' }).success).toBe(false);
-    expect(reviewNoteSchema.safeParse({ kind: 'length', actualChars: 3, text: 't' }).success).toBe(false);
-    expect(reviewNoteSchema.safeParse({ kind: 'length', minChars: 1, maxChars: 2, actualChars: 3, text: 't' }).success).toBe(false);
-    expect(reviewNoteSchema.safeParse({ kind: 'cite', source: 1.5, problem: 'missing', text: 't' }).success).toBe(false);
-    expect(reviewNoteSchema.safeParse({ kind: 'cite', source: 1, problem: 'extra', text: 't' }).success).toBe(false);
+    expect(reviewNoteSchema.safeParse({ kind: 'tone', message: 'friendlier' }).success).toBe(false);
+    expect(reviewNoteSchema.safeParse({ kind: 'length', actualChars: 3, message: 't' }).success).toBe(false);
+    expect(reviewNoteSchema.safeParse({ kind: 'length', minChars: 1, maxChars: 2, actualChars: 3, message: 't' }).success).toBe(false);
+    expect(reviewNoteSchema.safeParse({ kind: 'cite', source: 1.5, problem: 'missing', message: 't' }).success).toBe(false);
+    expect(reviewNoteSchema.safeParse({ kind: 'cite', source: 1, problem: 'extra', message: 't' }).success).toBe(false);
   });
 
   it('reads a plain string given to the writer as free text, and limits note text to 2000 characters', () => {
-    expect(revisionNoteSchema.parse('Make it friendlier.')).toEqual({ kind: 'other', text: 'Make it friendlier.' });
+    expect(revisionNoteSchema.parse('Make it friendlier.')).toEqual({ kind: 'other', message: 'Make it friendlier.' });
     expect(revisionNoteSchema.safeParse('x'.repeat(2001)).success).toBe(false);
     expect(revisionNoteSchema.safeParse(otherNote('x'.repeat(2001))).success).toBe(false);
     expect(writerInputSchema.parse({ topic: 't', sources: [source], notes: [coverNote('x'), 'free'] }).notes).toEqual([
       coverNote('x'),
-      { kind: 'other', text: 'free' },
+      { kind: 'other', message: 'free' },
     ]);
+  });
+});
+
+describe('notes saved with the old `text` field (before the rename to `message`)', () => {
+  it('upgrades a saved note to the current shape, and leaves current notes and other values alone', () => {
+    const saved = { kind: 'cite', source: 2, problem: 'missing', text: 'Cite source [2] at least once.' };
+    expect(upgradeReviewNote(saved)).toEqual({ kind: 'cite', source: 2, problem: 'missing', message: 'Cite source [2] at least once.' });
+    expect(upgradeReviewNote(coverNote('x'))).toEqual(coverNote('x'));
+    for (const v of ['free', null, 3, [1]]) expect(upgradeReviewNote(v)).toBe(v);
+  });
+
+  it('lets the writer read a saved note as its message; new notes have no text key', () => {
+    const saved = { kind: 'length', minChars: 400, actualChars: 36, text: 'Expand.' };
+    expect(revisionNoteSchema.parse(saved)).toEqual({ kind: 'length', minChars: 400, actualChars: 36, message: 'Expand.' });
+    for (const n of [citeMissingNote(1, 'A'), citeOutsideNote(3, 1), expandNote(1, 0), shortenNote(1, 2), coverNote('x'), otherNote('y')])
+      expect(n).not.toHaveProperty('text');
   });
 });
 
