@@ -18,6 +18,7 @@ const SUMMARIZER: AgentDefinition = {
   port: 3998,
   audience: 'summarizer',
   scope: 'summarize:invoke',
+  trustedActors: ['workflow'],
 };
 const SUMMARIZER_ERRORS = defineErrorCodes(
   { SUMMARIZER_TEXT_TOO_LONG: { status: 413, meaning: 'The text to summarise is over 2000 characters' } },
