@@ -444,13 +444,14 @@ export function workflowAgentEndpoint(config: object, agent: Pick<CalledAgent, '
 /** What a workflow server's environment defaults come from: its issuer, itself, and the agents it calls. */
 export interface WorkflowEnvTopology {
   readonly issuer: Pick<ServiceDefinition, 'port' | 'spiffeId'>;
-  readonly workflow: Pick<RunnableServiceDefinition, 'port' | 'audience' | 'scope'>;
+  /** `name`, when given, is WORKFLOW_CLIENT_ID's default (else `workflow`). */
+  readonly workflow: Pick<RunnableServiceDefinition, 'port' | 'audience' | 'scope'> & { readonly name?: string };
   readonly agents: readonly CalledAgent[];
 }
 
 /**
  * A workflow server's environment: the shared workflow variables with `topology`'s defaults
- * (PORT, ISSUER_URL, WORKFLOW_AUDIENCE, WORKFLOW_SCOPE, ISSUER_SPIFFE_ID) and the variables of
+ * (PORT, ISSUER_URL, WORKFLOW_AUDIENCE, WORKFLOW_SCOPE, WORKFLOW_CLIENT_ID, ISSUER_SPIFFE_ID) and the variables of
  * each agent it calls (`workflowAgentEnvShape`). Extend it with the graph's own variables.
  */
 export function workflowServerEnvSchema(topology: WorkflowEnvTopology) {
@@ -459,6 +460,7 @@ export function workflowServerEnvSchema(topology: WorkflowEnvTopology) {
     ISSUER_URL: issuerUrl(`http://127.0.0.1:${topology.issuer.port}`),
     WORKFLOW_AUDIENCE: nonEmpty(topology.workflow.audience),
     WORKFLOW_SCOPE: nonEmpty(topology.workflow.scope),
+    WORKFLOW_CLIENT_ID: nonEmpty(topology.workflow.name ?? 'workflow'),
     ISSUER_SPIFFE_ID: spiffeIdVar(topology.issuer.spiffeId),
     // Typed as no keys: the agents' variables are read with `workflowAgentEndpoint`.
     ...(workflowAgentEnvShape(topology.agents) as Record<never, never>),
