@@ -115,6 +115,7 @@ async function startAll(project, tmp, procs) {
         WORKFLOW_CLIENT_ID: 'notes',
         WORKFLOW_CLIENT_SECRET: secret,
         WORKFLOW_AUDIENCE: 'notes-workflow',
+        WORKFLOW_SCOPE: 'notes:invoke',
         AGENT_AUDIENCES: 'agent-summarizer=summarizer:invoke',
         AGENT_RESOURCES: `agent-summarizer=${agentUrl}`,
       },

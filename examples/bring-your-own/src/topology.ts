@@ -18,5 +18,5 @@ export const WORKFLOW = {
   path: '/notes',
   port: 3000,
   audience: 'notes-workflow',
-  scope: 'workflow:invoke',
+  scope: 'notes:invoke',
 } as const;

@@ -203,6 +203,11 @@ export const issuerEnvSchema = z
     /** How the workflow client authenticates: WORKFLOW_CLIENT_AUTH_METHODS, WORKFLOW_CLIENT_KEYS_FILE. */
     ...issuerClientAuthEnvShape,
     WORKFLOW_AUDIENCE: z.string().min(1).default(WORKFLOW.audience),
+    /** The scope a user must hold for anything to be done on their behalf: development users hold it, exchanges require it of the subject token. */
+    WORKFLOW_SCOPE: z
+      .string()
+      .regex(/^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/, { error: 'must be one scope token (RFC 6749 §3.3)' })
+      .default(WORKFLOW.scope),
     ACCESS_TOKEN_TTL_SEC: int(600, { min: 1, max: 86_400 }),
     EXCHANGED_TOKEN_TTL_SEC: int(300, { min: 1, max: 86_400 }),
     DEV_TOKEN_MAX_TTL_SEC: int(3600, { min: 1, max: 86_400 }),
