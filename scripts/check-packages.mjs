@@ -12,46 +12,36 @@
 //      the repository): no heavy/native optional peer is installed, every `exports` entry imports
 //      in plain Node, every `bin` is linked and starts with a shebang.
 // Exits 1 naming every problem. `--keep` keeps the temp folder; `--skip-build` trusts dist/;
-// `--manifests-only` stops after step 1; `--root=<dir>` checks another workspace (tests).
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+// `--manifests-only` stops after step 1; `--root=<dir>` checks another workspace (tests);
+// `--pack-destination=<dir>` packs into (and keeps) that folder, so `pnpm run example
+// --tarballs=<dir>` installs the same tarballs (.ci/run). Discovery, build, pack and the npm
+// install are scripts/packages.mjs's, shared with scripts/example.mjs.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  DEP_FIELDS,
+  HEAVY_PEERS,
+  SINGLETON_PEERS,
+  buildPackages,
+  discoverPackages as discoverIn,
+  isOptionalPeer,
+  npmInstall,
+  packAll,
+  run,
+  workspaceVersion,
+} from './packages.mjs';
 
 const args = new Set(process.argv.slice(2));
 const rootArg = [...args].find((a) => a.startsWith('--root='));
 const root = rootArg ? path.resolve(rootArg.slice('--root='.length)) : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const destArg = [...args].find((a) => a.startsWith('--pack-destination='));
 
-/** Shared singletons: one copy in the user's app, so a library takes them as peers. */
-export const SINGLETON_PEERS = ['@langchain/core', '@langchain/langgraph', 'express'];
-/** Heavy or native: installing a library must not compile or download them unless asked. */
-export const HEAVY_PEERS = ['better-sqlite3', 'pg', '@langchain/langgraph-checkpoint-sqlite', '@langchain/langgraph-checkpoint-postgres'];
-const DEP_FIELDS = ['dependencies', 'peerDependencies', 'optionalDependencies'];
+export { HEAVY_PEERS, SINGLETON_PEERS };
 
 /** Workspace packages from pnpm-workspace.yaml's `packages:` globs (`dir/*` or a plain dir). */
-export function discoverPackages(dir = root) {
-  const yaml = readFileSync(path.join(dir, 'pnpm-workspace.yaml'), 'utf8');
-  const globs = [];
-  let inPackages = false;
-  for (const line of yaml.split('\n')) {
-    if (/^\S/.test(line)) inPackages = line.startsWith('packages:');
-    const m = inPackages ? /^\s+-\s+['"]?([^'"\s]+)['"]?\s*$/.exec(line) : null;
-    if (m) globs.push(m[1]);
-  }
-  const dirs = globs.flatMap((g) => {
-    if (!g.endsWith('/*')) return [path.join(dir, g)];
-    const base = path.join(dir, g.slice(0, -2));
-    return existsSync(base) ? readdirSync(base).map((n) => path.join(base, n)) : [];
-  });
-  return dirs
-    .filter((d) => existsSync(path.join(d, 'package.json')))
-    .map((d) => ({ dir: d, manifest: JSON.parse(readFileSync(path.join(d, 'package.json'), 'utf8')) }))
-    .sort((a, b) => a.manifest.name.localeCompare(b.manifest.name));
-}
-
-const isOptionalPeer = (m, name) => m.peerDependenciesMeta?.[name]?.optional === true;
+export const discoverPackages = (dir = root) => discoverIn(dir);
 
 /** Manifest problems of one publishable package (strings), given the whole workspace. */
 export function manifestProblems({ dir, manifest: m }, all) {
@@ -89,19 +79,6 @@ export function manifestProblems({ dir, manifest: m }, all) {
     }
   }
   return out;
-}
-
-function run(cmd, argv, opts = {}) {
-  const r = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 << 20, ...opts });
-  return { status: r.status ?? 1, out: `${r.stdout ?? ''}${r.stderr ?? ''}`, stdout: r.stdout ?? '' };
-}
-
-/** `pnpm pack` into `dest`; returns the tarball's path. */
-function pack({ dir, manifest }, dest) {
-  const r = run('pnpm', ['pack', '--pack-destination', dest], { cwd: dir });
-  const file = path.join(dest, `${manifest.name.replace(/^@/, '').replace('/', '-')}-${manifest.version}.tgz`);
-  if (r.status !== 0 || !existsSync(file)) throw new Error(`pnpm pack failed in ${dir}:\n${r.out}`);
-  return file;
 }
 
 /** Problems of the packed tarball itself: its package.json and file list. */
@@ -146,16 +123,6 @@ function attwProblems(tarball, manifest) {
   return r.status === 0 ? [] : [`attw --profile esm-only:\n${r.out.trim()}`];
 }
 
-/** The installed version of a package as the workspace resolves it from `dir`. */
-function workspaceVersion(dir, name) {
-  try {
-    return createRequire(path.join(dir, 'package.json'))(`${name}/package.json`).version;
-  } catch {
-    const own = (m) => m.devDependencies?.[name] ?? m.dependencies?.[name];
-    return own(JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'))) ?? 'latest';
-  }
-}
-
 /** The specifiers a consumer can import: the package's `exports` keys, wildcards and JSON left out. */
 export function entryPoints(m) {
   if (!m.exports) return m.main ? [m.name] : [];
@@ -171,20 +138,16 @@ export function entryPoints(m) {
 function installFresh(tmp, packed) {
   const project = path.join(tmp, 'project');
   mkdirSync(project);
-  const deps = {};
-  for (const { manifest, tarball } of packed) deps[manifest.name] = `file:${tarball}`;
   const peers = {};
   for (const { dir, manifest: m } of packed) {
     for (const peer of Object.keys(m.peerDependencies ?? {})) {
-      if (HEAVY_PEERS.includes(peer) || deps[peer]) continue;
+      if (HEAVY_PEERS.includes(peer) || packed.some((p) => p.manifest.name === peer)) continue;
       if (!isOptionalPeer(m, peer) || SINGLETON_PEERS.includes(peer)) peers[peer] ??= workspaceVersion(dir, peer);
     }
   }
-  const manifest = { name: 'baton-outside', private: true, type: 'module', dependencies: { ...deps, ...peers } };
-  writeFileSync(path.join(project, 'package.json'), `${JSON.stringify({ ...manifest, overrides: deps }, null, 2)}\n`);
+  const own = Object.fromEntries(packed.map(({ manifest }) => [manifest.name, manifest.version]));
   console.log(`npm install in ${project}: ${packed.length} tarballs + ${Object.keys(peers).join(', ') || 'no peers'}`);
-  const r = run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: project });
-  if (r.status !== 0) throw new Error(`npm install of the tarballs failed:\n${r.out}`);
+  npmInstall(project, { name: 'baton-outside', private: true, type: 'module', dependencies: { ...own, ...peers } }, packed);
   return project;
 }
 
@@ -229,14 +192,14 @@ function consumerProblems(project, packed) {
 }
 
 function build(publishable) {
-  if (args.has('--skip-build')) return;
-  const filters = publishable.map((p) => `--filter=${p.manifest.name}`);
-  const r = run('pnpm', ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only', ...filters], {
-    cwd: root,
-    stdio: 'inherit',
-    env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' },
-  });
-  if (r.status !== 0) throw new Error('build failed');
+  if (!args.has('--skip-build')) buildPackages(root, publishable);
+}
+
+/** The tarballs' folder: `--pack-destination=<dir>` (kept, e.g. for `pnpm run example --tarballs=<dir>`), else one in `tmp`. */
+function tarballDir(tmp) {
+  const dir = destArg ? path.resolve(destArg.slice('--pack-destination='.length)) : path.join(tmp, 'tarballs');
+  mkdirSync(dir, { recursive: true });
+  return dir;
 }
 
 async function main() {
@@ -251,8 +214,7 @@ async function main() {
   build(publishable);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'baton-packages-'));
   try {
-    mkdirSync(path.join(tmp, 'tarballs'));
-    const packed = publishable.map((p) => ({ ...p, tarball: pack(p, path.join(tmp, 'tarballs')) }));
+    const packed = packAll(publishable, tarballDir(tmp));
     for (const p of packed) {
       console.log(`- ${p.manifest.name}: ${path.basename(p.tarball)}`);
       note(p.manifest.name, tarballProblems(p.tarball, p.manifest));

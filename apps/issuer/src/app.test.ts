@@ -569,6 +569,19 @@ describe('development token endpoint', () => {
     expect(payload).toMatchObject({ sub: 'alice', aud: 'baton-workflow', scope: 'workflow:invoke' });
   });
 
+  it("takes a team's own workflow (WORKFLOW_CLIENT_ID, _AUDIENCE, _SCOPE): its users hold that scope, exchanges require it", async () => {
+    const s = setup({ WORKFLOW_CLIENT_ID: 'notes', WORKFLOW_AUDIENCE: 'notes-workflow', WORKFLOW_SCOPE: 'notes:invoke' });
+    const alice = await devToken(s, { user: 'alice' });
+    expect(verify(s, alice).payload).toMatchObject({ sub: 'alice', aud: 'notes-workflow', scope: 'notes:invoke' });
+    const res = await exchange(s, { subject_token: alice, audience: 'agent-research' }, basic('notes', SECRET));
+    expect(res.status).toBe(200);
+    expect(verify(s, res.body.access_token).payload).toMatchObject({ sub: 'alice', aud: 'agent-research', act: { sub: 'notes' } });
+    // the demo's scope is no key to this workflow
+    const old = await request(s.app).post('/dev/token').send({ user: 'alice', scope: 'workflow:invoke' });
+    expect(old.status).toBe(403);
+    expect(() => parseIssuerConfig({ WORKFLOW_SCOPE: 'two scopes' })).toThrow(/WORKFLOW_SCOPE/);
+  });
+
   it('gives eve a token without workflow:invoke and refuses to grant it', async () => {
     const s = setup();
     const t = await devToken(s, { user: 'eve' });

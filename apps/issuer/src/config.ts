@@ -30,6 +30,8 @@ export interface IssuerConfig {
   /** Set in production (required) and optionally in development; else read/generated in dataDir. */
   workflowClientSecret?: string;
   workflowAudience: string;
+  /** The scope a user must hold for the workflow (WORKFLOW_SCOPE): dev users hold it, exchanges require it. */
+  workflowScope: string;
   /** How the workflow's client may authenticate at the token endpoint. */
   workflowClientAuthMethods: readonly string[];
   /** JWKS or PEM file of the workflow client's public keys (`private_key_jwt`), read at start. */
@@ -78,6 +80,7 @@ function toIssuerConfig(env: IssuerEnv, cwd: string): IssuerConfig {
     workflowClientId: env.WORKFLOW_CLIENT_ID,
     ...(env.WORKFLOW_CLIENT_SECRET ? { workflowClientSecret: env.WORKFLOW_CLIENT_SECRET } : {}),
     workflowAudience: env.WORKFLOW_AUDIENCE,
+    workflowScope: env.WORKFLOW_SCOPE,
     workflowClientAuthMethods: Object.freeze(
       env.WORKFLOW_CLIENT_AUTH_METHODS ??
         (env.WORKFLOW_CLIENT_KEYS_FILE ? ['private_key_jwt'] : ['client_secret_basic', 'client_secret_post']),

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { IssuerConfig } from './config.js';
 import { ISSUER_ERRORS } from './error-codes.js';
 import { RotationRefused, type KeyStore } from './keys.js';
-import { findAgent, WORKFLOW_SCOPE, type Policy } from './policy.js';
+import { findAgent, type Policy } from './policy.js';
 import { mintAccessToken } from './tokens.js';
 
 /** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6. */
@@ -66,10 +66,10 @@ export function devRoutes(deps: DevRoutesDeps): Router {
       const agent = findAgent(policy, audience);
       if (!agent) throw new BatonError(ISSUER_ERRORS.ISSUER_UNKNOWN_AUDIENCE, 'unknown audience');
       // An agent's scope is only ever granted on behalf of a user who may use the workflow.
-      if (!user.scope.includes(WORKFLOW_SCOPE)) {
+      if (!user.scope.includes(policy.workflowScope)) {
         throw new BatonError(
           ISSUER_ERRORS.ISSUER_SCOPE_NOT_ALLOWED,
-          `user does not hold ${WORKFLOW_SCOPE}, so no agent token can be issued`,
+          `user does not hold ${policy.workflowScope}, so no agent token can be issued`,
         );
       }
       allowed = agent.scope;

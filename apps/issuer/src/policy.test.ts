@@ -9,6 +9,7 @@ const policy: Policy = {
   users: [],
   agents: [{ audience: 'agent-writer', scope: ['writer:invoke'], resources: ['http://127.0.0.1:3002'] }],
   workflowAudience: 'baton-workflow',
+  workflowScope: 'workflow:invoke',
 };
 
 describe('agentForResource', () => {

@@ -4,7 +4,7 @@ import type { AgentTarget, IssuerConfig } from './config.js';
 export const GRANT_CLIENT_CREDENTIALS = 'client_credentials';
 export const GRANT_TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const TOKEN_TYPE_ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token';
-/** The scope a user must hold for anything to be done on their behalf. */
+/** WORKFLOW_SCOPE's default: the scope a user must hold for anything to be done on their behalf. */
 export const WORKFLOW_SCOPE = 'workflow:invoke';
 
 export interface ClientPolicy {
@@ -34,18 +34,16 @@ export interface Policy {
   users: UserPolicy[];
   agents: AgentTarget[];
   workflowAudience: string;
+  /** The scope a user must hold for the workflow (WORKFLOW_SCOPE): required of every exchanged subject token. */
+  workflowScope: string;
 }
 
 /**
  * Development users: alice, bob, carol, dave and frank may use the workflow (five, so the load
  * drill can check that no identities mix); eve is authenticated but may not.
  */
-const DEV_USERS: UserPolicy[] = [
-  { sub: 'alice', scope: [WORKFLOW_SCOPE] },
-  { sub: 'bob', scope: [WORKFLOW_SCOPE] },
-  { sub: 'carol', scope: [WORKFLOW_SCOPE] },
-  { sub: 'dave', scope: [WORKFLOW_SCOPE] },
-  { sub: 'frank', scope: [WORKFLOW_SCOPE] },
+const devUsers = (workflowScope: string): UserPolicy[] => [
+  ...['alice', 'bob', 'carol', 'dave', 'frank'].map((sub) => ({ sub, scope: [workflowScope] })),
   { sub: 'eve', scope: ['profile'] },
 ];
 
@@ -66,9 +64,10 @@ export function buildPolicy(config: IssuerConfig, workflowClientSecret: string, 
         credentialsAudiences: config.mode === 'production' ? [] : agentAudiences,
       },
     ],
-    users: config.mode === 'development' ? DEV_USERS : [],
+    users: config.mode === 'development' ? devUsers(config.workflowScope) : [],
     agents: config.agents,
     workflowAudience: config.workflowAudience,
+    workflowScope: config.workflowScope,
   };
 }
 
@@ -83,7 +82,7 @@ export function agentForResource(policy: Policy, resource: string): AgentTarget 
 }
 
 export function allScopes(policy: Policy): string[] {
-  const s = new Set<string>([WORKFLOW_SCOPE]);
+  const s = new Set<string>([policy.workflowScope]);
   for (const u of policy.users) u.scope.forEach((x) => s.add(x));
   for (const a of policy.agents) a.scope.forEach((x) => s.add(x));
   return [...s];

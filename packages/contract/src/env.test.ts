@@ -239,6 +239,17 @@ describe('names are inputs, not the demo topology', () => {
     expect(schema.safeParse({}).success).toBe(false); // exchange mode needs the client secret
   });
 
+  it("takes WORKFLOW_CLIENT_ID's default from the workflow's name (the act.sub its agents trust), else `workflow`", () => {
+    const workflow = { port: 4200, audience: 'team-flow', scope: 'team-flow:invoke' };
+    const issuer = { port: 4500, spiffeId: 'spiffe://baton.local/issuer' };
+    const parse = (w: typeof workflow & { name?: string }, env = {}) =>
+      workflowServerEnvSchema({ issuer, workflow: w, agents: [] }).parse({ TOKEN_FORWARDING: 'passthrough', ...env });
+    expect(parse({ ...workflow, name: 'notes' }).WORKFLOW_CLIENT_ID).toBe('notes');
+    expect(parse({ ...workflow, name: 'notes' }, { WORKFLOW_CLIENT_ID: 'other' }).WORKFLOW_CLIENT_ID).toBe('other');
+    expect(parse(workflow).WORKFLOW_CLIENT_ID).toBe('workflow');
+    expect(workflowEnvSchema.parse({ TOKEN_FORWARDING: 'passthrough' }).WORKFLOW_CLIENT_ID).toBe('workflow'); // the demo's is unchanged
+  });
+
   it('keeps the demo workflow variable names exactly (RESEARCH_URL ... REVIEWER_SPIFFE_ID)', () => {
     const keys = Object.keys(workflowEnvSchema.shape);
     for (const prefix of ['RESEARCH', 'WRITER', 'REVIEWER'])

@@ -245,6 +245,13 @@ export const issuerEnvSchema = z
       .min(1)
       .default(WORKFLOW.audience)
       .describe('`aud` of user tokens for the workflow; subject tokens of an exchange must carry it.'),
+    WORKFLOW_SCOPE: z
+      .string()
+      .regex(/^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/, { error: 'must be one scope token (RFC 6749 §3.3)' })
+      .default(WORKFLOW.scope)
+      .describe(
+        'The scope a user must hold for anything to be done on their behalf: development users hold it, exchanges require it of the subject token.',
+      ),
     ACCESS_TOKEN_TTL_SEC: duration('s', 600, { min: 1, max: 86_400 }).describe(
       'Lifetime of dev user tokens (the default of /dev/token) and of client_credentials tokens.',
     ),
@@ -525,13 +532,14 @@ export function workflowAgentEndpoint(config: object, agent: Pick<CalledAgent, '
 /** What a workflow server's environment defaults come from: its issuer, itself, and the agents it calls. */
 export interface WorkflowEnvTopology {
   readonly issuer: Pick<ServiceDefinition, 'port' | 'spiffeId'>;
-  readonly workflow: Pick<RunnableServiceDefinition, 'port' | 'audience' | 'scope'>;
+  /** `name`, when given, is WORKFLOW_CLIENT_ID's default (else `workflow`). */
+  readonly workflow: Pick<RunnableServiceDefinition, 'port' | 'audience' | 'scope'> & { readonly name?: string };
   readonly agents: readonly CalledAgent[];
 }
 
 /**
  * A workflow server's environment: the shared workflow variables with `topology`'s defaults
- * (PORT, ISSUER_URL, WORKFLOW_AUDIENCE, WORKFLOW_SCOPE, ISSUER_SPIFFE_ID) and the variables of
+ * (PORT, ISSUER_URL, WORKFLOW_AUDIENCE, WORKFLOW_SCOPE, WORKFLOW_CLIENT_ID, ISSUER_SPIFFE_ID) and the variables of
  * each agent it calls (`workflowAgentEnvShape`). Extend it with the graph's own variables.
  */
 export function workflowServerEnvSchema(topology: WorkflowEnvTopology) {
@@ -543,6 +551,7 @@ export function workflowServerEnvSchema(topology: WorkflowEnvTopology) {
     ISSUER_URL: issuerUrl(`http://127.0.0.1:${topology.issuer.port}`).describe(describedAs('ISSUER_URL')),
     WORKFLOW_AUDIENCE: nonEmpty(topology.workflow.audience).describe(describedAs('WORKFLOW_AUDIENCE')),
     WORKFLOW_SCOPE: nonEmpty(topology.workflow.scope).describe(describedAs('WORKFLOW_SCOPE')),
+    WORKFLOW_CLIENT_ID: nonEmpty(topology.workflow.name ?? 'workflow').describe(describedAs('WORKFLOW_CLIENT_ID')),
     ISSUER_SPIFFE_ID: spiffeIdVar(topology.issuer.spiffeId).describe(describedAs('ISSUER_SPIFFE_ID')),
     // Typed as no keys: the agents' variables are read with `workflowAgentEndpoint`.
     ...(workflowAgentEnvShape(topology.agents) as Record<never, never>),

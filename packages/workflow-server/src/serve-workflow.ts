@@ -60,7 +60,7 @@ export interface ServeWorkflowOptions<
    * it; or one compiled graph (the server then gives a copy of it the checkpointer).
    */
   graph: WorkflowGraphLike | ((deps: GraphDeps<z.infer<S>>) => WorkflowGraphLike);
-  /** Service name: `service` in log and audit lines (default `workflow`). */
+  /** Service name: `service` in log and audit lines, and WORKFLOW_CLIENT_ID's default (the `act.sub` agents see); default `workflow`. */
   name?: string;
   /** Mount path of the LangServe routes (default `/workflow`); the thread routes are under `{path}/threads`. */
   path?: string;
@@ -96,11 +96,11 @@ export interface ServeWorkflowOptions<
  * `.extend` it with the graph's own variables and pass it back as `schema`.
  */
 export function workflowServerSchema(
-  options: Pick<ServeWorkflowOptions, 'audience' | 'scope' | 'agents' | 'port' | 'issuer'>,
+  options: Pick<ServeWorkflowOptions, 'audience' | 'scope' | 'agents' | 'port' | 'issuer' | 'name'>,
 ): WorkflowServerEnvSchema {
   return workflowServerEnvSchema({
     issuer: { port: options.issuer?.port ?? DEV_ISSUER_PORT, spiffeId: options.issuer?.spiffeId ?? spiffeId('issuer') },
-    workflow: { port: options.port ?? 3000, audience: options.audience, scope: options.scope },
+    workflow: { name: options.name ?? 'workflow', port: options.port ?? 3000, audience: options.audience, scope: options.scope },
     agents: options.agents,
   });
 }

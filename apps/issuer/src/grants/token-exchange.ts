@@ -3,7 +3,7 @@ import type { IssuerConfig } from '../config.js';
 import type { KeyStore } from '../keys.js';
 import type { RateLimiter } from '../rate-limit.js';
 import { OAuthError } from '../oauth-error.js';
-import { GRANT_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS_TOKEN, WORKFLOW_SCOPE, type Policy } from '../policy.js';
+import { GRANT_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS_TOKEN, type Policy } from '../policy.js';
 import type { SubjectTokenVerifier } from '../subject-token.js';
 import { mintAccessToken } from '../tokens.js';
 import { grantedScope, parseScope, resolveTarget, type Params } from '../token-request.js';
@@ -68,7 +68,8 @@ export function tokenExchangeGrant(deps: {
       countClient();
       if (subject.act !== undefined)
         throw new OAuthError('invalid_grant', 'subject_token is already a delegated token (has act); re-exchange is not allowed');
-      if (!subject.scope.includes(WORKFLOW_SCOPE)) throw new OAuthError('invalid_grant', `subject does not hold ${WORKFLOW_SCOPE}`);
+      if (!subject.scope.includes(policy.workflowScope))
+        throw new OAuthError('invalid_grant', `subject does not hold ${policy.workflowScope}`);
       const exp = Math.min(nowSec + config.exchangedTokenTtlSec, subject.exp);
       if (exp <= nowSec) throw new OAuthError('invalid_grant', 'subject_token has expired');
 
