@@ -9,7 +9,11 @@ const root = path.join(__dirname, '..', '..');
 /** The workspace folders pnpm-workspace.yaml lists as `- <dir>/*` (apps, packages). */
 function workspaceGroups() {
   const yaml = fs.readFileSync(path.join(root, 'pnpm-workspace.yaml'), 'utf8');
-  const groups = [...yaml.matchAll(/^\s*-\s*['"]?([\w.-]+)\/\*['"]?\s*$/gm)].map((m) => m[1]);
+  const groups = yaml
+    .split('\n')
+    .map((line) => line.trim().replace(/^- /, '').replace(/['"]/g, ''))
+    .filter((entry) => entry.endsWith('/*') && !entry.includes(' '))
+    .map((entry) => entry.slice(0, -2));
   return groups.length > 0 ? groups : ['apps', 'packages'];
 }
 
