@@ -85,8 +85,10 @@ async function main() {
     first ? inBand(first) : Promise.resolve(0),
     (async () => {
       const checks = await Promise.all([
-        // Type checks (each package's tests against its own build's declarations), after the build above.
-        run('check-types', 'pnpm', ['exec', 'turbo', 'run', 'check-types', '--output-logs=errors-only']),
+        // Type checks (each package's tests against its own build's declarations). `--only`: the
+        // build above is done, and a replay of it from turbo's cache would rewrite dist/ while the
+        // e2e lane's processes load it.
+        run('check-types', 'pnpm', ['exec', 'turbo', 'run', 'check-types', '--only', '--output-logs=errors-only']),
         // One ESLint over every package (the same root config each package's `pnpm lint` uses).
         run('eslint', bin('eslint'), ['apps', 'packages']),
       ]);
