@@ -84,15 +84,17 @@ async function main() {
     // The longest package alone in its lane, from the start.
     first ? inBand(first) : Promise.resolve(0),
     (async () => {
-      const checks = await Promise.all([
-        // Type checks (each package's tests against its own build's declarations). `--only`: the
-        // build above is done, and a replay of it from turbo's cache would rewrite dist/ while the
-        // e2e lane's processes load it.
-        run('check-types', 'pnpm', ['exec', 'turbo', 'run', 'check-types', '--only', '--output-logs=errors-only']),
-        // One ESLint over every package (the same root config each package's `pnpm lint` uses).
-        run('eslint', bin('eslint'), ['apps', 'packages']),
-      ]);
-      const codes = [...checks.map((c) => c.status), await jest('unit suites', ['--projects', ...units, '--maxWorkers=2'])];
+      // At most two processes at a time in this lane, so the e2e lane's services still start
+      // within their deadlines on a 2-core machine (turbo's default is ten tasks at once).
+      const codes = [];
+      // Type checks (each package's tests against its own build's declarations). `--only`: the
+      // build above is done, and a replay of it from turbo's cache would rewrite dist/ while the
+      // e2e lane's processes load it.
+      const checkTypes = ['run', 'check-types', '--only', '--concurrency=2', '--output-logs=errors-only'];
+      codes.push((await run('check-types', 'pnpm', ['exec', 'turbo', ...checkTypes])).status);
+      // One ESLint over every package (the same root config each package's `pnpm lint` uses).
+      codes.push((await run('eslint', bin('eslint'), ['apps', 'packages'])).status);
+      codes.push(await jest('unit suites', ['--projects', ...units, '--maxWorkers=2']));
       for (const dir of rest) codes.push(await inBand(dir));
       return Math.max(...codes);
     })(),
