@@ -1,6 +1,7 @@
 // The real system for the scripts in bench/: started with the launcher, each service its own
 // process, and read from outside (logs, pids, /proc). Plain Node, no dependencies.
 import { spawn } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -9,15 +10,29 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-export const freePort = () =>
-  new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
+/** Ports already handed out by this process (never twice, even before their service binds them). */
+const handedOut = new Set();
+
+/**
+ * A free loopback port below the ephemeral range (20000–32767): while the system starts, test
+ * suites running in parallel open port-0 servers, which the kernel takes from the ephemeral range
+ * only, so none can take this port before its service binds it (as @baton/testkit's freePort).
+ */
+export async function freePort() {
+  for (let tries = 0; tries < 1_000; tries++) {
+    const port = 20_000 + randomInt(12_768);
+    if (handedOut.has(port)) continue;
+    const free = await new Promise((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
     });
-  });
+    if (!free) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error('freePort: no free port in 20000-32767');
+}
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**

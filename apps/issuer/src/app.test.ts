@@ -9,6 +9,7 @@ import { createApp } from './app.js';
 import { parseIssuerConfig, type IssuerConfig } from './config.js';
 import { jwkThumbprint, KeyStore } from './keys.js';
 import { buildPolicy, type Policy } from './policy.js';
+import { seedKeys } from '../test/key-seed.js';
 
 const SECRET = 'test-client-secret-0123456789abcdefghijklmnop';
 const ISSUER = 'http://issuer.test';
@@ -36,7 +37,7 @@ interface Setup {
 function setup(env: Record<string, string> = {}, mutatePolicy?: (p: Policy) => void): Setup {
   const dir = tmpDir();
   const config = parseIssuerConfig({ ISSUER_URL: ISSUER, ISSUER_DATA_DIR: dir, WORKFLOW_CLIENT_SECRET: SECRET, ...env });
-  const keys = KeyStore.open(dir);
+  const keys = KeyStore.open(seedKeys(dir));
   const policy = buildPolicy(config, SECRET);
   mutatePolicy?.(policy);
   const logs: string[] = [];

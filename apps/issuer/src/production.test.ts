@@ -15,6 +15,7 @@ import { createApp } from './app.js';
 import { parseIssuerConfig } from './config.js';
 import { isLoopback } from './dev-routes.js';
 import { KeyStore, MAX_RETAINED_KEYS, retainedKeys, RotationRefused } from './keys.js';
+import { seedKeys } from '../test/key-seed.js';
 import { buildPolicy } from './policy.js';
 
 const ISSUER = 'http://issuer.test';
@@ -28,7 +29,7 @@ function setup(env: Record<string, string> = {}) {
   dirs.push(dir);
   const secret = randomBytes(32).toString('base64url');
   const config = parseIssuerConfig({ ISSUER_URL: ISSUER, ISSUER_DATA_DIR: dir, WORKFLOW_CLIENT_SECRET: secret, ...env });
-  const keys = KeyStore.open(dir);
+  const keys = KeyStore.open(seedKeys(dir));
   const policy = buildPolicy(config, secret);
   const logs: string[] = [];
   const logger = createLogger({ service: 'issuer', destination: { write: (s: string) => void logs.push(s) } });

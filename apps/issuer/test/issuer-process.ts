@@ -3,23 +3,15 @@
 // `pnpm --filter @baton/issuer build` first when running these tests alone.
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { freePort } from '@baton/testkit';
 
 export const MAIN = path.join(__dirname, '..', 'dist', 'main.js');
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
+/** Below the ephemeral range, so parallel suites' port-0 servers cannot take it first (@baton/testkit). */
+export { freePort };
 
 export interface IssuerProcess {
   /** `http://127.0.0.1:<port>`, also the issuer's `iss` (ISSUER_URL is left to its default). */

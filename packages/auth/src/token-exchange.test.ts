@@ -365,12 +365,23 @@ describe('createTokenExchangeClient', () => {
     await c.close();
   });
 
-  it('uses a dispatcher that is passed in', async () => {
-    const dispatcher = new Agent();
+  it('sends its requests through a dispatcher that is passed in, and does not close it', async () => {
+    const dispatched: string[] = [];
+    class RecordingAgent extends Agent {
+      override dispatch(options: Agent.DispatchOptions, handler: Parameters<Agent['dispatch']>[1]): boolean {
+        dispatched.push(`${String(options.method)} ${String(options.origin)}${options.path}`);
+        return super.dispatch(options, handler);
+      }
+    }
+    const dispatcher = new RecordingAgent();
     const c = client({ dispatcher });
     await c.exchangeFor(asCaller(subjectToken()), { audience: 'a' });
+    expect(dispatched).toEqual([`POST ${new URL(endpoint).origin}${new URL(endpoint).pathname}`]);
     await c.close(); // does not close a dispatcher it does not own
+    expect(dispatcher.closed).toBe(false);
     await c.exchangeFor(asCaller(subjectToken(undefined, 'other')), { audience: 'a' });
+    expect(dispatched).toHaveLength(2);
+    expect(seen).toHaveLength(2);
     await dispatcher.close();
   });
 

@@ -440,6 +440,9 @@ const workflowServerBaseEnvSchema = z
       .regex(/^[A-Za-z0-9:._-]{0,64}$/, { error: 'must be at most 64 characters of A-Z a-z 0-9 : . _ -' })
       .default('baton:')
       .describe('Prefix of every key and channel the workflow uses in that Redis.'),
+    REDIS_RUN_LEASE_MS: duration('ms', 30_000, { min: 30, max: 3_600_000 }).describe(
+      'Lease of a run slot held in that Redis, renewed every third of it while the replica lives: the slots of a replica that died without giving them back free themselves after this.',
+    ),
     NODE_RETRY_MAX_ATTEMPTS: int(3, { min: 1, max: 10 }).describe(
       "Graph-level retries of the idempotent nodes (research, review) on an agent's 503/502/504, an unreachable agent or a timeout: total attempts per node run, the first included (1 = off).",
     ),

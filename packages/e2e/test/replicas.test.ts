@@ -114,6 +114,9 @@ async function untilReady(base: string): Promise<void> {
       REDIS_URL: REDIS_TEST_URL,
       REDIS_KEY_PREFIX: prefix,
       MAX_RUNS_PER_USER: '1',
+      // A killed replica's run slot frees itself after 5 s instead of the default 30 s (renewed
+      // every 1.7 s while its replica lives, which leaves a loaded machine room to renew in time).
+      REDIS_RUN_LEASE_MS: '5000',
       WORKFLOW_CLIENT_SECRET: secret,
       ISSUER_URL: stack.urls.issuer,
       RESEARCH_URL: `${stack.urls.research}/research`,
@@ -202,8 +205,8 @@ async function untilReady(base: string): Promise<void> {
 
     // A's run held carol's slot in Redis; it frees itself when its lease lapses (a client retries a 429).
     let resumed = await post(B.base, carol, onThread('killed', null));
-    for (let tries = 0; resumed.status === 429 && tries < 60; tries++) {
-      await new Promise((r) => setTimeout(r, 2_000));
+    for (let tries = 0; resumed.status === 429 && tries < 120; tries++) {
+      await new Promise((r) => setTimeout(r, 500));
       resumed = await post(B.base, carol, onThread('killed', null));
     }
     expect(resumed.status).toBe(200);

@@ -3,38 +3,46 @@
  * wait until `/healthz` answers.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import net from 'node:net';
 
-/** A TCP port free on 127.0.0.1 right now (for a child process that cannot take port 0). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Where free ports are looked for: below the ephemeral range Linux (32768–60999) and macOS
+ * (49152–65535) hand out for `listen(0)` and outgoing connections. A port chosen here stays free
+ * until the child binds it even while other suites run in parallel and open servers on port 0
+ * (supertest does for every request) — a port taken from the ephemeral range could be handed to
+ * one of those in between.
+ */
+const PORT_RANGE = { low: 20_000, high: 32_767 } as const;
+
+/** A listener on `port` of 127.0.0.1, or undefined when the port is taken. */
+function tryListen(port: number): Promise<net.Server | undefined> {
+  return new Promise((resolve) => {
     const srv = net.createServer();
     srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
+    srv.once('error', () => resolve(undefined));
+    srv.listen(port, '127.0.0.1', () => resolve(srv));
   });
 }
 
+/** A TCP port free on 127.0.0.1 right now (for a child process that cannot take port 0). */
+export async function freePort(): Promise<number> {
+  return (await freePorts(1))[0]!;
+}
+
 /**
- * `n` distinct TCP ports free on 127.0.0.1 right now: every listener stays open until all `n` are
- * chosen, so (unlike `n` calls of `freePort`) the kernel cannot hand the same port out twice.
+ * `n` distinct TCP ports free on 127.0.0.1 right now, chosen at random in PORT_RANGE: every
+ * listener stays open until all `n` are chosen, so the same port cannot be handed out twice.
  */
 export async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise<net.Server>((resolve, reject) => {
-          const srv = net.createServer();
-          srv.unref();
-          srv.once('error', reject);
-          srv.listen(0, '127.0.0.1', () => resolve(srv));
-        }),
-    ),
-  );
+  const servers: net.Server[] = [];
+  for (let tries = 0; servers.length < n; tries++) {
+    if (tries >= 1_000) throw new Error(`freePorts: no ${n} free ports in ${PORT_RANGE.low}-${PORT_RANGE.high}`);
+    const port = PORT_RANGE.low + randomInt(PORT_RANGE.high - PORT_RANGE.low + 1);
+    if (servers.some((srv) => (srv.address() as net.AddressInfo).port === port)) continue;
+    const srv = await tryListen(port);
+    if (srv) servers.push(srv);
+  }
   const ports = servers.map((srv) => (srv.address() as net.AddressInfo).port);
   await Promise.all(servers.map((srv) => new Promise((resolve) => srv.close(resolve))));
   return ports;

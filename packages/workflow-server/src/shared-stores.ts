@@ -50,7 +50,7 @@ export function createSharedStores(config: WorkflowConfig, logger: Logger): Shar
   return {
     registry,
     limiter: (limits) => {
-      const limiter = new RedisRunLimiter({ redis, keyPrefix, onError, ...limits });
+      const limiter = new RedisRunLimiter({ redis, keyPrefix, onError, leaseMs: config.REDIS_RUN_LEASE_MS, ...limits });
       limiters.push(limiter);
       return limiter;
     },
