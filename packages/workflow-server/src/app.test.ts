@@ -1,6 +1,7 @@
 import { Annotation, END, START, StateGraph } from '@langchain/langgraph';
 import request from 'supertest';
 import { createAuditor, createJwksKeyStore, createVerifier } from '@baton/auth';
+import type {} from '@baton/auth/express'; // req.auth (its Express augmentation)
 import { RunContext, callerOf } from '@baton/identity';
 import { createLogger } from '@baton/service';
 import { captureLines, startTestIssuer, type TestIssuer } from '@baton/testkit';
