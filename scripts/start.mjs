@@ -26,7 +26,7 @@ import https from 'node:https';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { loadContract } from './contract.mjs';
+import { loadContract, parseLauncherEnv } from './contract.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
@@ -35,7 +35,7 @@ const dataDir = path.resolve(env.BATON_DATA_DIR ?? path.join(root, '.data'));
 // Names, default ports and paths: @baton/contract's topology. An agent's port is <KEY>_PORT (RESEARCH_PORT).
 const { TOPOLOGY, envKeysOf, launcherEnvSchema } = await loadContract();
 // The launcher's own variables, validated once (docs/CONFIG.md, "Launcher"): a bad one exits 1 naming it.
-const launch = parseLauncherEnv(launcherEnvSchema);
+const launch = parseLauncherEnv(launcherEnvSchema, 'launcher');
 const { issuer: ISSUER, workflow: WORKFLOW, agents: AGENTS } = TOPOLOGY;
 const port = (name, fallback) => Number(env[name] ?? fallback);
 const ports = {
@@ -168,16 +168,6 @@ const restartPolicy = {
 const crashes = new Map(); // service name -> times of its recent crashes
 const restartTimers = new Set();
 const listened = new WeakSet(); // children that told us (IPC) they listen on their port
-
-/** The launcher's variables through its schema (empty = unset); prints the wrong ones (never values) and exits 1. */
-function parseLauncherEnv(schema) {
-  const set = Object.fromEntries(Object.entries(env).filter(([k, v]) => v !== '' && k in schema.shape));
-  const result = schema.safeParse(set);
-  if (result.success) return result.data;
-  const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(environment)'}: ${i.message}`).join('\n');
-  process.stderr.write(`launcher: invalid configuration (values not shown):\n${lines}\n`);
-  process.exit(1);
-}
 
 /** One JSON line, shaped like the services' (level label, ISO time). */
 function log(level, msg, extra = {}, service = 'launcher') {

@@ -3,14 +3,15 @@
 // Prints only a development access token (and a newline) from the running issuer's /dev/token.
 // Works only against Baton's dev issuer: with ISSUER_URL naming another IdP it says so and exits 1.
 // ISSUER_URL (default http://127.0.0.1:${ISSUER_PORT:-<the issuer's port in @baton/contract, 4000>},
-// https with MTLS=1). Errors go to stderr,
-// exit 1. An https issuer is trusted through the dev CA: BATON_CA_FILE, else
-// ${BATON_CERTS_DIR:-./certs}/ca.pem when it exists (else the system's CAs).
+// https with MTLS=1): read through @baton/contract's launcherEnvSchema, as `pnpm start` reads them
+// (docs/CONFIG.md, "Launcher"). Errors go to stderr, exit 1. An https issuer is trusted through
+// the dev CA: BATON_CA_FILE, else ${BATON_CERTS_DIR:-./certs}/ca.pem when it exists (else the
+// system's CAs).
 import { existsSync, readFileSync } from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadContract } from './contract.mjs';
+import { loadContract, parseLauncherEnv } from './contract.mjs';
 
 const USAGE = 'usage: pnpm --silent run token <user> [--audience A] [--scope S] [--ttl SECONDS]';
 
@@ -46,15 +47,20 @@ for (let i = 0; i < args.length; i++) {
 }
 if (!body.user) fail(`a user is required (alice, bob, eve)\n${USAGE}`);
 
-const mtls = /^(1|true|yes|on)$/i.test(process.env.MTLS ?? '');
-const issuerPort = async () => process.env.ISSUER_PORT || (await loadContract()).ISSUER.port;
-const base = (process.env.ISSUER_URL || `${mtls ? 'https' : 'http'}://127.0.0.1:${await issuerPort()}`).replace(/(?<!\/)\/+$/, '');
+// The variables `pnpm start` reads too, through the same schema (@baton/contract's launcherEnvSchema):
+// MTLS=yes or ISSUER_PORT=4001 mean the same here as there, and a wrong one exits 1 naming it.
+const { launcherEnvSchema } = await loadContract();
+const launch = parseLauncherEnv(
+  launcherEnvSchema.pick({ ISSUER_PORT: true, ISSUER_URL: true, MTLS: true, BATON_CERTS_DIR: true, BATON_CA_FILE: true }),
+  'token',
+);
+const base = (launch.ISSUER_URL ?? `${launch.MTLS ? 'https' : 'http'}://127.0.0.1:${launch.ISSUER_PORT}`).replace(/(?<!\/)\/+$/, '');
 
 /** The dev CA to trust for an https issuer, if there is one. */
 function devCa() {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-  const file = process.env.BATON_CA_FILE || path.join(path.resolve(process.env.BATON_CERTS_DIR || path.join(root, 'certs')), 'ca.pem');
-  if (process.env.BATON_CA_FILE && !existsSync(file)) fail(`BATON_CA_FILE ${file} does not exist`);
+  const file = launch.BATON_CA_FILE ?? path.join(path.resolve(launch.BATON_CERTS_DIR ?? path.join(root, 'certs')), 'ca.pem');
+  if (launch.BATON_CA_FILE && !existsSync(file)) fail(`BATON_CA_FILE ${file} does not exist`);
   return existsSync(file) ? readFileSync(file) : undefined;
 }
 
@@ -103,7 +109,7 @@ try {
 // The dev issuer answers /dev/token with a token or a Baton error ({error: {code, message}}); anything else is another server.
 const batonError = typeof data?.error === 'object' && data.error !== null && typeof data.error.code === 'string';
 if (!(res.ok && typeof data?.access_token === 'string') && (res.status === 404 || !batonError)) {
-  fail(`${NOT_DEV} (it answered ${res.status} at /dev/token; a dev issuer in ISSUER_MODE=production has no /dev/token either)`);
+  fail(`${NOT_DEV} (it answered ${res.status} at /dev/token; a dev issuer with BATON_PROFILE=production has no /dev/token either)`);
 }
 if (!res.ok || typeof data?.access_token !== 'string') {
   const e = data?.error;

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { envSchemaOf, type ServiceDefinition, type Topology } from '@baton/contract';
+import { aliasOf, envSchemaOf, type ServiceDefinition, type Topology } from '@baton/contract';
 
 /** Names whose values are secrets: they may only come from a Secret (secretKeyRef), never a literal or a ConfigMap. */
 export const SECRET_NAME = /SECRET|PASSWORD|API_KEY|TOKEN$|^DATABASE_URL$|^REDIS_URL$/;
@@ -109,6 +109,8 @@ function envIssues(app: string, env: Record<string, string | undefined>, topolog
   for (const [k, v] of Object.entries(env)) {
     if (declared.has(k)) checked[k] = v;
     else issues.push(`${app}: ${k} is not declared by its environment schema`);
+    const current = declared.has(k) ? aliasOf(schema.shape[k]) : undefined;
+    if (current) issues.push(`${app}: ${k} is a deprecated alias: set ${current}`);
     if (v === undefined) issues.push(`${app}: ${k} has no value (missing ConfigMap or Secret key)`);
   }
   const parsed = schema.safeParse(checked);

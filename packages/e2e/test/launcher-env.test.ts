@@ -31,3 +31,35 @@ describe('pnpm start with a wrong launcher variable', () => {
     );
   });
 });
+
+function token(env: Record<string, string>) {
+  return spawnSync(process.execPath, [path.join(root, 'scripts/token.mjs'), 'alice'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+}
+
+describe('pnpm run token reads the launcher variables it shares with pnpm start through the same schema', () => {
+  it('refuses a wrong MTLS or ISSUER_PORT with exit 1, naming each by the rule pnpm start uses and never its value', () => {
+    const run = token({ MTLS: 'maybe-hunter2', ISSUER_PORT: '99999' });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(
+      [
+        'token: invalid configuration (values not shown):',
+        '  ISSUER_PORT: must be an integer port 0-65535',
+        "  MTLS: must be one of '1', 'true', 'yes', 'on', '0', 'false', 'no', 'off'",
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it("takes MTLS as pnpm start does (' YES ' is on: https) and ISSUER_PORT as the issuer's port", () => {
+    // Port 1 on loopback: nothing listens, so the message names the URL it tried.
+    const run = token({ MTLS: ' YES ', ISSUER_PORT: '1' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/^token: cannot reach the issuer at https:\/\/127\.0\.0\.1:1 /);
+  });
+});

@@ -30,6 +30,6 @@ describe('ERROR_CODES', () => {
 
   it('keeps an explicit status only for codes marked variable', () => {
     const variable = codes.filter((c) => (ERROR_CODES[c] as { variable?: true }).variable === true);
-    expect(variable).toEqual(['AUTH_EXCHANGE_DENIED', 'REQUEST_INVALID', 'WORKFLOW_NODE_FAILED']);
+    expect(variable).toEqual(['AUTH_EXCHANGE_DENIED', 'REQUEST_INVALID']);
   });
 });

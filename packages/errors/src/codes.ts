@@ -15,7 +15,7 @@
  */
 
 /** Domains a code may start with (`AUTH_TOKEN_EXPIRED` is in `AUTH`). */
-export const ERROR_DOMAINS = ['AUTH', 'REMOTE', 'RUNNABLE', 'REQUEST', 'WORKFLOW', 'PLATFORM', 'CONFIG', 'SERVER'] as const;
+export const ERROR_DOMAINS = ['AUTH', 'REMOTE', 'RUNNABLE', 'REQUEST', 'CONFIG', 'SERVER'] as const;
 
 export type ErrorDomain = (typeof ERROR_DOMAINS)[number];
 
@@ -108,40 +108,6 @@ export const ERROR_CODES = {
   REQUEST_MALFORMED_JSON: { status: 400, meaning: 'The request body is not valid JSON' },
   REQUEST_UNSUPPORTED_ENCODING: { status: 415, meaning: 'The request body’s encoding or charset is not supported' },
   REQUEST_INVALID: { status: 400, meaning: 'Another client error raised while reading the request (keeps its 4xx status)', variable: true },
-
-  // The workflow app.
-  WORKFLOW_THREAD_ID_INVALID: { status: 422, meaning: 'The thread id is not 1-128 characters of A-Z a-z 0-9 . _ : -' },
-  WORKFLOW_THREAD_NOT_FOUND: { status: 404, meaning: 'No such thread for this user' },
-  WORKFLOW_THREADS_DISABLED: { status: 400, meaning: 'Threads are off (CHECKPOINTER=none)' },
-  WORKFLOW_THREAD_QUOTA_EXCEEDED: {
-    status: 409,
-    meaning: 'A new thread would exceed the user’s thread quota (THREAD_QUOTA_PER_USER): delete a thread or let one expire',
-  },
-  WORKFLOW_THREAD_CURSOR_INVALID: { status: 422, meaning: 'The thread list cursor is not one this service issued' },
-  WORKFLOW_CHECKPOINTER_UNAVAILABLE: {
-    status: 500,
-    meaning: 'The configured checkpointer could not be opened at start-up (better-sqlite3 not loadable, Postgres unreachable)',
-  },
-  WORKFLOW_NODE_FAILED: {
-    status: 502,
-    meaning: 'A workflow node failed; detail names the node and the cause’s code (504 on a timeout, 403 on a refused caller)',
-    variable: true,
-  },
-
-  // @baton/platform-api: the LangGraph Platform API routes (assistants, threads, runs).
-  PLATFORM_ASSISTANT_NOT_FOUND: { status: 404, meaning: 'No assistant (served graph) with this id or graph id' },
-  PLATFORM_REQUEST_INVALID: { status: 422, meaning: 'The request body or query does not have the shape the Platform API route takes' },
-  PLATFORM_FIELD_UNSUPPORTED: {
-    status: 422,
-    meaning: 'The request names a field or value this server refuses or does not implement (webhook, an after_seconds delay, ...)',
-  },
-  PLATFORM_STREAM_MODE_UNSUPPORTED: { status: 422, meaning: 'A requested stream mode is not one this server streams' },
-  PLATFORM_CONTEXT_REFUSED: {
-    status: 422,
-    meaning: 'The request sends a run context key the server sets itself (caller) or does not accept',
-  },
-  PLATFORM_THREAD_EXISTS: { status: 409, meaning: 'The thread already exists (create with if_exists raise)' },
-  PLATFORM_THREAD_BUSY: { status: 409, meaning: 'The thread already has a run in progress (multitask_strategy reject)' },
 
   // @baton/errors, @baton/service: start-up and the last resort.
   SERVER_SHUTTING_DOWN: {

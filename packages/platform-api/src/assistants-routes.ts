@@ -3,6 +3,7 @@
 import type { RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { BatonError } from '@baton/errors';
+import { PLATFORM_ERRORS } from './error-codes.js';
 import type { PlatformGraph, ResolvedPlatformOptions } from './options.js';
 import { graphOf } from './run-plan.js';
 
@@ -40,7 +41,8 @@ function matches(g: PlatformGraph, q: z.infer<typeof searchBody>): boolean {
 
 function parseSearch(raw: unknown) {
   const r = searchBody.safeParse(raw ?? {});
-  if (!r.success) throw new BatonError('PLATFORM_REQUEST_INVALID', 'The assistant search does not have the Platform API shape');
+  if (!r.success)
+    throw new BatonError(PLATFORM_ERRORS.PLATFORM_REQUEST_INVALID, 'The assistant search does not have the Platform API shape');
   return r.data;
 }
 
@@ -83,7 +85,7 @@ export function assistantsRoutes(router: Router, opts: ResolvedPlatformOptions, 
   });
   const configured: RequestHandler = () => {
     throw new BatonError(
-      'PLATFORM_FIELD_UNSUPPORTED',
+      PLATFORM_ERRORS.PLATFORM_FIELD_UNSUPPORTED,
       'assistants are the graphs this server serves; they are not created, changed or deleted over the API',
     );
   };

@@ -1,4 +1,5 @@
 export { platformApi } from './router.js';
+export { PLATFORM_ERRORS, WORKFLOW_THREAD_ERRORS } from './error-codes.js';
 export type {
   PlatformApiOptions,
   PlatformGraph,

@@ -1,10 +1,11 @@
 import type { RequestHandler } from 'express';
 import type { ZodType } from 'zod';
 import type { Caller } from '@baton/identity';
-import type { Logger } from '@baton/errors';
+import type { ErrorCodeSet, Logger } from '@baton/errors';
 import { ActiveRuns, type RunLimiter } from '@baton/runnable-server';
 import { MemoryThreadMetadata, type ThreadMetadataStore } from './thread-metadata.js';
 import type { RunStoreOptions } from './run-store.js';
+import { PLATFORM_ERRORS, WORKFLOW_THREAD_ERRORS } from './error-codes.js';
 
 /**
  * The part of a compiled LangGraph graph (`StateGraph(...).compile()`) the routes use. Typed
@@ -98,6 +99,13 @@ export interface PlatformApiOptions {
   runRecords?: RunStoreOptions;
   /** 5xx and disconnects are logged here. */
   logger?: Pick<Logger, 'warn' | 'error'>;
+  /**
+   * The service's own error codes (sets from `defineErrorCodes`), beside the core ones and this
+   * package's (`PLATFORM_ERRORS`, `WORKFLOW_THREAD_ERRORS`, always included): a graph's error that
+   * is not a BatonError but carries one of them as its `code` answers with it (the error handler,
+   * a run's `error` event).
+   */
+  errorCodes?: readonly ErrorCodeSet[];
   /** JSON body limit (default `'1mb'`). */
   bodyLimit?: string | number;
   /** SSE `: ping` interval (default 15 000 ms). */
@@ -117,6 +125,8 @@ export interface ResolvedPlatformOptions {
   runs: ActiveRuns;
   runRecords: RunStoreOptions;
   logger?: Pick<Logger, 'warn' | 'error'>;
+  /** This package's sets, then the service's own. */
+  errorCodes: readonly ErrorCodeSet[];
   bodyLimit: string | number;
   pingIntervalMs: number;
   writeDeadlineMs: number;
@@ -169,6 +179,7 @@ export function resolvePlatformOptions(options: PlatformApiOptions): ResolvedPla
     runs: options.runs ?? new ActiveRuns(),
     runRecords: { ...options.runRecords, ...(options.now ? { now: () => options.now!().getTime() } : {}) },
     ...(options.logger ? { logger: options.logger } : {}),
+    errorCodes: [PLATFORM_ERRORS, WORKFLOW_THREAD_ERRORS, ...(options.errorCodes ?? [])],
     bodyLimit: options.bodyLimit ?? '1mb',
     pingIntervalMs: positiveInt('pingIntervalMs', options.pingIntervalMs, 15_000),
     writeDeadlineMs: positiveInt('writeDeadlineMs', options.writeDeadlineMs, 30_000),

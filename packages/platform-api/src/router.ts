@@ -26,6 +26,6 @@ export function platformApi(options: PlatformApiOptions): express.Router {
   threadsRoutes(router, { opts, busy }, pre);
   runsRoutes(router, { opts, busy, store }, pre);
   runRecordsRoutes(router, { opts, busy, store }, pre);
-  router.use(errorHandler({ ...(opts.logger ? { logger: opts.logger } : {}) }));
+  router.use(errorHandler({ ...(opts.logger ? { logger: opts.logger } : {}), codes: opts.errorCodes }));
   return router;
 }

@@ -69,7 +69,7 @@ async function pump(ctx: ExecContext, plan: RunPlan, request: RunRequest, record
     if (!signal.aborted) return 'success';
   } catch (err) {
     if (!signal.aborted) {
-      const be = toRunError(err);
+      const be = toRunError(err, ctx.opts.errorCodes);
       if (be.status >= 500)
         ctx.opts.logger?.error({ route: 'platform/runs', code: be.code, err: describeCause(be.cause ?? err) }, 'run failed');
       record.failure = be;

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Request } from 'express';
 import { Command } from '@langchain/langgraph';
 import { BatonError } from '@baton/errors';
+import { PLATFORM_ERRORS, WORKFLOW_THREAD_ERRORS } from './error-codes.js';
 import { isCaller, type Caller } from '@baton/identity';
 import { admit, runOwnerKey, type Release } from '@baton/runnable-server';
 import type { PlatformGraph, PlatformGraphRunnable, ResolvedPlatformOptions } from './options.js';
@@ -40,13 +41,13 @@ export function callerOf(req: Request): Caller {
 
 export function graphOf(opts: ResolvedPlatformOptions, assistantId: string): PlatformGraph {
   const g = opts.graphs.get(assistantId);
-  if (!g) throw new BatonError('PLATFORM_ASSISTANT_NOT_FOUND', 'No such assistant');
+  if (!g) throw new BatonError(PLATFORM_ERRORS.PLATFORM_ASSISTANT_NOT_FOUND, 'No such assistant');
   return g;
 }
 
 /** The caller's thread `threadId` (validated by the thread scoping; 400 when threads are off). */
 export function threadRef(opts: ResolvedPlatformOptions, caller: Caller, threadId: string): ThreadRef {
-  if (!opts.threads) throw new BatonError('WORKFLOW_THREADS_DISABLED', 'threads are off (CHECKPOINTER=none)');
+  if (!opts.threads) throw new BatonError(WORKFLOW_THREAD_ERRORS.WORKFLOW_THREADS_DISABLED, 'threads are off (CHECKPOINTER=none)');
   const scoped = opts.threads.scopedThreadId(caller, threadId);
   const owner = opts.threads.ownerKey(caller);
   return { threadId, scoped, owner, hide: scoped.slice(0, scoped.length - threadId.length) };
@@ -63,7 +64,7 @@ export class BusyThreads {
   /** Marks the thread busy, or throws 409 `PLATFORM_THREAD_BUSY`; returns the function that frees it. */
   take(scoped: string): () => void {
     if (this.busy.has(scoped)) {
-      throw new BatonError('PLATFORM_THREAD_BUSY', 'The thread already has a run in progress (multitask_strategy reject)');
+      throw new BatonError(PLATFORM_ERRORS.PLATFORM_THREAD_BUSY, 'The thread already has a run in progress (multitask_strategy reject)');
     }
     this.busy.add(scoped);
     return () => this.busy.delete(scoped);
@@ -93,7 +94,7 @@ async function prepareThread(opts: ResolvedPlatformOptions, graph: PlatformGraph
   const manager = opts.threads!.manager;
   const existing = await manager.get(ref.owner, ref.threadId);
   if (!existing) {
-    if (request.ifNotExists !== 'create') throw new BatonError('WORKFLOW_THREAD_NOT_FOUND', 'No such thread');
+    if (request.ifNotExists !== 'create') throw new BatonError(WORKFLOW_THREAD_ERRORS.WORKFLOW_THREAD_NOT_FOUND, 'No such thread');
     await manager.begin(ref.scoped);
   }
   if (request.input === null) {
@@ -117,15 +118,18 @@ export async function planRun(
   const assistant = graphOf(opts, request.assistantId);
   const ref = threadId === undefined ? undefined : threadRef(opts, caller, threadId);
   const graph = ref ? assistant.threadedGraph : assistant.graph;
-  if (!graph) throw new BatonError('WORKFLOW_THREADS_DISABLED', 'threads are off for this graph');
+  if (!graph) throw new BatonError(WORKFLOW_THREAD_ERRORS.WORKFLOW_THREADS_DISABLED, 'threads are off for this graph');
   if (!ref && (request.interruptBefore || request.interruptAfter)) {
     throw new BatonError(
-      'PLATFORM_FIELD_UNSUPPORTED',
+      PLATFORM_ERRORS.PLATFORM_FIELD_UNSUPPORTED,
       'interrupt_before / interrupt_after need a thread (a stateless run cannot be resumed)',
     );
   }
   if (request.command && !ref) {
-    throw new BatonError('PLATFORM_FIELD_UNSUPPORTED', 'command: a command continues a thread (a stateless run has nothing to resume)');
+    throw new BatonError(
+      PLATFORM_ERRORS.PLATFORM_FIELD_UNSUPPORTED,
+      'command: a command continues a thread (a stateless run has nothing to resume)',
+    );
   }
   // A command acts on the caller's own thread only (its checkpoint key is theirs): resume, goto, update.
   const input = request.command ? new Command(request.command) : validInput(assistant, request.input, ref !== undefined);

@@ -2,6 +2,7 @@
 // delete. A run is found only by its owner and on its own thread: anything else is the same 404.
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { BatonError } from '@baton/errors';
+import { PLATFORM_ERRORS, WORKFLOW_THREAD_ERRORS } from './error-codes.js';
 import { runOwnerKey } from '@baton/runnable-server';
 import { callerOf, threadRef } from './run-plan.js';
 import type { RunRecord, RunStatus } from './run-store.js';
@@ -16,7 +17,8 @@ const STATUSES: readonly RunStatus[] = ['pending', 'running', 'error', 'success'
 export function afterSeqOf(header: string | undefined, live: number): number {
   if (header === undefined || header === '') return live;
   const text = header.slice(header.lastIndexOf(':') + 1);
-  if (!/^-?\d{1,15}$/.test(text)) throw new BatonError('PLATFORM_REQUEST_INVALID', 'Last-Event-ID is not an event id of this run');
+  if (!/^-?\d{1,15}$/.test(text))
+    throw new BatonError(PLATFORM_ERRORS.PLATFORM_REQUEST_INVALID, 'Last-Event-ID is not an event id of this run');
   return Math.max(-1, Number(text));
 }
 
@@ -27,7 +29,7 @@ function flag(value: unknown): boolean {
 function intParam(value: unknown, fallback: number, max: number): number {
   if (value === undefined) return fallback;
   const n = typeof value === 'string' && /^\d{1,6}$/.test(value) ? Number(value) : NaN;
-  if (!(n >= 0 && n <= max)) throw new BatonError('PLATFORM_REQUEST_INVALID', `limit and offset must be integers 0-${max}`);
+  if (!(n >= 0 && n <= max)) throw new BatonError(PLATFORM_ERRORS.PLATFORM_REQUEST_INVALID, `limit and offset must be integers 0-${max}`);
   return n;
 }
 
@@ -57,10 +59,10 @@ class RunRecordHandlers {
     const caller = callerOf(req);
     const ref = threadRef(this.ctx.opts, caller, String(req.params.thread_id));
     if (!(await this.ctx.opts.threads!.manager.get(ref.owner, ref.threadId)))
-      throw new BatonError('WORKFLOW_THREAD_NOT_FOUND', 'No such thread');
+      throw new BatonError(WORKFLOW_THREAD_ERRORS.WORKFLOW_THREAD_NOT_FOUND, 'No such thread');
     const status = req.query.status;
     if (status !== undefined && !STATUSES.includes(status as RunStatus))
-      throw new BatonError('PLATFORM_REQUEST_INVALID', 'unknown run status');
+      throw new BatonError(PLATFORM_ERRORS.PLATFORM_REQUEST_INVALID, 'unknown run status');
     const options = { limit: intParam(req.query.limit, 10, 100), offset: intParam(req.query.offset, 0, 10_000) };
     const runs = this.ctx.store.list(runOwnerKey(caller), ref.scoped, { ...options, ...(status ? { status: status as string } : {}) });
     res.json(runs.map(runShape));
@@ -93,7 +95,7 @@ class RunRecordHandlers {
    */
   cancel: RequestHandler = async (req, res) => {
     if (req.query.action !== undefined && req.query.action !== 'interrupt') {
-      throw new BatonError('PLATFORM_FIELD_UNSUPPORTED', 'action: only interrupt is supported (rollback is not yet)');
+      throw new BatonError(PLATFORM_ERRORS.PLATFORM_FIELD_UNSUPPORTED, 'action: only interrupt is supported (rollback is not yet)');
     }
     const record = this.record(req);
     if (!this.ctx.opts.runs.cancel(record.runId, record.owner)) throw noSuchRun();
@@ -108,7 +110,7 @@ class RunRecordHandlers {
   remove: RequestHandler = (req, res) => {
     const record = this.record(req);
     if (record.status === 'pending' || record.status === 'running') {
-      throw new BatonError('PLATFORM_THREAD_BUSY', 'The run is in progress: cancel it first');
+      throw new BatonError(PLATFORM_ERRORS.PLATFORM_THREAD_BUSY, 'The run is in progress: cancel it first');
     }
     this.ctx.store.delete(record.runId, record.owner);
     res.status(204).end();

@@ -2,6 +2,7 @@
 // every field is supported, ignored or refused here, in one place (docs/PLATFORM-API.md lists them).
 import { z } from 'zod';
 import { BatonError, scrubSecrets } from '@baton/errors';
+import { PLATFORM_ERRORS } from './error-codes.js';
 
 /** The stream modes this server streams, as the SDK names them. */
 export const STREAM_MODES = ['values', 'updates', 'custom', 'events', 'debug', 'messages-tuple'] as const;
@@ -86,7 +87,8 @@ const body = z.object({
 
 type Body = z.infer<typeof body>;
 
-const refuse = (field: string, why: string) => new BatonError('PLATFORM_FIELD_UNSUPPORTED', `${field}: ${why}`, { detail: { field } });
+const refuse = (field: string, why: string) =>
+  new BatonError(PLATFORM_ERRORS.PLATFORM_FIELD_UNSUPPORTED, `${field}: ${why}`, { detail: { field } });
 
 const present = (v: unknown) => v !== undefined && v !== null;
 
@@ -101,18 +103,18 @@ const RESERVED_CONFIGURABLE = ['thread_id', 'checkpoint_id', 'checkpoint_ns', 'c
 function checkContext(context: unknown): void {
   if (context === undefined || context === null) return;
   if (typeof context !== 'object' || Array.isArray(context)) {
-    throw new BatonError('PLATFORM_CONTEXT_REFUSED', 'context must be an object');
+    throw new BatonError(PLATFORM_ERRORS.PLATFORM_CONTEXT_REFUSED, 'context must be an object');
   }
   const keys = Object.keys(context);
   if (keys.includes('caller')) {
     throw new BatonError(
-      'PLATFORM_CONTEXT_REFUSED',
+      PLATFORM_ERRORS.PLATFORM_CONTEXT_REFUSED,
       'context.caller is set by the server from the verified token; a client may not send one',
     );
   }
   if (keys.length > 0) {
     const named = scrubSecrets(keys.slice(0, 5).join(', ').slice(0, 200));
-    throw new BatonError('PLATFORM_CONTEXT_REFUSED', `context keys are not accepted from clients: ${named}`);
+    throw new BatonError(PLATFORM_ERRORS.PLATFORM_CONTEXT_REFUSED, `context keys are not accepted from clients: ${named}`);
   }
 }
 
@@ -146,7 +148,7 @@ export function parseStreamModes(raw: unknown): StreamMode[] {
       // The caller's own text, bounded and scrubbed of anything token-shaped before it is echoed.
       const name = typeof mode === 'string' ? scrubSecrets(mode.slice(0, 40)) : typeof mode;
       throw new BatonError(
-        'PLATFORM_STREAM_MODE_UNSUPPORTED',
+        PLATFORM_ERRORS.PLATFORM_STREAM_MODE_UNSUPPORTED,
         `stream mode "${name}" is not streamed; supported: ${STREAM_MODES.join(', ')}`,
         {
           detail: { supported: STREAM_MODES },
@@ -171,7 +173,7 @@ function issuesOf(error: z.ZodError): Array<{ path: string; message: string }> {
 export function parseRunRequest(raw: unknown): RunRequest {
   const parsed = body.safeParse(raw);
   if (!parsed.success) {
-    throw new BatonError('PLATFORM_REQUEST_INVALID', 'The run request does not have the Platform API shape', {
+    throw new BatonError(PLATFORM_ERRORS.PLATFORM_REQUEST_INVALID, 'The run request does not have the Platform API shape', {
       detail: issuesOf(parsed.error),
     });
   }

@@ -2,6 +2,7 @@
 // run is executed apart from its request (run-exec.ts); these routes read its record.
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { BatonError } from '@baton/errors';
+import { PLATFORM_ERRORS } from './error-codes.js';
 import { runOwnerKey } from '@baton/runnable-server';
 import type { ResolvedPlatformOptions } from './options.js';
 import { callerOf, planRun, type BusyThreads, type RunPlan } from './run-plan.js';
@@ -125,6 +126,6 @@ export function runsRoutes(router: Router, ctx: RunsContext, pre: RequestHandler
   router.post('/threads/:thread_id/runs/stream', ...pre, (req, res) => streamRun(ctx, req, res, thread(req)));
   router.post('/threads/:thread_id/runs', ...pre, (req, res) => createRun(ctx, req, res, thread(req)));
   router.post('/runs/batch', ...pre, () => {
-    throw new BatonError('PLATFORM_FIELD_UNSUPPORTED', 'batches of runs are not supported yet');
+    throw new BatonError(PLATFORM_ERRORS.PLATFORM_FIELD_UNSUPPORTED, 'batches of runs are not supported yet');
   });
 }

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
 import { BatonError } from '@baton/errors';
+import { PLATFORM_ERRORS, WORKFLOW_THREAD_ERRORS } from './error-codes.js';
 import type { PlatformGraphRunnable, PlatformThreadRecord, ResolvedPlatformOptions } from './options.js';
 import { callerOf, threadRef, type BusyThreads, type ThreadRef } from './run-plan.js';
 import { threadShape, threadState } from './thread-shape.js';
@@ -89,12 +90,12 @@ function parse<T>(schema: z.ZodType<T>, raw: unknown): T {
   const r = schema.safeParse(raw ?? {});
   if (!r.success) {
     const detail = r.error.issues.slice(0, 10).map((i) => ({ path: i.path.join('.'), message: i.message }));
-    throw new BatonError('PLATFORM_REQUEST_INVALID', 'The request does not have the Platform API shape', { detail });
+    throw new BatonError(PLATFORM_ERRORS.PLATFORM_REQUEST_INVALID, 'The request does not have the Platform API shape', { detail });
   }
   return r.data;
 }
 
-const notFound = () => new BatonError('WORKFLOW_THREAD_NOT_FOUND', 'No such thread');
+const notFound = () => new BatonError(WORKFLOW_THREAD_ERRORS.WORKFLOW_THREAD_NOT_FOUND, 'No such thread');
 
 function send(res: Response, value: unknown, hide?: string): void {
   res.status(200).type('application/json').send(toJson(value, hide));
@@ -104,14 +105,15 @@ class ThreadHandlers {
   constructor(private readonly ctx: ThreadsContext) {}
 
   private get threads() {
-    if (!this.ctx.opts.threads) throw new BatonError('WORKFLOW_THREADS_DISABLED', 'threads are off (CHECKPOINTER=none)');
+    if (!this.ctx.opts.threads)
+      throw new BatonError(WORKFLOW_THREAD_ERRORS.WORKFLOW_THREADS_DISABLED, 'threads are off (CHECKPOINTER=none)');
     return this.ctx.opts.threads;
   }
 
   /** The graph whose checkpointer holds the threads (the first served graph with one). */
   private get graph(): PlatformGraphRunnable {
     for (const g of this.ctx.opts.graphs.values()) if (g.threadedGraph) return g.threadedGraph;
-    throw new BatonError('WORKFLOW_THREADS_DISABLED', 'threads are off (no graph has a checkpointer)');
+    throw new BatonError(WORKFLOW_THREAD_ERRORS.WORKFLOW_THREADS_DISABLED, 'threads are off (no graph has a checkpointer)');
   }
 
   private ref(req: Request, threadId = String(req.params.thread_id)): ThreadRef {
@@ -131,11 +133,11 @@ class ThreadHandlers {
 
   create: RequestHandler = async (req, res) => {
     const body = parse(createBody, req.body);
-    if (body.supersteps?.length) throw new BatonError('PLATFORM_FIELD_UNSUPPORTED', 'supersteps: not supported yet');
+    if (body.supersteps?.length) throw new BatonError(PLATFORM_ERRORS.PLATFORM_FIELD_UNSUPPORTED, 'supersteps: not supported yet');
     const ref = this.ref(req, body.thread_id ?? randomUUID());
     const existing = await this.threads.manager.get(ref.owner, ref.threadId);
     if (existing) {
-      if (body.if_exists !== 'do_nothing') throw new BatonError('PLATFORM_THREAD_EXISTS', 'The thread already exists');
+      if (body.if_exists !== 'do_nothing') throw new BatonError(PLATFORM_ERRORS.PLATFORM_THREAD_EXISTS, 'The thread already exists');
       return send(res, await this.thread(ref, existing), ref.hide);
     }
     await this.threads.manager.begin(ref.scoped);
@@ -162,7 +164,8 @@ class ThreadHandlers {
 
   remove: RequestHandler = async (req, res) => {
     const ref = this.ref(req);
-    if (this.ctx.busy.has(ref.scoped)) throw new BatonError('PLATFORM_THREAD_BUSY', 'The thread has a run in progress: cancel it first');
+    if (this.ctx.busy.has(ref.scoped))
+      throw new BatonError(PLATFORM_ERRORS.PLATFORM_THREAD_BUSY, 'The thread has a run in progress: cancel it first');
     if (!(await this.threads.manager.remove(ref.owner, ref.threadId))) throw notFound();
     await this.ctx.opts.metadata.delete(ref.scoped);
     res.status(204).end();
@@ -172,13 +175,13 @@ class ThreadHandlers {
     const body = parse(searchBody, req.body);
     for (const field of ['status', 'values', 'extract'] as const) {
       if (body[field] !== undefined && body[field] !== null) {
-        throw new BatonError('PLATFORM_FIELD_UNSUPPORTED', `${field}: searching threads by ${field} is not supported yet`);
+        throw new BatonError(PLATFORM_ERRORS.PLATFORM_FIELD_UNSUPPORTED, `${field}: searching threads by ${field} is not supported yet`);
       }
     }
     const limit = body.limit ?? 10;
     const offset = body.offset ?? 0;
     if (offset + limit > MAX_SEARCH_WINDOW)
-      throw new BatonError('PLATFORM_REQUEST_INVALID', `offset + limit may be at most ${MAX_SEARCH_WINDOW}`);
+      throw new BatonError(PLATFORM_ERRORS.PLATFORM_REQUEST_INVALID, `offset + limit may be at most ${MAX_SEARCH_WINDOW}`);
     const caller = callerOf(req);
     const rows = await this.matching(this.threads.ownerKey(caller), caller, body, offset + limit);
     if (body.sort_order === 'asc') rows.reverse();
@@ -228,7 +231,8 @@ class ThreadHandlers {
       ...(fromBody?.checkpoint_ns ? { checkpoint_ns: fromBody.checkpoint_ns } : {}),
     };
     const snapshot = await this.graph.getState({ configurable });
-    if (checkpointId && !snapshot.createdAt) throw new BatonError('WORKFLOW_THREAD_NOT_FOUND', 'No such checkpoint on this thread');
+    if (checkpointId && !snapshot.createdAt)
+      throw new BatonError(WORKFLOW_THREAD_ERRORS.WORKFLOW_THREAD_NOT_FOUND, 'No such checkpoint on this thread');
     send(res, threadState(ref.threadId, snapshot), ref.hide);
   };
 
@@ -241,11 +245,11 @@ class ThreadHandlers {
     const body = parse(updateBody, req.body);
     const ref = this.ref(req);
     await this.row(ref);
-    if (this.ctx.busy.has(ref.scoped)) throw new BatonError('PLATFORM_THREAD_BUSY', 'The thread has a run in progress');
+    if (this.ctx.busy.has(ref.scoped)) throw new BatonError(PLATFORM_ERRORS.PLATFORM_THREAD_BUSY, 'The thread has a run in progress');
     const checkpointId = body.checkpoint_id ?? body.checkpoint?.checkpoint_id ?? undefined;
     const configurable = { thread_id: ref.scoped, ...(checkpointId ? { checkpoint_id: checkpointId } : {}) };
     if (checkpointId && !(await this.graph.getState({ configurable })).createdAt) {
-      throw new BatonError('WORKFLOW_THREAD_NOT_FOUND', 'No such checkpoint on this thread');
+      throw new BatonError(WORKFLOW_THREAD_ERRORS.WORKFLOW_THREAD_NOT_FOUND, 'No such checkpoint on this thread');
     }
     const next = await this.graph.updateState({ configurable }, body.values ?? null, body.as_node ?? undefined);
     await this.threads.manager.finish(ref.scoped);

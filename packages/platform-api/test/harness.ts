@@ -7,7 +7,7 @@ import express from 'express';
 import { Annotation, END, interrupt, MemorySaver, START, StateGraph, type LangGraphRunnableConfig } from '@langchain/langgraph';
 import { createAuditor, createJwksKeyStore, createVerifier } from '@baton/auth';
 import { requireAuth } from '@baton/auth/express';
-import { BatonError } from '@baton/errors';
+import { BatonError, defineErrorCodes } from '@baton/errors';
 import { errorHandler } from '@baton/errors/express';
 import { callerOf, RunContext } from '@baton/identity';
 import { ActiveRuns, MemoryRunLimiter } from '@baton/runnable-server';
@@ -53,6 +53,20 @@ function waitOrAbort(seen: Seen, signal: AbortSignal | undefined, register: (res
   });
 }
 
+/**
+ * The graph's and thread manager's own codes. This harness stands in for `@baton/workflow-server`
+ * (which builds on this package, so its tests cannot load it): the same strings and statuses as
+ * its `WORKFLOW_ERRORS`, declared here as a team's graph would declare its own.
+ */
+const GRAPH_ERRORS = defineErrorCodes(
+  {
+    WORKFLOW_NODE_FAILED: { status: 502, meaning: 'A workflow node failed', variable: true },
+    WORKFLOW_THREAD_QUOTA_EXCEEDED: { status: 409, meaning: 'A new thread would exceed the user’s thread quota' },
+    WORKFLOW_THREAD_ID_INVALID: { status: 422, meaning: 'The thread id is not valid' },
+  },
+  { owner: 'platform-api test harness' },
+);
+
 /** research (records the caller; `slow` waits for its abort) → write (streams its text as `{delta}` chunks). */
 export function buildGraph(seen: Seen, checkpointer?: MemorySaver) {
   const research = async (state: typeof State.State, config: LangGraphRunnableConfig) => {
@@ -67,7 +81,10 @@ export function buildGraph(seen: Seen, checkpointer?: MemorySaver) {
   };
   const write = async (state: typeof State.State, config: LangGraphRunnableConfig) => {
     if (state.topic === 'fail')
-      throw new BatonError('WORKFLOW_NODE_FAILED', 'workflow node "write" failed: REMOTE_UNAVAILABLE', { status: 502, expose: true });
+      throw new BatonError(GRAPH_ERRORS.WORKFLOW_NODE_FAILED, 'workflow node "write" failed: REMOTE_UNAVAILABLE', {
+        status: 502,
+        expose: true,
+      });
     // `ask:` topics stop for the user's answer (LangGraph interrupt(), resumed with a command).
     const answer = state.topic.startsWith('ask:') ? String(interrupt({ question: `approve ${state.topic}?` })) : '';
     const parts = ['Report on ', state.topic, '.', ...(answer ? [` (${answer})`] : [])];
@@ -112,7 +129,7 @@ class MemoryThreads implements PlatformThreadManager {
     const [owner, threadId] = scoped.split('/') as [string, string];
     if (this.rows.has(scoped)) return;
     if ([...this.rows.values()].filter((r) => r.owner === owner).length >= this.quota) {
-      throw new BatonError('WORKFLOW_THREAD_QUOTA_EXCEEDED', 'thread quota reached');
+      throw new BatonError(GRAPH_ERRORS.WORKFLOW_THREAD_QUOTA_EXCEEDED, 'thread quota reached');
     }
     this.rows.set(scoped, { owner, threadId, createdAt: new Date(), updatedAt: new Date() });
   }
@@ -140,7 +157,8 @@ class MemoryThreads implements PlatformThreadManager {
 const ownerKey = (o: { iss: string; sub: string }) => createHash('sha256').update(`${o.iss}\n${o.sub}`).digest('hex').slice(0, 24);
 const THREAD_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 function scopedThreadId(o: { iss: string; sub: string }, threadId: unknown): string {
-  if (typeof threadId !== 'string' || !THREAD_ID.test(threadId)) throw new BatonError('WORKFLOW_THREAD_ID_INVALID', 'bad thread id');
+  if (typeof threadId !== 'string' || !THREAD_ID.test(threadId))
+    throw new BatonError(GRAPH_ERRORS.WORKFLOW_THREAD_ID_INVALID, 'bad thread id');
   return `${ownerKey(o)}/${threadId}`;
 }
 

@@ -1,7 +1,8 @@
-import { Annotation, END, START, StateGraph } from '@langchain/langgraph';
+import { Annotation, END, START, StateGraph, type LangGraphRunnableConfig } from '@langchain/langgraph';
 import request from 'supertest';
 import { createAuditor, createJwksKeyStore, createVerifier } from '@baton/auth';
 import type {} from '@baton/auth/express'; // req.auth (its Express augmentation)
+import { defineErrorCodes } from '@baton/errors';
 import { RunContext, callerOf } from '@baton/identity';
 import { createLogger } from '@baton/service';
 import { captureLines, startTestIssuer, type TestIssuer } from '@baton/testkit';
@@ -13,11 +14,16 @@ import { openMemoryThreadStore } from './thread-store-memory.js';
 
 // A team's graph, compiled once (no factory): the server copies it for threads.
 const State = Annotation.Root({ text: Annotation<string>(), shout: Annotation<string>(), by: Annotation<string>() });
-const compiled = new StateGraph(State, RunContext)
-  .addNode('upper', (state: typeof State.State, config) => ({ shout: state.text.toUpperCase(), by: callerOf(config)?.sub ?? 'nobody' }))
-  .addEdge(START, 'upper')
-  .addEdge('upper', END)
-  .compile();
+// The team's own error code: its node throws plain JavaScript carrying it (no BatonError).
+const TEAM_ERRORS = defineErrorCodes(
+  { TEAMFLOW_TEXT_TOO_LONG: { status: 413, meaning: 'The text is over 20 characters' } },
+  { owner: 'team-flow' },
+);
+const upper = (state: typeof State.State, config: LangGraphRunnableConfig) => {
+  if (state.text.length > 20) throw Object.assign(new Error('text is over 20 characters'), { code: 'TEAMFLOW_TEXT_TOO_LONG' });
+  return { shout: state.text.toUpperCase(), by: callerOf(config)?.sub ?? 'nobody' };
+};
+const compiled = new StateGraph(State, RunContext).addNode('upper', upper).addEdge(START, 'upper').addEdge('upper', END).compile();
 
 let issuer: TestIssuer;
 let app: ReturnType<typeof createWorkflowApp>;
@@ -42,6 +48,7 @@ beforeAll(async () => {
     threadedGraph: graphs.threadedGraph!,
     threads,
     mount: (a, { auth }) => a.get('/flow/whoami', auth, (req, res) => void res.json({ sub: req.auth?.sub })),
+    errorCodes: [TEAM_ERRORS],
   });
 });
 afterAll(() => issuer.close());
@@ -97,5 +104,27 @@ describe('createWorkflowApp with a team graph', () => {
     const missing = await request(app).get('/flow/nothing-here').set('authorization', `Bearer ${token()}`);
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe('REQUEST_NOT_FOUND');
+  });
+
+  it("answers a node's error carrying the team's own declared code with that code and status", async () => {
+    const res = await request(app)
+      .post('/flow/invoke')
+      .set('authorization', `Bearer ${token()}`)
+      .send({ input: { text: 'x'.repeat(21) } });
+    expect(res.status).toBe(413);
+    expect(res.body).toEqual({ error: { code: 'TEAMFLOW_TEXT_TOO_LONG', message: 'text is over 20 characters' } });
+  });
+
+  it('answers with the workflow codes it declares, at their contract statuses', async () => {
+    const resume = await request(app)
+      .post('/flow/invoke')
+      .set('authorization', `Bearer ${token()}`)
+      .send({ input: null, config: { configurable: { thread_id: 'never-ran' } } });
+    expect([resume.status, resume.body.error.code]).toEqual([404, 'WORKFLOW_THREAD_NOT_FOUND']);
+    const badId = await request(app)
+      .post('/flow/invoke')
+      .set('authorization', `Bearer ${token()}`)
+      .send({ input: { text: 'x' }, config: { configurable: { thread_id: 'no spaces' } } });
+    expect([badId.status, badId.body.error.code]).toEqual([422, 'WORKFLOW_THREAD_ID_INVALID']);
   });
 });

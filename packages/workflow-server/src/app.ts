@@ -1,5 +1,6 @@
 import express, { type Request, type RequestHandler } from 'express';
-import { BatonError } from '@baton/errors';
+import { BatonError, type ErrorCodeSet } from '@baton/errors';
+import { WORKFLOW_ERRORS } from './error-codes.js';
 import { AuthError, type Auditor, type Verifier } from '@baton/auth';
 import type { Caller } from '@baton/identity';
 import { errorHandler } from '@baton/errors/express';
@@ -58,6 +59,12 @@ export interface WorkflowAppDeps {
    * workflow's `requireAuth` (its scope, audit and token-lifetime gate).
    */
   mount?: (app: express.Express, context: { auth: RequestHandler }) => void;
+  /**
+   * The graph's own error codes (sets from `defineErrorCodes`), beside the core ones and
+   * `WORKFLOW_ERRORS` (always included): a node's error that is not a BatonError but carries one
+   * of them as its `code` answers with it (the error handler, the LangServe routes' runs).
+   */
+  errorCodes?: readonly ErrorCodeSet[];
 }
 
 /**
@@ -98,7 +105,7 @@ async function checkResume(graph: ServedGraph | undefined, scoped: string | unde
   }
   const snapshot = await graph?.getState({ configurable: { thread_id: scoped } });
   if (!snapshot?.createdAt || Object.keys((snapshot.values as object | undefined) ?? {}).length === 0) {
-    throw new BatonError('WORKFLOW_THREAD_NOT_FOUND', 'No such thread to resume (input null continues an existing thread)');
+    throw new BatonError(WORKFLOW_ERRORS.WORKFLOW_THREAD_NOT_FOUND, 'No such thread to resume (input null continues an existing thread)');
   }
 }
 
@@ -116,6 +123,7 @@ function callerOf(req: Request): Caller {
 export function createWorkflowApp(deps: WorkflowAppDeps): express.Express {
   const { logger, threadedGraph, threads } = deps;
   const path = deps.path ?? '/workflow';
+  const errorCodes = [WORKFLOW_ERRORS, ...(deps.errorCodes ?? [])];
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -138,7 +146,7 @@ export function createWorkflowApp(deps: WorkflowAppDeps): express.Express {
       if (resumes(req)) await checkResume(threadedGraph, undefined);
       return config;
     }
-    if (!threadedGraph) throw new BatonError('WORKFLOW_THREADS_DISABLED', 'threads are off (CHECKPOINTER=none)');
+    if (!threadedGraph) throw new BatonError(WORKFLOW_ERRORS.WORKFLOW_THREADS_DISABLED, 'threads are off (CHECKPOINTER=none)');
     const scoped = scopedThreadId(callerOf(req), threadId);
     if (resumes(req)) await checkResume(threadedGraph, scoped);
     await threads?.begin(scoped);
@@ -155,6 +163,7 @@ export function createWorkflowApp(deps: WorkflowAppDeps): express.Express {
     config: scopeThread,
     maxRecursionLimit: deps.maxRecursionLimit ?? DEFAULT_MAX_RECURSION_LIMIT,
     logger,
+    errorCodes,
     ...deps.runs,
   });
 
@@ -171,6 +180,6 @@ export function createWorkflowApp(deps: WorkflowAppDeps): express.Express {
   deps.mount?.(app, { auth });
 
   app.use((req, _res, next) => next(new BatonError('REQUEST_NOT_FOUND', `No route for ${req.method} ${req.path}`))); // the agents' text
-  app.use(errorHandler({ logger }));
+  app.use(errorHandler({ logger, codes: errorCodes }));
   return app;
 }

@@ -6,6 +6,7 @@ export type { AgentNodeOptions, NodeRetryOptions } from './node.js';
 export { GraphRunnable } from './graph-runnable.js';
 export type { GraphChunk, GraphMapping, GraphRunnableOptions, ServedGraph } from './graph-runnable.js';
 export { createWorkflowApp, DEFAULT_MAX_RECURSION_LIMIT } from './app.js';
+export { WORKFLOW_ERRORS } from './error-codes.js';
 export type { WorkflowAppDeps } from './app.js';
 export type { AgentClients } from './agents.js';
 export { resolveWorkflowConfig } from './config.js';

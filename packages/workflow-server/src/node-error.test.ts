@@ -1,5 +1,6 @@
 import { BatonError, statusOf } from '@baton/errors';
 import { Caller, tokenFingerprint } from '@baton/identity';
+import { WORKFLOW_ERRORS } from './error-codes.js';
 import { nodeError } from './node.js';
 
 const callerExpiringAt = (exp: number) =>
@@ -13,7 +14,7 @@ describe('nodeError', () => {
     const unknown = nodeError('write', new Error('socket hang up Bearer abcdefghijkl'));
     expect(unknown).toMatchObject({ code: 'WORKFLOW_NODE_FAILED', status: 502, detail: { node: 'write', cause: 'SERVER_INTERNAL' } });
     expect(unknown.message).toBe('workflow node "write" failed: SERVER_INTERNAL');
-    expect(statusOf('WORKFLOW_NODE_FAILED')).toBe(502);
+    expect(statusOf(WORKFLOW_ERRORS.WORKFLOW_NODE_FAILED)).toBe(502);
   });
 
   it('answers 504 for a timeout and 403 for a refused caller (the registry marks its status variable)', () => {

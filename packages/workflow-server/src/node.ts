@@ -6,6 +6,7 @@ import type { Runnable, RunnableConfig } from '@langchain/core/runnables';
 import type { LangGraphRunnableConfig, RetryPolicy } from '@langchain/langgraph';
 import { AuthError } from '@baton/auth';
 import { BatonError, isBatonError, type ErrorCode } from '@baton/errors';
+import { WORKFLOW_ERRORS } from './error-codes.js';
 import { callerOf, isCallerRefusal, type Caller } from '@baton/identity';
 import { isRetryableRemoteError } from '@baton/remote';
 
@@ -69,7 +70,7 @@ export function nodeError(node: string, cause: unknown, caller?: Caller, nowMs =
   // The issuer refusing to delegate the caller's token is about the caller (403), not an outage:
   // `isCallerRefusal` (@baton/identity) is the one place that decides.
   const status = code === 'REMOTE_TIMEOUT' ? 504 : isCallerRefusal(cause) ? 403 : 502;
-  return new BatonError('WORKFLOW_NODE_FAILED', `workflow node "${node}" failed: ${code}`, {
+  return new BatonError(WORKFLOW_ERRORS.WORKFLOW_NODE_FAILED, `workflow node "${node}" failed: ${code}`, {
     status,
     expose: true,
     cause,
@@ -94,7 +95,7 @@ export function guarded<S, T>(node: string, fn: (state: S, config: LangGraphRunn
 
 /** The agent's error behind a node failure (`nodeError` keeps it as `cause`). */
 function remoteCause(err: unknown): unknown {
-  return isBatonError(err) && err.code === 'WORKFLOW_NODE_FAILED' ? err.cause : err;
+  return isBatonError(err) && err.code === WORKFLOW_ERRORS.WORKFLOW_NODE_FAILED ? err.cause : err;
 }
 
 /** The LangGraph retry policy of an idempotent node (see `NodeRetryOptions`). */

@@ -13,6 +13,7 @@ import { clientHttpsAgent, clientTlsOptions, tlsDispatcher, type TlsMaterial } f
 import type { ZodType } from 'zod';
 import { createAgentClients, type AgentClients } from './agents.js';
 import { createWorkflowApp, DEFAULT_MAX_RECURSION_LIMIT, type WorkflowAppDeps } from './app.js';
+import { WORKFLOW_ERRORS } from './error-codes.js';
 import { resolveWorkflowConfig, type WorkflowAgentDefinition, type WorkflowServerConfig } from './config.js';
 import { exchangeClientOptions, exchangeSummary } from './exchange.js';
 import { GraphRunnable, type GraphMapping, type ServedGraph } from './graph-runnable.js';
@@ -78,6 +79,8 @@ export interface ServeWorkflowOptions<
   outputSchema?: ZodType;
   /** More routes on the same app (`createWorkflowApp`'s `mount`): another API over the same graph and stores. */
   mount?: WorkflowAppDeps['mount'];
+  /** The graph's own error codes (`createWorkflowApp`'s `errorCodes`), for both the LangServe routes and the Platform API. */
+  errorCodes?: WorkflowAppDeps['errorCodes'];
   /** The largest `recursion_limit` a run gets (default 25), or a function of the config. */
   maxRecursionLimit?: number | ((config: WorkflowServerConfig & z.infer<S>) => number);
   /** Default `process.env`. */
@@ -288,6 +291,7 @@ function platformMount<S extends WorkflowServerEnvSchema, I, O>(
         runs: runs.runs,
         writeDeadlineMs: runs.routeOptions.writeDeadlineMs ?? 30_000,
         logger,
+        errorCodes: [WORKFLOW_ERRORS, ...(options.errorCodes ?? [])],
       }),
     );
 }
@@ -318,6 +322,7 @@ function createApp<S extends WorkflowServerEnvSchema, I, O>(
     ...(options.path ? { path: options.path } : {}),
     ...(options.inputSchema ? { inputSchema: options.inputSchema } : {}),
     ...(options.outputSchema ? { outputSchema: options.outputSchema } : {}),
+    ...(options.errorCodes ? { errorCodes: options.errorCodes } : {}),
     mount: (app, context) => {
       platform(app, context);
       options.mount?.(app, context);

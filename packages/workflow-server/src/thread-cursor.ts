@@ -1,6 +1,7 @@
 // The thread list's page cursor: base64url of `[updatedAtMs, threadId]`, validated on decode so a
 // tampered cursor is a 422 WORKFLOW_THREAD_CURSOR_INVALID on every store, never a database error.
 import { BatonError } from '@baton/errors';
+import { WORKFLOW_ERRORS } from './error-codes.js';
 import type { ThreadCursor } from './thread-index.js';
 import { THREAD_ID } from './threads.js';
 
@@ -30,5 +31,5 @@ export function decodeCursor(text: string): ThreadCursor {
     const timeOk = Number.isSafeInteger(time) && (time as number) >= 0 && (time as number) <= MAX_CURSOR_TIME_MS;
     if (timeOk && typeof threadId === 'string' && THREAD_ID.test(threadId)) return { updatedAt: new Date(time as number), threadId };
   }
-  throw new BatonError('WORKFLOW_THREAD_CURSOR_INVALID', 'cursor is not one this service issued');
+  throw new BatonError(WORKFLOW_ERRORS.WORKFLOW_THREAD_CURSOR_INVALID, 'cursor is not one this service issued');
 }

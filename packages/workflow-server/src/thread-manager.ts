@@ -1,6 +1,7 @@
 // Thread limits over a ThreadStore: the per-user quota (checked when a run starts a new thread),
 // the history cap and size (applied when a threaded run ends), and retention (a periodic sweep).
 import { BatonError } from '@baton/errors';
+import { WORKFLOW_ERRORS } from './error-codes.js';
 import { decodeCursor, encodeCursor } from './thread-cursor.js';
 import type { ThreadRecord, ThreadStore } from './thread-index.js';
 import { splitScopedThreadId } from './threads.js';
@@ -36,7 +37,7 @@ export class ThreadManager {
     const result = await this.store.index.reserve(owner, threadId, this.limits.quotaPerUser, this.now());
     if (result === 'quota') {
       throw new BatonError(
-        'WORKFLOW_THREAD_QUOTA_EXCEEDED',
+        WORKFLOW_ERRORS.WORKFLOW_THREAD_QUOTA_EXCEEDED,
         `thread quota reached (${this.limits.quotaPerUser} threads): delete a thread (DELETE /workflow/threads/:id) or reuse one`,
       );
     }

@@ -3,6 +3,7 @@
 // state), DELETE {path}/threads/:thread_id.
 import express, { type Request, type RequestHandler } from 'express';
 import { BatonError } from '@baton/errors';
+import { WORKFLOW_ERRORS } from './error-codes.js';
 import type { Caller } from '@baton/identity';
 import type { ServedGraph } from './graph-runnable.js';
 import type { ThreadRecord } from './thread-index.js';
@@ -49,7 +50,7 @@ function limitOf(req: Request): number {
 function cursorOf(req: Request): string | undefined {
   const raw = req.query.cursor;
   if (raw === undefined) return undefined;
-  if (typeof raw !== 'string') throw new BatonError('WORKFLOW_THREAD_CURSOR_INVALID', 'cursor must be one string');
+  if (typeof raw !== 'string') throw new BatonError(WORKFLOW_ERRORS.WORKFLOW_THREAD_CURSOR_INVALID, 'cursor must be one string');
   return raw;
 }
 
@@ -57,7 +58,7 @@ export function threadRoutes(deps: ThreadRoutesDeps): express.Router {
   const { auth, path, threadedGraph, threads } = deps;
   const values = deps.values ?? ((state: Record<string, unknown>) => state);
   const router = express.Router();
-  const disabled = () => new BatonError('WORKFLOW_THREADS_DISABLED', 'threads are off (CHECKPOINTER=none)');
+  const disabled = () => new BatonError(WORKFLOW_ERRORS.WORKFLOW_THREADS_DISABLED, 'threads are off (CHECKPOINTER=none)');
   const enabled = (): { graph: ServedGraph; manager: ThreadManager } => {
     if (!threadedGraph || !threads) throw disabled();
     return { graph: threadedGraph, manager: threads };
@@ -76,7 +77,7 @@ export function threadRoutes(deps: ThreadRoutesDeps): express.Router {
     const caller = callerOf(req);
     const snapshot = await threadedGraph.getState({ configurable: { thread_id: scopedThreadId(caller, threadId) } });
     if (!snapshot.createdAt || Object.keys(snapshot.values ?? {}).length === 0) {
-      throw new BatonError('WORKFLOW_THREAD_NOT_FOUND', 'No such thread');
+      throw new BatonError(WORKFLOW_ERRORS.WORKFLOW_THREAD_NOT_FOUND, 'No such thread');
     }
     const row = await threads?.get(ownerKey(caller), threadId);
     res.json({
@@ -93,7 +94,8 @@ export function threadRoutes(deps: ThreadRoutesDeps): express.Router {
     const caller = callerOf(req);
     const threadId = req.params.thread_id as string;
     scopedThreadId(caller, threadId); // validates the id
-    if (!(await manager.remove(ownerKey(caller), threadId))) throw new BatonError('WORKFLOW_THREAD_NOT_FOUND', 'No such thread');
+    if (!(await manager.remove(ownerKey(caller), threadId)))
+      throw new BatonError(WORKFLOW_ERRORS.WORKFLOW_THREAD_NOT_FOUND, 'No such thread');
     res.status(204).end();
   });
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { BatonError } from '@baton/errors';
+import { WORKFLOW_ERRORS } from './error-codes.js';
 import type { ThreadStore } from './thread-index.js';
 import { openMemoryThreadStore } from './thread-store-memory.js';
 import { openPostgresThreadStore } from './thread-store-postgres.js';
@@ -18,7 +19,7 @@ export const THREAD_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  */
 export function scopedThreadId(owner: { iss: string; sub: string }, threadId: unknown): string {
   if (typeof threadId !== 'string' || !THREAD_ID.test(threadId)) {
-    throw new BatonError('WORKFLOW_THREAD_ID_INVALID', 'thread_id must be 1-128 characters of A-Z a-z 0-9 . _ : -');
+    throw new BatonError(WORKFLOW_ERRORS.WORKFLOW_THREAD_ID_INVALID, 'thread_id must be 1-128 characters of A-Z a-z 0-9 . _ : -');
   }
   return `${ownerKey(owner)}/${threadId}`;
 }
@@ -55,7 +56,9 @@ async function openPostgres(options: CheckpointerOptions & { databaseUrl: string
     });
   } catch (err) {
     // The cause may name the host; the URL (and its password) is never put in the message.
-    throw new BatonError('WORKFLOW_CHECKPOINTER_UNAVAILABLE', 'Postgres (DATABASE_URL) could not be reached or set up', { cause: err });
+    throw new BatonError(WORKFLOW_ERRORS.WORKFLOW_CHECKPOINTER_UNAVAILABLE, 'Postgres (DATABASE_URL) could not be reached or set up', {
+      cause: err,
+    });
   }
 }
 
@@ -69,7 +72,7 @@ export async function createCheckpointer(kind: CheckpointerKind, options: Checkp
   if (kind === 'none') return undefined;
   if (kind === 'memory') return openMemoryThreadStore();
   if (kind === 'postgres' || (kind === 'auto' && databaseUrl)) {
-    if (!databaseUrl) throw new BatonError('WORKFLOW_CHECKPOINTER_UNAVAILABLE', 'CHECKPOINTER=postgres needs DATABASE_URL');
+    if (!databaseUrl) throw new BatonError(WORKFLOW_ERRORS.WORKFLOW_CHECKPOINTER_UNAVAILABLE, 'CHECKPOINTER=postgres needs DATABASE_URL');
     return openPostgres({ ...options, databaseUrl });
   }
   try {
@@ -77,9 +80,13 @@ export async function createCheckpointer(kind: CheckpointerKind, options: Checkp
     return await openSqliteThreadStore(path.join(dataDir, 'checkpoints.sqlite'));
   } catch (err) {
     if (kind === 'sqlite') {
-      throw new BatonError('WORKFLOW_CHECKPOINTER_UNAVAILABLE', 'CHECKPOINTER=sqlite but better-sqlite3 could not be loaded', {
-        cause: err,
-      });
+      throw new BatonError(
+        WORKFLOW_ERRORS.WORKFLOW_CHECKPOINTER_UNAVAILABLE,
+        'CHECKPOINTER=sqlite but better-sqlite3 could not be loaded',
+        {
+          cause: err,
+        },
+      );
     }
     warn(
       'better-sqlite3 is not available (native build skipped at install?); threads are kept in memory only. ' +
