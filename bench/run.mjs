@@ -5,7 +5,8 @@
 // assertion, since these machines are shared and noisy. bench/README.md says what each row means.
 //
 //   (1) whole stack vs hand-written undici chain   (4) first token, idle-stream RSS   (stack.mjs)
-//   (5) threaded vs unthreaded                     (6) Platform API (hook)            (stack.mjs)
+//   (5) threaded vs unthreaded                                                        (stack.mjs)
+//   (6) Platform API runs.wait / runs.stream vs the LangServe routes                  (platform-api.mjs)
 //   (7) CPU profile of the workflow by layer                                          (stack.mjs)
 //   (2) auth off vs on: not built yet              (3) remote client vs official vs bare undici
 //   token verification (verify.mjs)
@@ -32,7 +33,7 @@ if (soakAt >= 0) {
   const stackSections = sections.filter((s) => ['1', '4', '5', '7'].includes(s));
   if (stackSections.length) status = run('stack.mjs', [...(quick ? ['--quick'] : []), '--sections', stackSections.join(',')]) || status;
   if (sections.includes('6')) {
-    console.log('\n## (6) the LangGraph Platform API: runs.wait / runs.stream beside /workflow/invoke and /workflow/stream\n');
+    console.log('\n## (6) Platform API: runs.wait / runs.stream beside /workflow/invoke and /workflow/stream\n');
     status = run('platform-api.mjs', quick ? ['--runs', '3'] : []) || status;
   }
   if (sections.includes('2')) console.log('\n## (2) auth off vs on\n\nnot built yet (an auth-free server in bench/ code: issue 18)');

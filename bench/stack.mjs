@@ -9,7 +9,6 @@
 //   (4) time to the first writer token through /workflow/stream vs the minimal research → writer
 //       chain, and the RSS an idle stream holds vs a bare Express SSE connection
 //   (5) threaded (SQLite checkpoints) vs unthreaded runs: workflow CPU and time per run
-//   (6) the Platform API's runs.wait / runs.stream vs the LangServe routes: a hook, not yet measured
 //   (7) a CPU profile of the workflow under load (--cpu-prof), self time grouped by layer
 //   --soak N: N seconds at concurrency 16, RSS of every service every 10 s, slope over the second half
 import { fork } from 'node:child_process';
@@ -28,7 +27,7 @@ const { request, Agent } = createRequire(path.join(root, 'packages/remote/packag
 const TOPIC = 'oauth token exchange';
 
 function parseArgs(argv) {
-  const opts = { quick: false, sections: ['1', '4', '5', '6', '7'], soak: 0 };
+  const opts = { quick: false, sections: ['1', '4', '5', '7'], soak: 0 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') opts.quick = true;
@@ -423,26 +422,12 @@ async function streamsSection(p) {
   }
 }
 
-/**
- * Section (6), a hook: the Platform API's `runs.wait` / `runs.stream` against `/workflow/invoke` and
- * `/workflow/stream` once those routes exist (the Platform API issue). Fill in `platformApiRows`:
- * return [{ route, perRun, vsLangServe }] measured like section (1); null prints "not yet".
- */
-export async function platformApiRows(/* sys, p */) {
-  return null;
-}
-
-async function platformApiSection() {
-  const rows = await platformApiRows();
-  console.log('\n## (6) Platform API runs.wait / runs.stream vs the LangServe routes\n');
-  if (!rows) console.log('not yet measured: the Platform API routes do not exist (hook: platformApiRows in bench/stack.mjs)');
-  else
-    console.log(
-      formatTable(
-        ['route', 'CPU ms/run', 'vs LangServe route'],
-        rows.map((r) => [r.route, fmt(r.perRun, 2), fmt(r.vsLangServe, 2)]),
-      ),
-    );
+/** bench/cpu-prof.mjs with where to write (`dir`) and which process profiles itself (`match`) as its query. */
+function profilerUrl(profDir, match) {
+  const url = pathToFileURL(path.join(dir, 'cpu-prof.mjs'));
+  url.searchParams.set('dir', profDir);
+  url.searchParams.set('match', match);
+  return url.href;
 }
 
 /** Section (7): the workflow under load at concurrency 8, profiled (bench/cpu-prof.mjs); self time by layer. */
@@ -450,9 +435,9 @@ async function profileSection(p) {
   const profDir = mkdtempSync(path.join(os.tmpdir(), 'baton-prof-'));
   const sys = await startBench({
     WRITER_CHUNK_DELAY_MS: '0',
-    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${pathToFileURL(path.join(dir, 'cpu-prof.mjs'))}`.trim(),
-    BENCH_PROFILE_DIR: profDir,
-    BENCH_PROFILE_MATCH: `${path.sep}apps${path.sep}workflow${path.sep}`,
+    // Its settings ride in the module's URL: pnpm start passes each service only its own variables.
+    NODE_OPTIONS:
+      `${process.env.NODE_OPTIONS ?? ''} --import=${profilerUrl(profDir, `${path.sep}apps${path.sep}workflow${path.sep}`)}`.trim(),
   });
   const pid = sys.pids.workflow;
   let runs;
@@ -539,7 +524,6 @@ async function main() {
     }
   }
   if (want('4')) await streamsSection(p);
-  if (want('6')) await platformApiSection();
   if (want('7')) await profileSection(p);
   console.log(`\n${underLoad()}`);
 }

@@ -8,7 +8,7 @@ import ts from 'typescript';
 import { ROOT, startStack, type Stack } from './stack.js';
 
 const DOC = path.join(ROOT, 'docs/BROWSER.md');
-const snippet = /```ts\n([\s\S]*?)```/.exec(readFileSync(DOC, 'utf8'))![1]!;
+const snippet = /```ts[^\n]*\n([\s\S]*?)```/.exec(readFileSync(DOC, 'utf8'))![1]!;
 
 /** Type errors of the snippet compiled as a module beside this test (so its imports resolve from @baton/e2e). */
 function typeErrors(source: string): string[] {

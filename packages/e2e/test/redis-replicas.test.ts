@@ -126,7 +126,14 @@ async function untilReady(base: string): Promise<void> {
     const closedPort = await freePort();
     const lonely = await spawnService(
       path.join(ROOT, 'apps/workflow/dist/main.js'),
-      { REDIS_URL: `redis://127.0.0.1:${closedPort}`, WORKFLOW_CLIENT_SECRET: secret, WORKFLOW_DATA_DIR: dataDirB, CHECKPOINTER: 'none' },
+      {
+        // The stack's issuer: keys are fetched, so Redis alone keeps it from being ready.
+        ISSUER_URL: stack.urls.issuer,
+        REDIS_URL: `redis://127.0.0.1:${closedPort}`,
+        WORKFLOW_CLIENT_SECRET: secret,
+        WORKFLOW_DATA_DIR: dataDirB,
+        CHECKPOINTER: 'none',
+      },
       ROOT,
     );
     try {
@@ -140,9 +147,15 @@ async function untilReady(base: string): Promise<void> {
         if (Date.now() > deadline) throw new Error('the replica did not come up');
         await new Promise((r) => setTimeout(r, 100));
       }
-      const ready = await fetch(`${lonely.base}/readyz`);
-      expect(ready.status).toBe(503);
-      expect(await ready.json()).toEqual({ status: 'not_ready' });
+      // Once its keys are held (the first readiness check starts the fetch), the reason is Redis.
+      let body: unknown;
+      for (const until = Date.now() + 30_000; Date.now() < until; await new Promise((r) => setTimeout(r, 200))) {
+        const ready = await fetch(`${lonely.base}/readyz`);
+        expect(ready.status).toBe(503);
+        body = await ready.json();
+        if ((body as { reason?: string }).reason?.includes('Redis')) break;
+      }
+      expect(body).toEqual({ status: 'not_ready', reason: 'Redis (REDIS_URL) is unreachable' });
     } finally {
       await lonely.stop();
     }

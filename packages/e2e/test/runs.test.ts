@@ -174,7 +174,7 @@ describe('graceful shutdown (SIGTERM)', () => {
     wf.child.kill('SIGTERM');
     await eventually(() => wf.output().includes('"shutting down"'));
     const ready = await fetch(`${wf.base}/readyz`);
-    expect([ready.status, await ready.json()]).toEqual([503, { status: 'not_ready' }]);
+    expect([ready.status, await ready.json()]).toEqual([503, { status: 'not_ready', reason: 'shutting down' }]);
     const refused = await post(wf.base, '/workflow/stream', bob, { input: { topic: 'too late' } });
     expect(refused.status).toBe(503);
     expect(await codeOf(refused)).toBe('SERVER_SHUTTING_DOWN');
