@@ -1,4 +1,5 @@
 import type { Response } from 'express';
+import { drainOrDestroy } from '@baton/runnable-server';
 
 export interface SseOptions {
   pingIntervalMs: number;
@@ -47,20 +48,7 @@ export class PlatformSse {
   async send(event: string, data: string, id: string): Promise<void> {
     if (this.isClosed) return;
     if (this.res.write(`event: ${event}\ndata: ${data}\nid: ${id}\n\n`)) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.res.destroy();
-        done();
-      }, this.options.writeDeadlineMs);
-      const done = () => {
-        clearTimeout(timer);
-        this.res.off('drain', done);
-        this.res.off('close', done);
-        resolve();
-      };
-      this.res.on('drain', done);
-      this.res.on('close', done);
-    });
+    await drainOrDestroy(this.res, this.options.writeDeadlineMs);
   }
 
   end(): void {

@@ -17,3 +17,4 @@ export { ActiveRuns, type ActiveRun } from './active-runs.js';
 export { admit, toldAbort, type Release } from './admission.js';
 export { toRunError } from './run-error.js';
 export { ownerKey as runOwnerKey } from './run-registry.js';
+export { drainOrDestroy } from './sse.js';

@@ -89,28 +89,37 @@ export class SseWriter {
     if (this.isClosed) return;
     const frame = this.frame(event, data, id);
     if (this.res.write(frame)) return;
-    await new Promise<void>((resolve) => {
-      const timer =
-        this.writeDeadlineMs === undefined
-          ? undefined
-          : setTimeout(() => {
-              this.onStall?.();
-              this.res.destroy();
-              done();
-            }, this.writeDeadlineMs);
-      const done = () => {
-        if (timer) clearTimeout(timer);
-        this.res.off('drain', done);
-        this.res.off('close', done);
-        resolve();
-      };
-      this.res.on('drain', done);
-      this.res.on('close', done);
-    });
+    await drainOrDestroy(this.res, this.writeDeadlineMs, this.onStall);
   }
 
   end(): void {
     clearInterval(this.ping);
     if (!this.res.writableEnded) this.res.end();
   }
+}
+
+/**
+ * Waits until a full socket drains or closes, at most `deadlineMs` (none: no bound): past it the
+ * connection is destroyed (after `onStall`), since its reader stopped reading. Every SSE writer's
+ * back-pressure wait (the LangServe routes', the Platform API's).
+ */
+export function drainOrDestroy(res: Response, deadlineMs: number | undefined, onStall?: () => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer =
+      deadlineMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            onStall?.();
+            res.destroy();
+            done();
+          }, deadlineMs);
+    const done = () => {
+      if (timer) clearTimeout(timer);
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
